@@ -1,0 +1,74 @@
+# Helpers that every folder's CMakeLists.txt uses, so adding a file or a test never needs an
+# edit outside its own folder.
+
+set(PARLEY_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Werror)
+
+if(PARLEY_SANITIZER STREQUAL "asan")
+  set(PARLEY_SAN_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+elseif(PARLEY_SANITIZER STREQUAL "tsan")
+  set(PARLEY_SAN_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
+elseif(NOT PARLEY_SANITIZER STREQUAL "")
+  message(FATAL_ERROR "PARLEY_SANITIZER must be '', asan or tsan, not '${PARLEY_SANITIZER}'")
+endif()
+if(PARLEY_FUZZ)
+  list(APPEND PARLEY_SAN_FLAGS -fsanitize=fuzzer-no-link,address,undefined)
+endif()
+add_compile_options(${PARLEY_SAN_FLAGS})
+add_link_options(${PARLEY_SAN_FLAGS})
+
+# parley_library(NAME [DEPS targets...]): one library per folder, built from every .cpp in it.
+# NAME is the folder below src/ with '/' replaced by '_' (e.g. livekit_auth).
+function(parley_library name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  add_library(parley_${name} STATIC ${srcs})
+  target_include_directories(parley_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(parley_${name} PRIVATE ${PARLEY_WARNINGS})
+  target_link_libraries(parley_${name} PUBLIC ${ARG_DEPS})
+  add_library(parley::${name} ALIAS parley_${name})
+endfunction()
+
+# parley_test(NAME SOURCES files... DEPS targets... [LABELS labels...] [FIXTURES fixtures...])
+# Labels: unit (no outside process), integration (needs the local LiveKit stack), e2e.
+include(GoogleTest)
+function(parley_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS;FIXTURES" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${PARLEY_WARNINGS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  # Where tests find the repository (scripts, example config) and the build (the parley binary).
+  target_compile_definitions(${name} PRIVATE PARLEY_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+                             PARLEY_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 120)
+  endif()
+  # gtest_discover_tests cannot pass a list as one property value, so several labels become one
+  # ("unit-threaded"); `ctest -L` matches labels as regular expressions, so -L threaded finds it.
+  string(REPLACE ";" "-" labels "${ARG_LABELS}")
+  set(props LABELS "${labels}" TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_FIXTURES)
+    list(APPEND props FIXTURES_REQUIRED "${ARG_FIXTURES}" RESOURCE_LOCK livekit_stack)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
+endfunction()
+
+# parley_fuzzer(NAME SOURCES files... DEPS targets... [CORPUS dir]): a libFuzzer target (built
+# only with -DPARLEY_FUZZ=ON, clang) and a short run of it as a ctest test labelled "fuzz".
+# The seed corpus, when given, is copied so the run never writes into the source tree.
+set(PARLEY_FUZZ_SECONDS 20 CACHE STRING "seconds each fuzzer runs under ctest")
+function(parley_fuzzer name)
+  cmake_parse_arguments(ARG "" "CORPUS" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${PARLEY_WARNINGS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  add_test(NAME ${name}
+           COMMAND ${PROJECT_SOURCE_DIR}/fuzz/run_fuzzer.sh $<TARGET_FILE:${name}>
+                   ${CMAKE_CURRENT_BINARY_DIR}/${name}_corpus ${PARLEY_FUZZ_SECONDS} "${ARG_CORPUS}")
+  set_tests_properties(${name} PROPERTIES LABELS fuzz TIMEOUT 300)
+endfunction()

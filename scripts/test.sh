@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds parley and runs every test: the README's test command, and what CI runs.
+#   1. installs what is missing (scripts/install.sh; a second run takes seconds)
+#   2. builds three ways: optimised, ASan+UBSan, TSan (the threaded parts), plus libFuzzer targets
+#   3. runs ctest for each inside a private network namespace with only loopback
+#      (integration tests bring the local LiveKit stack up and down themselves)
+#
+# Options (environment): PARLEY_TEST_QUICK=1 skips the sanitizer and fuzz builds;
+# PARLEY_JOBS=N parallel build jobs (default: cores); CTEST_ARGS extra ctest arguments.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+
+bash scripts/install.sh all
+export PARLEY_CACHE=${PARLEY_CACHE:-$HOME/.cache/parley}
+export PATH="$PARLEY_CACHE/bin:$PATH"
+jobs=${PARLEY_JOBS:-$(nproc)}
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  echo "== build $dir" >&2
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+run_ctest() {  # run_ctest DIR [ctest args...]
+  local dir=$1; shift
+  echo "== test $dir" >&2
+  scripts/netns.sh ctest --test-dir "$dir" --output-on-failure --timeout 600 "$@" ${CTEST_ARGS:-}
+}
+
+results=()
+status=0
+step() {  # step NAME COMMAND...: runs one stage, remembers its result, goes on after a failure
+  local name=$1; shift
+  if "$@"; then results+=("$name: ok"); else results+=("$name: FAILED"); status=1; fi
+}
+
+step "build" build build
+step "tests" run_ctest build
+if [ "${PARLEY_TEST_QUICK:-0}" != 1 ]; then
+  step "build asan+ubsan" build build-asan -DPARLEY_SANITIZER=asan -DPARLEY_BENCH=OFF
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  step "tests asan+ubsan" run_ctest build-asan
+  step "build tsan" build build-tsan -DPARLEY_SANITIZER=tsan -DPARLEY_BENCH=OFF
+  step "tests tsan (threaded)" env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run_ctest build-tsan -L threaded
+  step "build fuzz" build build-fuzz -DPARLEY_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+  step "fuzz (short runs)" run_ctest build-fuzz -L fuzz
+fi
+
+echo
+printf '%s\n' "${results[@]}"
+exit $status

@@ -1,0 +1,571 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <openssl/sha.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/url.h"
+
+extern char** environ;
+
+namespace parley {
+
+namespace {
+
+// Walks one YAML mapping, converting known keys and remembering which keys it saw, so that
+// unknown (misspelt) keys can be reported with the key they probably meant.
+class Reader {
+ public:
+  Reader(YAML::Node node, std::string prefix, std::vector<ConfigIssue>& issues,
+         const std::map<std::string, std::string>& env)
+      : node_(std::move(node)), prefix_(std::move(prefix)), issues_(issues), env_(env) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) {
+      error("", "must be a mapping of keys to values", "write it as 'key: value' lines indented below it");
+      node_ = YAML::Node();
+    }
+  }
+
+  ~Reader() { report_unknown(); }
+
+  std::string key(const std::string& name) const { return prefix_.empty() ? name : prefix_ + "." + name; }
+
+  void error(const std::string& name, std::string message, std::string fix) {
+    issues_.push_back({name.empty() ? prefix_ : key(name), std::move(message), std::move(fix), false});
+  }
+  void warn(const std::string& name, std::string message, std::string fix) {
+    issues_.push_back({key(name), std::move(message), std::move(fix), true});
+  }
+
+  YAML::Node child(const std::string& name) {
+    known_.insert(name);
+    if (!node_ || !node_.IsMap()) return YAML::Node();
+    return node_[name];
+  }
+
+  Reader section(const std::string& name) { return Reader(child(name), key(name), issues_, env_); }
+
+  // A scalar as text, with ${VAR} expanded. nullopt when absent.
+  std::optional<std::string> scalar(const std::string& name, bool secret = false) {
+    YAML::Node n = child(name);
+    if (!n || n.IsNull()) return std::nullopt;
+    if (!n.IsScalar()) {
+      error(name, "must be a single value, not a list or mapping", "write it as '" + name + ": value'");
+      return std::nullopt;
+    }
+    return expand(name, n.Scalar(), secret);
+  }
+
+  void string(const std::string& name, std::string& out, bool secret = false) {
+    if (auto v = scalar(name, secret)) out = *v;
+  }
+
+  void duration(const std::string& name, Millis& out) {
+    auto v = scalar(name);
+    if (!v) return;
+    auto d = parse_duration(*v);
+    if (!d) {
+      error(name, "'" + *v + "' is not a duration", "write a duration such as 30s, 500ms or 2m");
+    } else if (d->count() < 0) {
+      error(name, "'" + *v + "' is negative", "use a positive duration such as " + format_duration(out));
+    } else {
+      out = *d;
+    }
+  }
+
+  template <class Int>
+  void integer(const std::string& name, Int& out, long long min, long long max) {
+    auto v = scalar(name);
+    if (!v) return;
+    try {
+      size_t used = 0;
+      long long x = std::stoll(*v, &used);
+      if (used != v->size()) throw std::invalid_argument("trailing");
+      if (x < min || x > max) {
+        error(name, "'" + *v + "' is out of range", "use a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+        return;
+      }
+      out = static_cast<Int>(x);
+    } catch (const std::exception&) {
+      error(name, "'" + *v + "' is not a whole number", "write a whole number such as " + std::to_string(out));
+    }
+  }
+
+  void number(const std::string& name, double& out, double min) {
+    auto v = scalar(name);
+    if (!v) return;
+    try {
+      size_t used = 0;
+      double x = std::stod(*v, &used);
+      if (used != v->size()) throw std::invalid_argument("trailing");
+      if (!(x >= min)) {
+        error(name, "'" + *v + "' is out of range", "use a number of at least " + std::to_string(min));
+        return;
+      }
+      out = x;
+    } catch (const std::exception&) {
+      error(name, "'" + *v + "' is not a number", "write a number such as 10");
+    }
+  }
+
+  void boolean(const std::string& name, bool& out) {
+    auto v = scalar(name);
+    if (!v) return;
+    if (*v == "true" || *v == "yes" || *v == "on") out = true;
+    else if (*v == "false" || *v == "no" || *v == "off") out = false;
+    else error(name, "'" + *v + "' is not true or false", "write true or false");
+  }
+
+  // A list of strings; a single scalar counts as a list of one.
+  void list(const std::string& name, std::vector<std::string>& out) {
+    YAML::Node n = child(name);
+    if (!n || n.IsNull()) return;
+    if (n.IsScalar()) {
+      out = {expand(name, n.Scalar(), false)};
+      return;
+    }
+    if (!n.IsSequence()) {
+      error(name, "must be a list", "write it as [a, b] or as '- a' lines");
+      return;
+    }
+    out.clear();
+    for (const auto& item : n) {
+      if (!item.IsScalar()) {
+        error(name, "every entry must be a single value", "write it as [a, b]");
+        return;
+      }
+      out.push_back(expand(name, item.Scalar(), false));
+    }
+  }
+
+  void string_map(const std::string& name, std::map<std::string, std::string>& out, bool secret) {
+    YAML::Node n = child(name);
+    if (!n || n.IsNull()) return;
+    if (!n.IsMap()) {
+      error(name, "must be a mapping", "write it as 'name: value' lines indented below " + name);
+      return;
+    }
+    out.clear();
+    for (const auto& kv : n) {
+      if (!kv.second.IsScalar()) {
+        error(name + "." + kv.first.as<std::string>(), "must be a single value", "write 'name: value'");
+        continue;
+      }
+      out[kv.first.as<std::string>()] = expand(name + "." + kv.first.as<std::string>(), kv.second.Scalar(), secret);
+    }
+  }
+
+ private:
+  std::string expand(const std::string& name, const std::string& text, bool secret) {
+    static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
+    std::string out;
+    auto begin = std::sregex_iterator(text.begin(), text.end(), var);
+    size_t last = 0;
+    bool had_var = false;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+      had_var = true;
+      out += text.substr(last, it->position() - last);
+      std::string var_name = (*it)[1];
+      auto found = env_.find(var_name);
+      if (found == env_.end()) {
+        error(name, "names the environment variable " + var_name + ", which is not set",
+              "export " + var_name + " before starting parley, or change " + key(name));
+      } else {
+        out += found->second;
+      }
+      last = it->position() + it->length();
+    }
+    out += text.substr(last);
+    if (secret && !had_var && !text.empty()) {
+      warn(name, "a secret is written into the configuration file",
+           "keep secrets out of files: use the environment or ${VARIABLE}");
+    }
+    return out;
+  }
+
+  static size_t distance(const std::string& a, const std::string& b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      }
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  }
+
+  void report_unknown() {
+    if (!node_ || !node_.IsMap()) return;
+    for (const auto& kv : node_) {
+      std::string name = kv.first.as<std::string>();
+      if (known_.count(name)) continue;
+      std::string best;
+      size_t best_d = 3;
+      for (const auto& k : known_) {
+        size_t d = distance(name, k);
+        if (d < best_d) best_d = d, best = k;
+      }
+      std::string fix = best.empty() ? "remove it; known keys here: " + join_known() : "did you mean '" + key(best) + "'?";
+      error(name, "is not a configuration key", fix);
+    }
+  }
+
+  std::string join_known() const {
+    std::string out;
+    for (const auto& k : known_) out += (out.empty() ? "" : ", ") + k;
+    return out;
+  }
+
+  YAML::Node node_;
+  std::string prefix_;
+  std::vector<ConfigIssue>& issues_;
+  const std::map<std::string, std::string>& env_;
+  std::set<std::string> known_;
+};
+
+void set_dotted(YAML::Node root, const std::string& dotted, const std::string& value) {
+  std::vector<std::string> parts;
+  std::stringstream ss(dotted);
+  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  // yaml-cpp nodes are handles: walk by reassigning to children.
+  std::vector<YAML::Node> chain{root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = chain.back()[parts[i]];
+    if (!next.IsMap()) {
+      chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next = chain.back()[parts[i]];
+    }
+    chain.push_back(next);
+  }
+  chain.back()[parts.back()] = value;
+}
+
+void validate_providers(const ProvidersConfig& p, std::vector<ConfigIssue>& issues) {
+  for (const std::string role : {"stt", "llm", "tts"}) {
+    const auto& chain = role == "stt" ? p.stt : role == "llm" ? p.llm : p.tts;
+    const auto& known = known_providers(role);
+    if (chain.empty()) {
+      issues.push_back({"providers." + role, "names no provider", "name at least one of: " + fmt::format("{}", fmt::join(known, ", "))});
+    }
+    for (const auto& name : chain) {
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        issues.push_back({"providers." + role, "'" + name + "' is not a known " + role + " provider",
+                          "use one of: " + fmt::format("{}", fmt::join(known, ", "))});
+      }
+    }
+  }
+  auto uses = [&](const std::string& name) {
+    for (const auto* chain : {&p.stt, &p.llm, &p.tts}) {
+      if (std::find(chain->begin(), chain->end(), name) != chain->end()) return true;
+    }
+    return false;
+  };
+  if (uses("openai")) {
+    if (p.openai.api_key.empty() && p.openai.base_url.find("api.openai.com") != std::string::npos) {
+      issues.push_back({"providers.openai.api_key", "is not set but an OpenAI provider is chosen",
+                        "export OPENAI_API_KEY, or point providers.openai.base_url at a local server"});
+    }
+    auto u = parse_url(p.openai.base_url);
+    if (!u || u->websocket()) {
+      issues.push_back({"providers.openai.base_url", "'" + p.openai.base_url + "' is not an http(s) URL",
+                        "write it as https://host/v1 or http://127.0.0.1:8000/v1"});
+    }
+  }
+  if (uses("deepgram")) {
+    auto u = parse_url(p.deepgram.url);
+    if (!u || !u->websocket()) {
+      issues.push_back({"providers.deepgram.url",
+                        "'" + p.deepgram.url + "' is not a WebSocket URL; Deepgram streaming needs one",
+                        "write it as wss://api.deepgram.com/v1/listen"});
+    }
+    if (p.deepgram.api_key.empty()) {
+      issues.push_back({"providers.deepgram.api_key", "is not set but the deepgram STT is chosen", "export DEEPGRAM_API_KEY"});
+    }
+  }
+}
+
+void validate_livekit(const LiveKitConfig& lk, std::vector<ConfigIssue>& issues) {
+  if (lk.url.empty()) {
+    issues.push_back({"livekit.url", "is not set", "export LIVEKIT_URL=ws://127.0.0.1:7880 (or wss://your-project.livekit.cloud)"});
+  } else if (auto u = parse_url(lk.url); !u) {
+    issues.push_back({"livekit.url", u.error().message, "write it as ws://host:7880, wss://host, http://host:7880 or https://host"});
+  } else if (u->scheme != "ws" && u->scheme != "wss" && u->scheme != "http" && u->scheme != "https") {
+    issues.push_back({"livekit.url", "scheme '" + u->scheme + "' is not one LiveKit serves",
+                      "use ws://, wss://, http:// or https://"});
+  }
+  if (lk.api_key.empty()) {
+    issues.push_back({"livekit.api_key", "is not set", "export LIVEKIT_API_KEY (the dev server's key is devkey)"});
+  }
+  if (lk.api_secret.empty()) {
+    issues.push_back({"livekit.api_secret", "is not set", "export LIVEKIT_API_SECRET (the dev server's secret is secret)"});
+  }
+  if (lk.request_timeout.count() == 0) {
+    issues.push_back({"livekit.request_timeout", "is zero", "use a positive duration such as 30s"});
+  }
+}
+
+void validate_listen(const std::string& key, const std::string& listen, std::vector<ConfigIssue>& issues) {
+  auto colon = listen.rfind(':');
+  bool ok = colon != std::string::npos && colon + 1 < listen.size();
+  if (ok) {
+    try {
+      size_t used = 0;
+      int port = std::stoi(listen.substr(colon + 1), &used);
+      ok = used == listen.size() - colon - 1 && port >= 0 && port <= 65535;
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok) issues.push_back({key, "'" + listen + "' is not host:port", "write it as 127.0.0.1:8080 or 0.0.0.0:8080"});
+}
+
+}  // namespace
+
+std::string ConfigIssue::to_string() const {
+  std::string out = warning ? "warning: " : "error: ";
+  if (!key.empty()) out += key + ": ";
+  out += message;
+  if (!fix.empty()) out += " (fix: " + fix + ")";
+  return out;
+}
+
+bool ConfigLoad::ok() const {
+  return std::none_of(issues.begin(), issues.end(), [](const ConfigIssue& i) { return !i.warning; });
+}
+
+const std::vector<std::string>& known_providers(const std::string& role) {
+  static const std::vector<std::string> stt{"pocketsphinx", "openai", "deepgram"};
+  static const std::vector<std::string> llm{"script", "openai"};
+  static const std::vector<std::string> tts{"flite", "espeak-ng", "openai"};
+  static const std::vector<std::string> none;
+  if (role == "stt") return stt;
+  if (role == "llm") return llm;
+  if (role == "tts") return tts;
+  return none;
+}
+
+std::map<std::string, std::string> process_env() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
+
+ConfigLoad load_config(const ConfigSources& sources) {
+  ConfigLoad result;
+  auto& issues = result.issues;
+  YAML::Node root;
+  if (sources.file) {
+    std::ifstream in(*sources.file);
+    if (!in) {
+      issues.push_back({"", "cannot read configuration file " + *sources.file, "check the path given with --config"});
+      return result;
+    }
+    try {
+      root = YAML::Load(in);
+    } catch (const YAML::Exception& e) {
+      issues.push_back({"", *sources.file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                                ": YAML syntax error: " + e.msg,
+                        "correct the YAML at that line and column"});
+      return result;
+    }
+    if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+    if (!root.IsMap()) {
+      issues.push_back({"", *sources.file + " must be a YAML mapping (key: value lines)", "see parley.example.yaml"});
+      return result;
+    }
+  } else {
+    root = YAML::Node(YAML::NodeType::Map);
+  }
+
+  // The environment, as LiveKit's own tools read it, then flags; each wins over what came before.
+  static const std::vector<std::pair<const char*, const char*>> env_keys{
+      {"LIVEKIT_URL", "livekit.url"},          {"LIVEKIT_API_KEY", "livekit.api_key"},
+      {"LIVEKIT_API_SECRET", "livekit.api_secret"}, {"OPENAI_API_KEY", "providers.openai.api_key"},
+      {"OPENAI_BASE_URL", "providers.openai.base_url"}, {"DEEPGRAM_API_KEY", "providers.deepgram.api_key"},
+  };
+  for (const auto& [var, key] : env_keys) {
+    auto it = sources.env.find(var);
+    if (it != sources.env.end() && !it->second.empty()) set_dotted(root, key, it->second);
+  }
+  for (const auto& [key, value] : sources.overrides) set_dotted(root, key, value);
+
+  Config& c = result.config;
+  {
+    Reader top(root, "", issues, sources.env);
+    {
+      Reader r = top.section("livekit");
+      r.string("url", c.livekit.url);
+      r.string("api_key", c.livekit.api_key);
+      // A literal secret in the file is warned about only if it came from the file itself.
+      bool from_env = sources.env.count("LIVEKIT_API_SECRET") || sources.overrides.count("livekit.api_secret");
+      r.string("api_secret", c.livekit.api_secret, !from_env);
+      r.duration("request_timeout", c.livekit.request_timeout);
+      r.integer("retry_attempts", c.livekit.retry_attempts, 1, 20);
+      r.duration("health_check_interval", c.livekit.health_check_interval);
+    }
+    {
+      Reader r = top.section("webhook");
+      r.string("listen", c.webhook.listen);
+      r.string("path", c.webhook.path);
+      r.string_map("extra_keys", c.webhook.extra_keys, true);
+      r.integer("max_body_bytes", c.webhook.max_body_bytes, 1024, 64LL << 20);
+      r.number("rate_limit_per_second", c.webhook.rate_limit_per_second, 0.001);
+      r.integer("rate_limit_burst", c.webhook.rate_limit_burst, 1, 1'000'000);
+    }
+    {
+      Reader r = top.section("calls");
+      r.integer("max_concurrent", c.calls.max_concurrent, 0, 100'000);
+      r.duration("max_duration", c.calls.max_duration);
+      r.duration("silence_timeout", c.calls.silence_timeout);
+      r.duration("inactivity_timeout", c.calls.inactivity_timeout);
+      r.duration("drain_timeout", c.calls.drain_timeout);
+      r.list("room_patterns", c.calls.room_patterns);
+      r.boolean("mask_numbers", c.calls.mask_numbers);
+    }
+    {
+      Reader r = top.section("agent");
+      r.string("identity", c.agent.identity);
+      r.string("name", c.agent.name);
+      r.string("agent_name", c.agent.agent_name);
+      r.string("language", c.agent.language);
+      r.string_map("greeting", c.agent.greeting, false);
+    }
+    {
+      Reader r = top.section("providers");
+      r.list("stt", c.providers.stt);
+      r.list("llm", c.providers.llm);
+      r.list("tts", c.providers.tts);
+      r.string("script", c.providers.script);
+      r.duration("stt_timeout", c.providers.stt_timeout);
+      r.duration("llm_timeout", c.providers.llm_timeout);
+      r.duration("tts_timeout", c.providers.tts_timeout);
+      {
+        Reader o = r.section("openai");
+        o.string("base_url", c.providers.openai.base_url);
+        bool from_env = sources.env.count("OPENAI_API_KEY") > 0;
+        o.string("api_key", c.providers.openai.api_key, !from_env);
+        o.string("llm_model", c.providers.openai.llm_model);
+        o.string("stt_model", c.providers.openai.stt_model);
+        o.string("tts_model", c.providers.openai.tts_model);
+        o.string("tts_voice", c.providers.openai.tts_voice);
+        o.string("system_prompt", c.providers.openai.system_prompt);
+      }
+      {
+        Reader d = r.section("deepgram");
+        d.string("url", c.providers.deepgram.url);
+        bool from_env = sources.env.count("DEEPGRAM_API_KEY") > 0;
+        d.string("api_key", c.providers.deepgram.api_key, !from_env);
+      }
+    }
+    {
+      Reader r = top.section("log");
+      std::string level, format;
+      r.string("level", level);
+      r.string("format", format);
+      if (!level.empty() && !log::parse_level(level, c.log.level)) {
+        r.error("level", "'" + level + "' is not a log level", "use trace, debug, info, warn or error");
+      }
+      if (!format.empty() && !log::parse_format(format, c.log.format)) {
+        r.error("format", "'" + format + "' is not a log format", "use text or json");
+      }
+    }
+  }
+
+  validate_livekit(c.livekit, issues);
+  validate_listen("webhook.listen", c.webhook.listen, issues);
+  if (c.webhook.path.empty() || c.webhook.path.front() != '/') {
+    issues.push_back({"webhook.path", "'" + c.webhook.path + "' does not start with /", "write it as /livekit/webhook"});
+  }
+  validate_providers(c.providers, issues);
+  if (c.livekit.api_secret.size() > 0 && c.livekit.api_secret.size() < 32 && c.livekit.api_secret != "secret") {
+    issues.push_back({"livekit.api_secret", "is shorter than 32 characters",
+                      "generate a longer one (livekit-server generate-keys)", true});
+  }
+  return result;
+}
+
+nlohmann::ordered_json Config::to_json(bool show_secrets) const {
+  auto secret = [&](const std::string& s) -> nlohmann::json {
+    if (show_secrets || s.empty()) return s;
+    return "[redacted]";
+  };
+  nlohmann::ordered_json j;
+  j["livekit"] = {{"url", livekit.url},
+                  {"api_key", livekit.api_key},
+                  {"api_secret", secret(livekit.api_secret)},
+                  {"request_timeout", format_duration(livekit.request_timeout)},
+                  {"retry_attempts", livekit.retry_attempts},
+                  {"health_check_interval", format_duration(livekit.health_check_interval)}};
+  nlohmann::ordered_json extra = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : webhook.extra_keys) extra[k] = secret(v);
+  j["webhook"] = {{"listen", webhook.listen},
+                  {"path", webhook.path},
+                  {"extra_keys", extra},
+                  {"max_body_bytes", webhook.max_body_bytes},
+                  {"rate_limit_per_second", webhook.rate_limit_per_second},
+                  {"rate_limit_burst", webhook.rate_limit_burst}};
+  j["calls"] = {{"max_concurrent", calls.max_concurrent},
+                {"max_duration", format_duration(calls.max_duration)},
+                {"silence_timeout", format_duration(calls.silence_timeout)},
+                {"inactivity_timeout", format_duration(calls.inactivity_timeout)},
+                {"drain_timeout", format_duration(calls.drain_timeout)},
+                {"room_patterns", calls.room_patterns},
+                {"mask_numbers", calls.mask_numbers}};
+  j["agent"] = {{"identity", agent.identity},
+                {"name", agent.name},
+                {"agent_name", agent.agent_name},
+                {"language", agent.language},
+                {"greeting", agent.greeting}};
+  j["providers"] = {{"stt", providers.stt},
+                    {"llm", providers.llm},
+                    {"tts", providers.tts},
+                    {"script", providers.script},
+                    {"stt_timeout", format_duration(providers.stt_timeout)},
+                    {"llm_timeout", format_duration(providers.llm_timeout)},
+                    {"tts_timeout", format_duration(providers.tts_timeout)},
+                    {"openai",
+                     {{"base_url", providers.openai.base_url},
+                      {"api_key", secret(providers.openai.api_key)},
+                      {"llm_model", providers.openai.llm_model},
+                      {"stt_model", providers.openai.stt_model},
+                      {"tts_model", providers.openai.tts_model},
+                      {"tts_voice", providers.openai.tts_voice},
+                      {"system_prompt", providers.openai.system_prompt}}},
+                    {"deepgram", {{"url", providers.deepgram.url}, {"api_key", secret(providers.deepgram.api_key)}}}};
+  j["log"] = {{"level", log::to_string(log.level)}, {"format", log.format == log::Format::kJson ? "json" : "text"}};
+  return j;
+}
+
+std::string Config::hash() const {
+  std::string text = to_json(true).dump();
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 6; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+std::vector<std::string> Config::secrets() const {
+  std::vector<std::string> out{livekit.api_secret, providers.openai.api_key, providers.deepgram.api_key};
+  for (const auto& [k, v] : webhook.extra_keys) out.push_back(v);
+  out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }), out.end());
+  return out;
+}
+
+}  // namespace parley

@@ -1,0 +1,138 @@
+// parley's configuration: parley.yaml, overlaid by the environment, overlaid by command-line
+// flags. LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are read as LiveKit's own tools
+// read them; provider keys (OPENAI_API_KEY, DEEPGRAM_API_KEY) likewise. String values in the
+// file may name environment variables as ${NAME}, which is how extra webhook keys' secrets are
+// given without writing them into a file.
+//
+// Loading validates everything before anything uses it: each problem names the key, the bad
+// value (never a secret's) and the fix.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/duration.h"
+#include "core/log.h"
+
+namespace parley {
+
+struct LiveKitConfig {
+  std::string url;         // ws://, wss://, http:// or https:// (mapped to each other as needed)
+  std::string api_key;
+  std::string api_secret;  // secret: never logged
+  Millis request_timeout{30'000};
+  int retry_attempts = 3;
+  Millis health_check_interval{60'000};
+};
+
+struct WebhookConfig {
+  std::string listen = "127.0.0.1:8080";  // host:port of parley serve's HTTP server
+  std::string path = "/livekit/webhook";
+  // Extra keys accepted when verifying webhooks (key rotation): key -> secret.
+  std::map<std::string, std::string> extra_keys;
+  size_t max_body_bytes = 1 << 20;
+  double rate_limit_per_second = 100;  // per source address
+  int rate_limit_burst = 200;
+};
+
+struct CallsConfig {
+  int max_concurrent = 50;
+  Millis max_duration{30 * 60'000};
+  Millis silence_timeout{20'000};
+  Millis inactivity_timeout{60 * 60'000};  // rooms that never finish are cleaned up after this
+  Millis drain_timeout{5 * 60'000};
+  std::vector<std::string> room_patterns;   // rooms (glob) whose participants get an agent too
+  bool mask_numbers = false;                // show phone numbers as +1555***1234 in logs
+};
+
+struct AgentConfig {
+  std::string identity = "parley-agent";
+  std::string name = "parley";
+  std::string agent_name;  // the name dispatch rules use for parley ("" = unnamed agent)
+  std::string language = "en";
+  std::map<std::string, std::string> greeting;  // language -> first words
+};
+
+struct OpenAiConfig {
+  std::string base_url = "https://api.openai.com/v1";
+  std::string api_key;  // secret
+  std::string llm_model = "gpt-4o-mini";
+  std::string stt_model = "whisper-1";
+  std::string tts_model = "tts-1";
+  std::string tts_voice = "alloy";
+  std::string system_prompt;
+};
+
+struct DeepgramConfig {
+  std::string url = "wss://api.deepgram.com/v1/listen";
+  std::string api_key;  // secret
+};
+
+struct ProvidersConfig {
+  // Each role is a chain: the first is used, the next ones take over when it fails.
+  std::vector<std::string> stt{"pocketsphinx"};
+  std::vector<std::string> llm{"script"};
+  std::vector<std::string> tts{"flite", "espeak-ng"};
+  std::string script;  // path of the scripted dialogue YAML; empty = the embedded one
+  Millis stt_timeout{5'000};
+  Millis llm_timeout{5'000};
+  Millis tts_timeout{5'000};
+  OpenAiConfig openai;
+  DeepgramConfig deepgram;
+};
+
+struct LogConfig {
+  log::Level level = log::Level::kInfo;
+  log::Format format = log::Format::kText;
+};
+
+struct Config {
+  LiveKitConfig livekit;
+  WebhookConfig webhook;
+  CallsConfig calls;
+  AgentConfig agent;
+  ProvidersConfig providers;
+  LogConfig log;
+
+  // The effective configuration; secrets shown as "[redacted]" (or "" when unset) unless asked.
+  nlohmann::ordered_json to_json(bool show_secrets = false) const;
+  // Short SHA-256 of the full configuration, to say in logs which configuration is running.
+  std::string hash() const;
+  // Every secret value, for log redaction.
+  std::vector<std::string> secrets() const;
+};
+
+struct ConfigIssue {
+  std::string key;      // "livekit.url"; "" for the file as a whole
+  std::string message;  // what is wrong
+  std::string fix;      // what to do
+  bool warning = false;
+  std::string to_string() const;
+};
+
+struct ConfigSources {
+  std::optional<std::string> file;                 // parley.yaml path; nullopt: none
+  std::map<std::string, std::string> env;          // environment snapshot
+  std::map<std::string, std::string> overrides;    // dotted key -> value, from flags
+};
+
+struct ConfigLoad {
+  Config config;
+  std::vector<ConfigIssue> issues;
+  bool ok() const;
+};
+
+// Loads and validates. Never throws for bad input: problems come back as issues.
+ConfigLoad load_config(const ConfigSources& sources);
+
+// The process environment as a map.
+std::map<std::string, std::string> process_env();
+
+// Provider names each role accepts.
+const std::vector<std::string>& known_providers(const std::string& role);
+
+}  // namespace parley

@@ -1,0 +1,155 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace parley {
+namespace {
+
+std::string source_dir() { return PARLEY_SOURCE_DIR; }
+
+std::string write_temp(const std::string& text) {
+  static int n = 0;
+  auto path = std::filesystem::temp_directory_path() /
+              ("parley_config_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".yaml");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const ConfigIssue* find_issue(const ConfigLoad& load, const std::string& key) {
+  for (const auto& i : load.issues) {
+    if (i.key == key && !i.warning) return &i;
+  }
+  return nullptr;
+}
+
+ConfigSources with_secret(std::optional<std::string> file) {
+  ConfigSources s;
+  s.file = std::move(file);
+  s.env["LIVEKIT_API_SECRET"] = "secret";
+  return s;
+}
+
+TEST(Config, ExampleFileIsValid) {
+  auto load = load_config(with_secret(source_dir() + "/parley.example.yaml"));
+  for (const auto& i : load.issues) ADD_FAILURE() << i.to_string();
+  EXPECT_TRUE(load.ok());
+  EXPECT_EQ(load.config.livekit.url, "ws://127.0.0.1:7880");
+  EXPECT_EQ(load.config.livekit.request_timeout, Millis(30'000));
+  EXPECT_EQ(load.config.livekit.retry_attempts, 3);
+  EXPECT_EQ(load.config.livekit.health_check_interval, Millis(60'000));
+  EXPECT_EQ(load.config.agent.greeting.at("en").substr(0, 5), "Hello");
+}
+
+TEST(Config, MissingSecretIsNamed) {
+  ConfigSources s;
+  s.file = source_dir() + "/parley.example.yaml";
+  auto load = load_config(s);
+  EXPECT_FALSE(load.ok());
+  auto* issue = find_issue(load, "livekit.api_secret");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->fix.find("LIVEKIT_API_SECRET"), std::string::npos);
+}
+
+TEST(Config, UrlWithoutSchemeIsRejected) {
+  auto s = with_secret(write_temp("livekit: {url: '127.0.0.1:7880', api_key: devkey}\n"));
+  auto load = load_config(s);
+  auto* issue = find_issue(load, "livekit.url");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->message.find("no scheme"), std::string::npos);
+}
+
+TEST(Config, HttpUrlWhereAWebSocketIsRequiredIsRejected) {
+  auto s = with_secret(write_temp(
+      "livekit: {url: 'ws://127.0.0.1:7880', api_key: devkey}\n"
+      "providers: {stt: [deepgram], deepgram: {url: 'http://api.deepgram.com/v1/listen', api_key: '${DG}'}}\n"));
+  s.env["DG"] = "dgkey1234";
+  auto load = load_config(s);
+  auto* issue = find_issue(load, "providers.deepgram.url");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->message.find("not a WebSocket URL"), std::string::npos);
+}
+
+TEST(Config, NegativeTimeoutIsRejected) {
+  auto load = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k, request_timeout: -3s}\n")));
+  auto* issue = find_issue(load, "livekit.request_timeout");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->message.find("negative"), std::string::npos);
+}
+
+TEST(Config, UnknownProviderIsRejected) {
+  auto load = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {tts: [flite, sirivoice]}\n")));
+  auto* issue = find_issue(load, "providers.tts");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->message.find("sirivoice"), std::string::npos);
+  EXPECT_NE(issue->fix.find("espeak-ng"), std::string::npos);
+}
+
+TEST(Config, MalformedYamlGivesLineAndColumn) {
+  auto path = write_temp("livekit:\n  url: ws://h:7880\n  api_key: [unclosed\n");
+  auto load = load_config(with_secret(path));
+  ASSERT_FALSE(load.ok());
+  ASSERT_EQ(load.issues.size(), 1u);
+  EXPECT_NE(load.issues[0].message.find(path + ":"), std::string::npos);
+  EXPECT_NE(load.issues[0].message.find("YAML syntax error"), std::string::npos);
+  EXPECT_NE(load.issues[0].message.find(":4:1"), std::string::npos) << load.issues[0].message;
+}
+
+TEST(Config, MisspeltKeyGetsASuggestion) {
+  auto load = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k, reqest_timeout: 5s}\n")));
+  auto* issue = find_issue(load, "livekit.reqest_timeout");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->fix.find("livekit.request_timeout"), std::string::npos);
+}
+
+TEST(Config, EnvironmentOverridesFileAndFlagsOverrideEnvironment) {
+  auto s = with_secret(write_temp("livekit: {url: 'ws://file:7880', api_key: filekey}\n"));
+  s.env["LIVEKIT_URL"] = "wss://env.example";
+  s.env["LIVEKIT_API_KEY"] = "envkey";
+  s.overrides["livekit.api_key"] = "flagkey";
+  auto load = load_config(s);
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.config.livekit.url, "wss://env.example");
+  EXPECT_EQ(load.config.livekit.api_key, "flagkey");
+}
+
+TEST(Config, ExtraWebhookKeysComeFromTheEnvironment) {
+  auto s = with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nwebhook: {extra_keys: {oldkey: '${OLD_SECRET}'}}\n"));
+  s.env["OLD_SECRET"] = "the-old-secret-value";
+  auto load = load_config(s);
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.config.webhook.extra_keys.at("oldkey"), "the-old-secret-value");
+  auto unset = load_config(with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nwebhook: {extra_keys: {oldkey: '${NOT_SET_ANYWHERE}'}}\n")));
+  auto* issue = find_issue(unset, "webhook.extra_keys.oldkey");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->message.find("NOT_SET_ANYWHERE"), std::string::npos);
+}
+
+TEST(Config, SecretsAreRedactedInTheEffectiveConfiguration) {
+  auto s = with_secret(source_dir() + "/parley.example.yaml");
+  s.env["LIVEKIT_API_SECRET"] = "a-very-secret-secret-value-123456";
+  auto load = load_config(s);
+  ASSERT_TRUE(load.ok());
+  std::string text = load.config.to_json().dump();
+  EXPECT_EQ(text.find("a-very-secret-secret-value-123456"), std::string::npos);
+  EXPECT_NE(text.find("[redacted]"), std::string::npos);
+  EXPECT_EQ(load.config.hash().size(), 12u);
+}
+
+TEST(Config, HashChangesWithTheConfiguration) {
+  auto a = load_config(with_secret(source_dir() + "/parley.example.yaml"));
+  auto s = with_secret(source_dir() + "/parley.example.yaml");
+  s.overrides["calls.max_concurrent"] = "7";
+  auto b = load_config(s);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(b.config.calls.max_concurrent, 7);
+  EXPECT_NE(a.config.hash(), b.config.hash());
+}
+
+}  // namespace
+}  // namespace parley
