@@ -26,6 +26,7 @@ function(parley_library name)
   target_compile_options(parley_${name} PRIVATE ${PARLEY_WARNINGS})
   target_link_libraries(parley_${name} PUBLIC ${ARG_DEPS})
   add_library(parley::${name} ALIAS parley_${name})
+  set_property(GLOBAL APPEND PROPERTY PARLEY_LIBRARIES parley_${name})
 endfunction()
 
 # parley_test(NAME SOURCES files... DEPS targets... [LABELS labels...] [FIXTURES fixtures...])
