@@ -14,6 +14,15 @@ if(PARLEY_FUZZ)
   list(APPEND PARLEY_SAN_FLAGS -fsanitize=fuzzer-no-link,address,undefined)
 endif()
 add_compile_options(${PARLEY_SAN_FLAGS})
+if(PARLEY_SAN_FLAGS AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # GCC 12's flow analysis gives false maybe-uninitialized warnings inside libstdc++ and Boost
+  # when sanitizers instrument the code (GCC bug 105616 and relatives).
+  add_compile_options(-Wno-maybe-uninitialized)
+endif()
+if(PARLEY_SANITIZER STREQUAL "tsan" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # Boost.Asio uses std::atomic_thread_fence, which TSan does not model; GCC warns (-Wtsan).
+  add_compile_options(-Wno-tsan)
+endif()
 add_link_options(${PARLEY_SAN_FLAGS})
 
 # parley_library(NAME [DEPS targets...]): one library per folder, built from every .cpp in it.

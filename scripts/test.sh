@@ -24,10 +24,21 @@ build() {  # build DIR [cmake args...]
   cmake --build "$dir" -j "$jobs"
 }
 
+passed=0 failed=0
 run_ctest() {  # run_ctest DIR [ctest args...]
   local dir=$1; shift
   echo "== test $dir" >&2
-  scripts/netns.sh ctest --test-dir "$dir" --output-on-failure --timeout 600 "$@" ${CTEST_ARGS:-}
+  local out="$dir/ctest-output.txt" rc=0
+  # shellcheck disable=SC2086
+  scripts/netns.sh ctest --test-dir "$dir" --output-on-failure --timeout 600 "$@" ${CTEST_ARGS:-} 2>&1 | tee "$out" || rc=1
+  # "100% tests passed, 0 tests failed out of 39"
+  local line; line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$out" | tail -1)
+  if [ -n "$line" ]; then
+    local f t; f=$(sed -E 's/.*passed, ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+    t=$(sed -E 's/.*failed out of ([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + t - f)); failed=$((failed + f))
+  fi
+  return $rc
 }
 
 results=()
@@ -51,4 +62,5 @@ fi
 
 echo
 printf '%s\n' "${results[@]}"
+echo "total: $passed passed, $failed failed"
 exit $status

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -162,26 +162,37 @@ class Reader {
   }
 
  private:
+  // Replaces each ${NAME} with the environment variable NAME; an unset one is an error.
   std::string expand(const std::string& name, const std::string& text, bool secret) {
-    static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
     std::string out;
-    auto begin = std::sregex_iterator(text.begin(), text.end(), var);
-    size_t last = 0;
     bool had_var = false;
-    for (auto it = begin; it != std::sregex_iterator(); ++it) {
-      had_var = true;
-      out += text.substr(last, it->position() - last);
-      std::string var_name = (*it)[1];
-      auto found = env_.find(var_name);
-      if (found == env_.end()) {
-        error(name, "names the environment variable " + var_name + ", which is not set",
-              "export " + var_name + " before starting parley, or change " + key(name));
-      } else {
-        out += found->second;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t open = text.find("${", pos);
+      size_t close = open == std::string::npos ? std::string::npos : text.find('}', open + 2);
+      if (close == std::string::npos) {
+        out += text.substr(pos);
+        break;
       }
-      last = it->position() + it->length();
+      std::string var_name = text.substr(open + 2, close - open - 2);
+      bool valid = !var_name.empty() && !std::isdigit(static_cast<unsigned char>(var_name[0])) &&
+                   std::all_of(var_name.begin(), var_name.end(),
+                               [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+      out += text.substr(pos, open - pos);
+      if (!valid) {
+        out += text.substr(open, close + 1 - open);
+      } else {
+        had_var = true;
+        auto found = env_.find(var_name);
+        if (found == env_.end()) {
+          error(name, "names the environment variable " + var_name + ", which is not set",
+                "export " + var_name + " before starting parley, or change " + key(name));
+        } else {
+          out += found->second;
+        }
+      }
+      pos = close + 1;
     }
-    out += text.substr(last);
     if (secret && !had_var && !text.empty()) {
       warn(name, "a secret is written into the configuration file",
            "keep secrets out of files: use the environment or ${VARIABLE}");
