@@ -192,7 +192,6 @@ DtlsTransport::~DtlsTransport() {
 }
 
 void DtlsTransport::emit(std::span<const uint8_t> datagram) {
-  if (state_ == State::kClosed && !callbacks_.send) return;
   if (callbacks_.send) callbacks_.send(datagram);
 }
 
@@ -357,7 +356,7 @@ void DtlsTransport::close() {
   state_ = State::kClosed;
   retransmit_timer_.cancel();
   handshake_deadline_.cancel();
-  callbacks_ = {};
+  // The callbacks stay (one may be running now); state_ keeps them from firing again.
 }
 
 }  // namespace parley::rtc
