@@ -1,0 +1,145 @@
+#include "livekit/api/sip_client.h"
+
+namespace parley::livekit {
+namespace {
+
+using json = nlohmann::json;
+constexpr std::string_view kService = "SIP";
+
+void put(json& j, const char* key, const std::string& v) {
+  if (!v.empty()) j[key] = v;
+}
+void put(json& j, const char* key, const std::vector<std::string>& v) {
+  if (!v.empty()) j[key] = v;
+}
+
+template <class T, class F>
+std::vector<T> items(const json& res, F from) {
+  std::vector<T> out;
+  if (auto it = res.find("items"); it != res.end() && it->is_array()) {
+    for (const auto& i : *it) out.push_back(from(i));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<SipInboundTrunk> SipClient::create_inbound_trunk(const CreateInboundTrunkOptions& o) {
+  json t = json::object();
+  put(t, "name", o.name);
+  put(t, "metadata", o.metadata);
+  put(t, "numbers", o.numbers);
+  put(t, "allowed_addresses", o.allowed_addresses);
+  put(t, "allowed_numbers", o.allowed_numbers);
+  put(t, "auth_username", o.auth_username);
+  put(t, "auth_password", o.auth_password);
+  auto res = twirp_.call(kService, "CreateSIPInboundTrunk", {{"trunk", t}}, grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return inbound_trunk_from_json(*res);
+}
+
+Result<std::vector<SipInboundTrunk>> SipClient::list_inbound_trunks() {
+  auto res = twirp_.call(kService, "ListSIPInboundTrunk", json::object(), grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return items<SipInboundTrunk>(*res, inbound_trunk_from_json);
+}
+
+Result<SipOutboundTrunk> SipClient::create_outbound_trunk(const CreateOutboundTrunkOptions& o) {
+  if (o.address.empty()) return make_error(ErrorCode::kInvalidArgument, "an outbound trunk needs an address");
+  json t = json::object();
+  put(t, "name", o.name);
+  put(t, "metadata", o.metadata);
+  put(t, "address", o.address);
+  if (!o.transport.empty()) {
+    std::string up;
+    for (char c : o.transport) up += char(std::toupper(static_cast<unsigned char>(c)));
+    t["transport"] = "SIP_TRANSPORT_" + up;
+  }
+  put(t, "numbers", o.numbers);
+  put(t, "auth_username", o.auth_username);
+  put(t, "auth_password", o.auth_password);
+  auto res = twirp_.call(kService, "CreateSIPOutboundTrunk", {{"trunk", t}}, grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return outbound_trunk_from_json(*res);
+}
+
+Result<std::vector<SipOutboundTrunk>> SipClient::list_outbound_trunks() {
+  auto res = twirp_.call(kService, "ListSIPOutboundTrunk", json::object(), grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return items<SipOutboundTrunk>(*res, outbound_trunk_from_json);
+}
+
+Status SipClient::delete_trunk(const std::string& id) {
+  if (id.empty()) return make_error(ErrorCode::kInvalidArgument, "trunk id must not be empty");
+  auto res = twirp_.call(kService, "DeleteSIPTrunk", {{"sip_trunk_id", id}}, grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return {};
+}
+
+Result<SipDispatchRule> SipClient::create_dispatch_rule(const CreateDispatchRuleOptions& o) {
+  json rule;
+  if (o.kind == "direct") {
+    if (o.room.empty()) return make_error(ErrorCode::kInvalidArgument, "a direct dispatch rule needs a room name");
+    rule = {{"dispatch_rule_direct", {{"room_name", o.room}}}};
+    if (!o.pin.empty()) rule["dispatch_rule_direct"]["pin"] = o.pin;
+  } else if (o.kind == "individual" || o.kind == "callee") {
+    std::string key = "dispatch_rule_" + o.kind;
+    rule = {{key, {{"room_prefix", o.room}}}};
+    if (!o.pin.empty()) rule[key]["pin"] = o.pin;
+  } else {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "dispatch rule kind '" + o.kind + "' is not one of direct, individual, callee");
+  }
+  json info = {{"rule", rule}};
+  put(info, "name", o.name);
+  put(info, "metadata", o.metadata);
+  put(info, "trunk_ids", o.trunk_ids);
+  if (o.hide_phone_number) info["hide_phone_number"] = true;
+  if (!o.agent_names.empty()) {
+    json agents = json::array();
+    for (const auto& a : o.agent_names) agents.push_back({{"agent_name", a}});
+    info["room_config"] = {{"agents", agents}};
+  }
+  auto res = twirp_.call(kService, "CreateSIPDispatchRule", {{"dispatch_rule", info}}, grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return dispatch_rule_from_json(*res);
+}
+
+Result<std::vector<SipDispatchRule>> SipClient::list_dispatch_rules() {
+  auto res = twirp_.call(kService, "ListSIPDispatchRule", json::object(), grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return items<SipDispatchRule>(*res, dispatch_rule_from_json);
+}
+
+Status SipClient::delete_dispatch_rule(const std::string& id) {
+  if (id.empty()) return make_error(ErrorCode::kInvalidArgument, "dispatch rule id must not be empty");
+  auto res = twirp_.call(kService, "DeleteSIPDispatchRule", {{"sip_dispatch_rule_id", id}}, grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return {};
+}
+
+Result<SipParticipant> SipClient::create_sip_participant(const CreateSipParticipantOptions& o) {
+  if (o.sip_trunk_id.empty() || o.sip_call_to.empty() || o.room_name.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "a call needs a trunk id, a number to call and a room");
+  }
+  json req = {{"sip_trunk_id", o.sip_trunk_id}, {"sip_call_to", o.sip_call_to}, {"room_name", o.room_name}};
+  put(req, "participant_identity", o.participant_identity);
+  put(req, "participant_name", o.participant_name);
+  put(req, "dtmf", o.dtmf);
+  if (!o.participant_attributes.empty()) req["participant_attributes"] = o.participant_attributes;
+  if (o.wait_until_answered) req["wait_until_answered"] = true;
+  auto res = twirp_.call(kService, "CreateSIPParticipant", req, grant_sip_call());
+  if (!res) return tl::unexpected(res.error());
+  return sip_participant_from_json(*res);
+}
+
+Status SipClient::transfer_sip_participant(const std::string& room, const std::string& identity,
+                                           const std::string& transfer_to, bool play_dialtone) {
+  json req = {{"room_name", room}, {"participant_identity", identity}, {"transfer_to", transfer_to}};
+  if (play_dialtone) req["play_dialtone"] = true;
+  auto res = twirp_.call(kService, "TransferSIPParticipant", req, grant_sip_call(room));
+  if (!res) return tl::unexpected(res.error());
+  return {};
+}
+
+}  // namespace parley::livekit
