@@ -1,0 +1,171 @@
+#include <gtest/gtest.h>
+
+#include "providers/llm/fallback_llm.h"
+#include "providers/llm/script_llm.h"
+#include "support/manual_event_loop.h"
+
+namespace parley::providers {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A scripted model: a list of steps played on the loop at given delays.
+class FakeLlm final : public LlmProvider {
+ public:
+  struct Step {
+    std::chrono::milliseconds at;
+    std::string text;     // a delta, unless done/error
+    bool done = false;
+    std::optional<Error> error;
+  };
+  static Step delta(std::chrono::milliseconds at, std::string t) { return {at, std::move(t), false, std::nullopt}; }
+  static Step finish(std::chrono::milliseconds at) { return {at, "", true, std::nullopt}; }
+  static Step error_at(std::chrono::milliseconds at, Error e) { return {at, "", false, std::move(e)}; }
+  FakeLlm(EventLoop& loop, std::vector<Step> steps) : loop_(loop), steps_(std::move(steps)) {}
+  std::string_view name() const override { return "fake"; }
+
+  class Stream final : public LlmStream {
+   public:
+    void cancel() override {
+      timers.clear();
+      ++*cancels;
+    }
+    std::vector<TimerHandle> timers;
+    std::shared_ptr<int> cancels;
+  };
+
+  std::unique_ptr<LlmStream> chat(const ChatContext&, LlmHandler h) override {
+    ++calls;
+    auto s = std::make_unique<Stream>();
+    s->cancels = cancels;
+    auto handler = std::make_shared<LlmHandler>(std::move(h));
+    for (const auto& step : steps_) {
+      s->timers.push_back(loop_.post_after(step.at, [handler, step] {
+        if (step.error) handler->on_done(tl::unexpected(*step.error));
+        else if (step.done) handler->on_done({});
+        else handler->on_text(step.text);
+      }));
+    }
+    return s;
+  }
+  int calls = 0;
+  std::shared_ptr<int> cancels = std::make_shared<int>(0);
+
+ private:
+  EventLoop& loop_;
+  std::vector<Step> steps_;
+};
+
+class FallbackLlmTest : public ::testing::Test {
+ protected:
+  struct Out {
+    std::string text;
+    std::vector<std::string> tools;
+    int done = 0;
+    std::optional<Status> status;
+  };
+  std::unique_ptr<LlmStream> ask(LlmProvider& llm, std::string question) {
+    ChatContext ctx;
+    ctx.messages.push_back(ChatMessage::user(std::move(question)));
+    LlmHandler h;
+    h.on_text = [this](std::string d) { out.text += d; };
+    h.on_tool_call = [this](ToolCall c) { out.tools.push_back(c.name); };
+    h.on_done = [this](Status s) {
+      ++out.done;
+      out.status = s;
+    };
+    return llm.chat(ctx, std::move(h));
+  }
+
+  ManualClock clock;
+  testing::ManualEventLoop loop{clock};
+  std::shared_ptr<ScriptLlm> script = *ScriptLlm::create("");
+  Out out;
+};
+
+TEST_F(FallbackLlmTest, TheFirstProviderAnswersWhenItWorks) {
+  auto fake = std::make_shared<FakeLlm>(loop, std::vector<FakeLlm::Step>{FakeLlm::delta(100ms, "Hello "), FakeLlm::delta(200ms, "there."), FakeLlm::finish(300ms)});
+  FallbackLlm llm(loop, {fake, script}, 1000ms);
+  auto s = ask(llm, "opening hours");
+  EXPECT_EQ(out.done, 0);  // never inside chat()
+  loop.advance(1s);
+  EXPECT_EQ(out.text, "Hello there.");
+  EXPECT_EQ(out.done, 1);
+  EXPECT_TRUE(*out.status);
+}
+
+TEST_F(FallbackLlmTest, AnErrorBeforeOutputHandsTheReplyToTheScript) {
+  auto fake = std::make_shared<FakeLlm>(
+      loop, std::vector<FakeLlm::Step>{FakeLlm::error_at(50ms, Error(ErrorCode::kUnavailable, "connection refused", true))});
+  FallbackLlm llm(loop, {fake, script}, 1000ms);
+  auto s = ask(llm, "what are your opening hours");
+  loop.advance(100ms);
+  EXPECT_EQ(out.text, Script::embedded().match("opening hours", "en").answer);
+  EXPECT_EQ(out.done, 1);
+  EXPECT_TRUE(*out.status);
+}
+
+TEST_F(FallbackLlmTest, SilenceBeyondTheTimeoutHandsTheReplyOnAndLateChunksAreIgnored) {
+  auto fake = std::make_shared<FakeLlm>(loop, std::vector<FakeLlm::Step>{FakeLlm::delta(5s, "Too late."), FakeLlm::finish(6s)});
+  FallbackLlm llm(loop, {fake, script}, 1000ms);
+  auto s = ask(llm, "goodbye");
+  loop.advance(999ms);
+  EXPECT_EQ(out.done, 0);
+  loop.advance(2ms);
+  EXPECT_EQ(out.done, 1);
+  EXPECT_NE(out.text.find("Goodbye"), std::string::npos);
+  EXPECT_EQ(out.tools, std::vector<std::string>{"end_call"});
+  EXPECT_EQ(*fake->cancels, 1);
+  loop.advance(10s);
+  EXPECT_EQ(out.text.find("Too late"), std::string::npos);
+  EXPECT_EQ(out.done, 1);
+}
+
+TEST_F(FallbackLlmTest, AnErrorAfterOutputEndsTheReplyWithoutRepeatingIt) {
+  auto fake = std::make_shared<FakeLlm>(
+      loop, std::vector<FakeLlm::Step>{FakeLlm::delta(10ms, "We open at "), FakeLlm::error_at(20ms, Error(ErrorCode::kProtocol, "truncated"))});
+  FallbackLlm llm(loop, {fake, script}, 1000ms);
+  auto s = ask(llm, "opening hours");
+  loop.advance(100ms);
+  EXPECT_EQ(out.text, "We open at ");
+  EXPECT_EQ(out.done, 1);
+  ASSERT_FALSE(*out.status);
+  EXPECT_EQ(out.status->error().code, ErrorCode::kProtocol);
+}
+
+TEST_F(FallbackLlmTest, AGapBetweenChunksLongerThanTheTimeoutFails) {
+  auto fake = std::make_shared<FakeLlm>(loop, std::vector<FakeLlm::Step>{FakeLlm::delta(10ms, "We "), FakeLlm::delta(5s, "open.")});
+  FallbackLlm llm(loop, {fake, script}, 1000ms);
+  auto s = ask(llm, "hours");
+  loop.advance(2s);
+  EXPECT_EQ(out.text, "We ");
+  ASSERT_EQ(out.done, 1);
+  EXPECT_EQ(out.status->error().code, ErrorCode::kTimeout);
+}
+
+TEST_F(FallbackLlmTest, CancelStopsEveryCallback) {
+  auto fake = std::make_shared<FakeLlm>(loop, std::vector<FakeLlm::Step>{FakeLlm::delta(10ms, "a"), FakeLlm::finish(20ms)});
+  FallbackLlm llm(loop, {fake, script}, 1000ms);
+  auto s = ask(llm, "hours");
+  loop.advance(15ms);
+  EXPECT_EQ(out.text, "a");
+  s->cancel();
+  loop.advance(5s);
+  EXPECT_EQ(out.done, 0);
+  // Dropping the stream cancels too.
+  auto s2 = ask(llm, "hours");
+  s2.reset();
+  loop.advance(5s);
+  EXPECT_EQ(out.done, 0);
+}
+
+TEST_F(FallbackLlmTest, AnEmptyChainIsAnError) {
+  FallbackLlm llm(loop, {}, 1000ms);
+  auto s = ask(llm, "hours");
+  loop.run_ready();
+  ASSERT_EQ(out.done, 1);
+  EXPECT_FALSE(*out.status);
+}
+
+}  // namespace
+}  // namespace parley::providers
