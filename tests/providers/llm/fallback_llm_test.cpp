@@ -3,58 +3,14 @@
 #include "providers/llm/fallback_llm.h"
 #include "providers/llm/script_llm.h"
 #include "support/manual_event_loop.h"
+#include "support/voice_fakes.h"
 
 namespace parley::providers {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A scripted model: a list of steps played on the loop at given delays.
-class FakeLlm final : public LlmProvider {
- public:
-  struct Step {
-    std::chrono::milliseconds at;
-    std::string text;     // a delta, unless done/error
-    bool done = false;
-    std::optional<Error> error;
-  };
-  static Step delta(std::chrono::milliseconds at, std::string t) { return {at, std::move(t), false, std::nullopt}; }
-  static Step finish(std::chrono::milliseconds at) { return {at, "", true, std::nullopt}; }
-  static Step error_at(std::chrono::milliseconds at, Error e) { return {at, "", false, std::move(e)}; }
-  FakeLlm(EventLoop& loop, std::vector<Step> steps) : loop_(loop), steps_(std::move(steps)) {}
-  std::string_view name() const override { return "fake"; }
-
-  class Stream final : public LlmStream {
-   public:
-    void cancel() override {
-      timers.clear();
-      ++*cancels;
-    }
-    std::vector<TimerHandle> timers;
-    std::shared_ptr<int> cancels;
-  };
-
-  std::unique_ptr<LlmStream> chat(const ChatContext&, LlmHandler h) override {
-    ++calls;
-    auto s = std::make_unique<Stream>();
-    s->cancels = cancels;
-    auto handler = std::make_shared<LlmHandler>(std::move(h));
-    for (const auto& step : steps_) {
-      s->timers.push_back(loop_.post_after(step.at, [handler, step] {
-        if (step.error) handler->on_done(tl::unexpected(*step.error));
-        else if (step.done) handler->on_done({});
-        else handler->on_text(step.text);
-      }));
-    }
-    return s;
-  }
-  int calls = 0;
-  std::shared_ptr<int> cancels = std::make_shared<int>(0);
-
- private:
-  EventLoop& loop_;
-  std::vector<Step> steps_;
-};
+using testing::FakeLlm;
 
 class FallbackLlmTest : public ::testing::Test {
  protected:

@@ -1,0 +1,40 @@
+#include "voice/turn_metrics.h"
+
+#include "core/metrics.h"
+
+namespace parley::voice {
+
+nlohmann::json TurnMetrics::to_json() const {
+  nlohmann::json j;
+  j["turn"] = turn;
+  auto put = [&](const char* k, const std::optional<double>& v) {
+    if (v) j[k] = std::round(*v * 1e6) / 1e6;
+  };
+  put("end_of_utterance_delay", end_of_utterance_delay);
+  put("stt_latency", stt_latency);
+  put("llm_ttft", llm_ttft);
+  put("tts_ttfb", tts_ttfb);
+  put("end_to_end", end_to_end);
+  if (interrupted) j["interrupted"] = true;
+  if (stt_failed) j["stt_failed"] = true;
+  if (!llm_error.empty()) j["llm_error"] = llm_error;
+  return j;
+}
+
+void observe(const TurnMetrics& m) {
+  auto& r = metrics::registry();
+  static auto& eou = r.histogram("parley_voice_end_of_utterance_delay_seconds",
+                                 "Caller's last speech to the agent taking the turn").get();
+  static auto& stt = r.histogram("parley_voice_stt_latency_seconds", "End of an utterance to its final text").get();
+  static auto& ttft = r.histogram("parley_voice_llm_ttft_seconds", "LLM request to its first token").get();
+  static auto& ttfb = r.histogram("parley_voice_tts_ttfb_seconds", "First sentence sent to TTS to its first audio").get();
+  static auto& e2e = r.histogram("parley_voice_end_to_end_latency_seconds",
+                                 "Caller's last speech to the agent's first audio frame").get();
+  if (m.end_of_utterance_delay) eou.observe(*m.end_of_utterance_delay);
+  if (m.stt_latency) stt.observe(*m.stt_latency);
+  if (m.llm_ttft) ttft.observe(*m.llm_ttft);
+  if (m.tts_ttfb) ttfb.observe(*m.tts_ttfb);
+  if (m.end_to_end) e2e.observe(*m.end_to_end);
+}
+
+}  // namespace parley::voice

@@ -1,0 +1,33 @@
+// Per-turn latencies (seconds), as LiveKit Agents reports them, and their Prometheus histograms:
+//   parley_voice_end_of_utterance_delay_seconds  caller's last speech → turn taken
+//   parley_voice_stt_latency_seconds             utterance ended → its final text
+//   parley_voice_llm_ttft_seconds                LLM request → first token
+//   parley_voice_tts_ttfb_seconds                first sentence sent to TTS → its first audio
+//   parley_voice_end_to_end_latency_seconds      caller's last speech → agent's first frame out
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace parley::voice {
+
+struct TurnMetrics {
+  int turn = 0;                      // 1, 2, … within the call
+  std::optional<double> end_of_utterance_delay;
+  std::optional<double> stt_latency;
+  std::optional<double> llm_ttft;
+  std::optional<double> tts_ttfb;
+  std::optional<double> end_to_end;
+  bool interrupted = false;          // the caller cut the reply short
+  bool stt_failed = false;
+  std::string llm_error;             // "" unless the LLM chain failed
+
+  nlohmann::json to_json() const;
+};
+
+// Adds one observation to the process-wide histograms (skipping unknown values).
+void observe(const TurnMetrics& m);
+
+}  // namespace parley::voice

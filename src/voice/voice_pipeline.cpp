@@ -1,0 +1,532 @@
+#include "voice/voice_pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/metrics.h"
+#include "providers/llm/script.h"
+
+namespace parley::voice {
+
+using namespace std::chrono;
+using providers::ChatMessage;
+using providers::ChatRole;
+
+namespace {
+
+double seconds_between(Clock::time_point a, Clock::time_point b) { return duration<double>(b - a).count(); }
+
+metrics::CounterFamily& events_counter() {
+  static auto& f = metrics::registry().counter("parley_voice_events_total",
+                                               "Turn-taking and fallback events of the voice pipeline", {"event"});
+  return f;
+}
+
+void count(const char* event) { events_counter().with({event}).inc(); }
+
+// The first `fraction` of the words of `text` (what the caller heard of a sentence cut short).
+std::string leading_words(const std::string& text, double fraction) {
+  if (fraction >= 1.0) return text;
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find(' ', i);
+    if (j == std::string::npos) j = text.size();
+    if (j > i) words.push_back(text.substr(i, j - i));
+    i = j + 1;
+  }
+  auto n = static_cast<size_t>(std::floor(fraction * static_cast<double>(words.size())));
+  std::string out;
+  for (size_t k = 0; k < n; ++k) out += (k ? " " : "") + words[k];
+  return out;
+}
+
+}  // namespace
+
+// Wraps a provider callback: posted to the loop, dropped once the pipeline is gone or stopped.
+template <class F>
+auto VoicePipeline::posted(F f) {
+  return [this, weak = std::weak_ptr<int>(alive_), f = std::move(f)](auto... args) mutable {
+    loop_.post([this, weak, f, args...]() mutable {
+      if (weak.lock() && !stopped_) f(std::move(args)...);
+    });
+  };
+}
+
+VoicePipeline::VoicePipeline(EventLoop& loop, const Clock& clock, VoicePipelineOptions options,
+                             VoicePipelineProviders providers, VoicePipelineHandler handler, log::Logger logger)
+    : loop_(loop),
+      clock_(clock),
+      options_(std::move(options)),
+      providers_(std::move(providers)),
+      handler_(std::move(handler)),
+      logger_(std::move(logger)),
+      playout_(loop, clock, options_.output_rate,
+               AudioPlayout::Handler{[this](const media::AudioFrame& f) { on_frame(f); },
+                                     [this](uint64_t s) { on_segment_started(s); },
+                                     [this](uint64_t s) { on_segment_finished(s); }}) {
+  context_.language = options_.language;
+  if (!options_.system_prompt.empty()) context_.messages.push_back(ChatMessage::system(options_.system_prompt));
+  if (providers_.stt) {
+    providers_.stt->set_interim_handler(posted([this](std::string text) {
+      if (!text.empty() && handler_.on_user_transcript) handler_.on_user_transcript(turn_text_.empty() ? text : turn_text_ + " " + text, false);
+    }));
+  }
+}
+
+VoicePipeline::~VoicePipeline() { stop(); }
+
+void VoicePipeline::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (reply_) {
+    if (reply_->llm) reply_->llm->cancel();
+    if (reply_->tts) reply_->tts->cancel();
+    reply_.reset();
+  }
+  if (providers_.stt) {
+    providers_.stt->cancel();
+    providers_.stt->set_interim_handler(nullptr);
+  }
+  playout_.clear();
+  stt_timer_.cancel();
+  eou_timer_.cancel();
+  false_interruption_timer_.cancel();
+  silence_timer_.cancel();
+  // Caller audio must not outlive the call.
+  recent_.clear();
+}
+
+// ---- caller side -------------------------------------------------------------------------
+
+void VoicePipeline::push_audio(const media::AudioFrame& frame) {
+  if (stopped_ || frame.empty()) return;
+  auto now = clock_.now();
+  bool speech = false;
+  if (providers_.vad) {
+    auto r = providers_.vad->is_speech(frame);
+    if (r) {
+      speech = *r;
+    } else if (!vad_error_logged_) {
+      vad_error_logged_ = true;
+      logger_.warn("vad rejected a frame; treating it as silence", {{"error", r.error().to_string()}});
+    }
+  }
+  auto dur = frame.duration();
+  recent_.push_back(frame);
+  recent_duration_ += dur;
+  while (!recent_.empty() && recent_duration_ - recent_.front().duration() >= options_.prefix_padding) {
+    recent_duration_ -= recent_.front().duration();
+    recent_.pop_front();
+  }
+
+  if (speech) {
+    silence_run_ = microseconds(0);
+    if (!in_speech_) {
+      speech_run_ += dur;
+      if (speech_run_ >= options_.min_speech) start_segment(now);
+    } else if (providers_.stt) {
+      providers_.stt->push_frame(frame);
+    }
+    if (in_speech_) {
+      last_speech_ = now + duration_cast<nanoseconds>(dur);
+      check_interruption(now + duration_cast<nanoseconds>(dur));
+    }
+    return;
+  }
+  if (!in_speech_) {
+    speech_run_ = microseconds(0);
+    return;
+  }
+  // Trailing silence goes to the recogniser too: some need it to settle the last word.
+  if (providers_.stt) providers_.stt->push_frame(frame);
+  silence_run_ += dur;
+  if (silence_run_ >= options_.speech_pause) end_segment(now);
+}
+
+void VoicePipeline::start_segment(Clock::time_point now) {
+  in_speech_ = true;
+  speech_started_ = now - duration_cast<nanoseconds>(speech_run_) + duration_cast<nanoseconds>(recent_.back().duration());
+  speech_run_ = microseconds(0);
+  eou_timer_.cancel();
+  false_interruption_timer_.cancel();
+  silence_timer_.cancel();
+  silence_prompts_ = 0;
+  // Speech over a reply counts only if it becomes an interruption (short "mm-hm"s are dropped).
+  segment_over_reply_ = reply_ != nullptr && !interrupted_;
+  if (providers_.stt) {
+    for (const auto& f : recent_) providers_.stt->push_frame(f);
+  }
+  if (handler_.on_user_speech_started) handler_.on_user_speech_started();
+}
+
+void VoicePipeline::check_interruption(Clock::time_point now) {
+  if (!reply_ || !reply_->interruptible || interrupted_ || !segment_over_reply_) return;
+  if (now - speech_started_ < options_.min_interruption) return;
+  interrupted_ = true;
+  playout_.pause();
+  count("interruption");
+  logger_.debug("caller speech over the agent: audio paused", {{"reply", reply_->id}});
+}
+
+void VoicePipeline::end_segment(Clock::time_point now) {
+  in_speech_ = false;
+  silence_run_ = microseconds(0);
+  if (segment_over_reply_ && !interrupted_ && reply_) {
+    // Too short to interrupt: the agent goes on and the words are not a turn.
+    if (providers_.stt) providers_.stt->cancel();
+    segment_over_reply_ = false;
+    count("short_overlap_ignored");
+    return;
+  }
+  segment_over_reply_ = false;
+  if (providers_.stt) {
+    ++stt_pending_;
+    stt_requested_ = now;
+    uint64_t seq = stt_seq_;
+    providers_.stt->finish(posted([this, seq](Result<std::string> r) { on_stt_result(seq, std::move(r)); }));
+    stt_timer_ = loop_.post_after(options_.stt_timeout, [this, seq] {
+      if (seq != stt_seq_ || stt_pending_ == 0) return;
+      providers_.stt->cancel();
+      ++stt_seq_;  // whatever comes later is stale
+      stt_pending_ = 0;
+      on_stt_result(stt_seq_, make_error(ErrorCode::kTimeout, "no transcript within the STT timeout", true));
+    });
+  }
+  if (interrupted_) {
+    // A false interruption (no words) lets the reply go on after a while.
+    false_interruption_timer_ = loop_.post_after(options_.false_interruption_timeout, [this] { resume_false_interruption(); });
+  }
+  maybe_commit();
+}
+
+void VoicePipeline::on_stt_result(uint64_t seq, Result<std::string> result) {
+  if (seq != stt_seq_) return;
+  if (stt_pending_ > 0) --stt_pending_;
+  if (stt_pending_ == 0) stt_timer_.cancel();
+  turn_stt_latency_ = seconds_between(stt_requested_, clock_.now());
+  if (!result) {
+    turn_stt_failed_ = true;
+    count("stt_error");
+    logger_.warn("speech recognition failed", {{"stt", std::string(providers_.stt->name())}, {"error", result.error().to_string()}});
+  } else {
+    auto& text = *result;
+    size_t b = text.find_first_not_of(" \t\r\n");
+    if (b != std::string::npos) {
+      size_t e = text.find_last_not_of(" \t\r\n");
+      turn_text_ += (turn_text_.empty() ? "" : " ") + text.substr(b, e - b + 1);
+      if (handler_.on_user_transcript) handler_.on_user_transcript(turn_text_, false);
+    }
+  }
+  maybe_commit();
+}
+
+void VoicePipeline::maybe_commit() {
+  if (in_speech_ || stt_pending_ > 0) return;
+  if (turn_text_.empty() && !turn_stt_failed_) {
+    // Noise, not words: no turn. A false interruption resumes by its timer.
+    if (!reply_) arm_silence_timer();
+    return;
+  }
+  auto delay = turn_stt_failed_ && turn_text_.empty() ? options_.endpointing.min_delay
+                                                      : endpointing_delay(turn_text_, options_.endpointing);
+  auto due = last_speech_ + duration_cast<nanoseconds>(delay);
+  auto now = clock_.now();
+  if (now >= due) return commit_turn();
+  eou_timer_ = loop_.post_after(ceil<milliseconds>(due - now), [this] { commit_turn(); });
+}
+
+void VoicePipeline::commit_turn() {
+  eou_timer_.cancel();
+  if (in_speech_ || stt_pending_ > 0) return;
+  auto now = clock_.now();
+  TurnMetrics m;
+  m.end_of_utterance_delay = seconds_between(last_speech_, now);
+  m.stt_latency = turn_stt_latency_;
+  m.stt_failed = turn_stt_failed_;
+  std::string text = std::move(turn_text_);
+  bool failed = turn_stt_failed_ && text.empty();
+  turn_text_.clear();
+  turn_stt_failed_ = false;
+  turn_stt_latency_.reset();
+  ++stt_seq_;
+  false_interruption_timer_.cancel();
+  if (reply_) cancel_reply(interrupted_);
+  interrupted_ = false;
+
+  if (failed) {
+    start_reply(options_.repeat_prompt, true, false, m, last_speech_);
+  } else {
+    if (handler_.on_user_transcript) handler_.on_user_transcript(text, true);
+    context_.messages.push_back(ChatMessage::user(text));
+    start_reply(std::nullopt, true, false, m, last_speech_);
+  }
+}
+
+void VoicePipeline::resume_false_interruption() {
+  if (!interrupted_ || !reply_ || in_speech_ || stt_pending_ > 0 || !turn_text_.empty() || turn_stt_failed_) return;
+  interrupted_ = false;
+  count("false_interruption_resumed");
+  logger_.debug("no words followed the interruption: the agent goes on", {{"reply", reply_->id}});
+  playout_.resume();
+  maybe_finish_reply();
+}
+
+void VoicePipeline::push_dtmf(char digit) {
+  if (stopped_) return;
+  ++stt_seq_;
+  stt_pending_ = 0;
+  turn_text_.clear();
+  turn_stt_failed_ = false;
+  eou_timer_.cancel();
+  false_interruption_timer_.cancel();
+  if (reply_) cancel_reply(true);
+  interrupted_ = false;
+  ChatMessage m;
+  m.role = ChatRole::kUser;
+  m.dtmf = digit;
+  m.text = std::string("[keypad ") + digit + "]";
+  context_.messages.push_back(std::move(m));
+  start_reply(std::nullopt, true, false, TurnMetrics{});
+}
+
+void VoicePipeline::say(const std::string& text, bool allow_interruptions) {
+  if (stopped_) return;
+  if (reply_) cancel_reply(true);
+  interrupted_ = false;
+  start_reply(text, allow_interruptions, false, TurnMetrics{});
+}
+
+// ---- reply side --------------------------------------------------------------------------
+
+void VoicePipeline::start_reply(std::optional<std::string> text, bool interruptible, bool hangup_after,
+                                TurnMetrics metrics, std::optional<Clock::time_point> speech_end) {
+  silence_timer_.cancel();
+  auto r = std::make_unique<Reply>();
+  r->id = next_reply_id_++;
+  r->interruptible = interruptible;
+  r->hangup_after = hangup_after;
+  r->segment_id = "SG_" + std::to_string(r->id);
+  r->splitter = SentenceSplitter(options_.splitter);
+  r->metrics = std::move(metrics);
+  r->requested = clock_.now();
+  r->speech_end = speech_end.value_or(clock_.now());
+  reply_ = std::move(r);
+  if (text) {
+    for (auto& s : reply_->splitter.push(*text)) add_sentence(std::move(s));
+    if (auto rest = reply_->splitter.flush()) add_sentence(std::move(*rest));
+    maybe_finish_reply();
+    return;
+  }
+  reply_->from_llm = true;
+  reply_->llm_done = false;
+  if (!providers_.llm) return on_llm_done(reply_->id, make_error(ErrorCode::kInvalidArgument, "no LLM configured"));
+  uint64_t id = reply_->id;
+  providers::LlmHandler h;
+  h.on_text = posted([this, id](std::string delta) {
+    if (!reply_ || reply_->id != id || reply_->llm_done) return;
+    if (!reply_->metrics.llm_ttft) reply_->metrics.llm_ttft = seconds_between(reply_->requested, clock_.now());
+    for (auto& s : reply_->splitter.push(delta)) add_sentence(std::move(s));
+  });
+  h.on_tool_call = posted([this, id](providers::ToolCall call) {
+    if (reply_ && reply_->id == id && !reply_->llm_done) reply_->tools.push_back(std::move(call));
+  });
+  h.on_done = posted([this, id](Status s) { on_llm_done(id, std::move(s)); });
+  reply_->llm = providers_.llm->chat(context_, std::move(h));
+}
+
+void VoicePipeline::on_llm_done(uint64_t id, Status status) {
+  if (!reply_ || reply_->id != id || reply_->llm_done) return;
+  reply_->llm_done = true;
+  if (auto rest = reply_->splitter.flush()) add_sentence(std::move(*rest));
+  if (!status) {
+    reply_->metrics.llm_error = status.error().to_string();
+    count("llm_error");
+    if (reply_->sentences.empty()) {
+      // Even the last LLM in the chain failed before a word: ask again rather than fall silent.
+      add_sentence(options_.repeat_prompt);
+    }
+  }
+  maybe_finish_reply();
+}
+
+void VoicePipeline::add_sentence(std::string sentence) {
+  reply_->sentences.push_back(Sentence{std::move(sentence), false});
+  pump_tts();
+}
+
+void VoicePipeline::pump_tts() {
+  if (!reply_ || reply_->tts || reply_->next_synth >= reply_->sentences.size()) return;
+  reply_->tts_engine = 0;
+  start_synthesis();
+}
+
+void VoicePipeline::start_synthesis() {
+  auto& r = *reply_;
+  auto index = r.next_synth;
+  if (r.tts_engine >= providers_.tts.size()) {
+    // Nothing can speak it: the sentence goes out as a transcript only, in its turn.
+    count("tts_all_failed");
+    r.sentences[index].synthesized = true;
+    ++r.next_synth;
+    uint64_t id = r.id;
+    playout_.end_segment(segment_key(id, index));  // may finish the reply at once
+    if (!reply_ || reply_->id != id) return;
+    pump_tts();
+    return maybe_finish_reply();
+  }
+  r.tts_audio = false;
+  if (!r.first_tts) {
+    r.first_tts = true;
+    r.first_tts_at = clock_.now();
+  }
+  uint64_t id = r.id;
+  auto* engine = providers_.tts[r.tts_engine];
+  SynthesisHandler h;
+  h.on_audio = posted([this, id, index](media::AudioFrame audio) {
+    if (!reply_ || reply_->id != id || reply_->next_synth != index || !reply_->tts) return;
+    if (!reply_->tts_audio) {
+      reply_->tts_audio = true;
+      reply_->tts_timer.cancel();
+      if (index == 0 && !reply_->metrics.tts_ttfb) reply_->metrics.tts_ttfb = seconds_between(reply_->first_tts_at, clock_.now());
+    }
+    playout_.push(segment_key(id, index), audio);
+  });
+  h.on_done = posted([this, id, index](Status s) {
+    if (!reply_ || reply_->id != id || reply_->next_synth != index || !reply_->tts) return;
+    synthesis_done(id, std::move(s));
+  });
+  r.tts = engine->synthesize(r.sentences[index].text, options_.language, options_.output_rate, std::move(h));
+  r.tts_timer = loop_.post_after(options_.tts_timeout, [this, id, index] {
+    if (!reply_ || reply_->id != id || reply_->next_synth != index || !reply_->tts || reply_->tts_audio) return;
+    synthesis_done(id, make_error(ErrorCode::kTimeout, "no audio within the TTS timeout", true));
+  });
+}
+
+void VoicePipeline::synthesis_done(uint64_t id, Status status) {
+  auto& r = *reply_;
+  r.tts_timer.cancel();
+  auto engine = providers_.tts[r.tts_engine];
+  if (r.tts) r.tts->cancel();
+  r.tts.reset();
+  if (!status && !r.tts_audio) {
+    logger_.warn("tts failed; trying the next engine",
+                 {{"tts", std::string(engine->name())}, {"error", status.error().to_string()}});
+    count("tts_error");
+    ++r.tts_engine;
+    return start_synthesis();
+  }
+  if (!status) logger_.warn("tts failed mid-sentence", {{"tts", std::string(engine->name())}, {"error", status.error().to_string()}});
+  r.sentences[r.next_synth].synthesized = true;
+  auto index = r.next_synth++;
+  playout_.end_segment(segment_key(id, index));  // may finish the reply at once
+  if (!reply_ || reply_->id != id) return;
+  pump_tts();
+  maybe_finish_reply();
+}
+
+void VoicePipeline::on_frame(const media::AudioFrame& frame) {
+  if (reply_ && !reply_->first_frame) {
+    reply_->first_frame = true;
+    if (reply_->metrics.end_of_utterance_delay) reply_->metrics.end_to_end = seconds_between(reply_->speech_end, clock_.now());
+  }
+  if (handler_.on_audio) handler_.on_audio(frame);
+}
+
+void VoicePipeline::on_segment_started(uint64_t segment) {
+  if (!reply_ || (segment >> 20) != reply_->id) return;
+  auto index = static_cast<size_t>(segment & 0xFFFFF);
+  if (index >= reply_->sentences.size()) return;
+  std::string delta = (reply_->published.empty() ? "" : " ") + reply_->sentences[index].text;
+  reply_->published += delta;
+  if (handler_.on_agent_transcript) handler_.on_agent_transcript(reply_->segment_id, delta, false);
+}
+
+void VoicePipeline::on_segment_finished(uint64_t segment) {
+  if (!reply_ || (segment >> 20) != reply_->id) return;
+  reply_->played = std::max(reply_->played, static_cast<size_t>(segment & 0xFFFFF) + 1);
+  maybe_finish_reply();
+}
+
+void VoicePipeline::maybe_finish_reply() {
+  if (!reply_ || interrupted_) return;
+  auto& r = *reply_;
+  if (!r.llm_done || r.tts || r.next_synth < r.sentences.size() || r.played < r.sentences.size() || !playout_.idle()) return;
+  std::string text;
+  for (const auto& s : r.sentences) text += (text.empty() ? "" : " ") + s.text;
+  if (!r.published.empty() && handler_.on_agent_transcript) handler_.on_agent_transcript(r.segment_id, "", true);
+  ChatMessage m = ChatMessage::assistant(text);
+  m.tool_calls = r.tools;
+  if (!text.empty() || !m.tool_calls.empty()) context_.messages.push_back(std::move(m));
+  auto done = std::move(reply_);
+  if (done->from_llm || done->metrics.stt_failed) {
+    done->metrics.turn = ++turn_count_;
+    observe(done->metrics);
+    turns_.push_back(done->metrics);
+    if (handler_.on_turn) handler_.on_turn(done->metrics);
+  }
+  for (const auto& call : done->tools) {
+    if (handler_.on_tool_call) handler_.on_tool_call(call);
+    if (stopped_) return;
+  }
+  if (done->hangup_after) {
+    if (handler_.on_hangup) handler_.on_hangup("silence");
+    return;
+  }
+  if (!reply_ && !in_speech_) arm_silence_timer();
+}
+
+void VoicePipeline::cancel_reply(bool interrupted) {
+  auto r = std::move(reply_);
+  if (!r) return;
+  if (r->llm) r->llm->cancel();
+  if (r->tts) r->tts->cancel();
+  // What the caller heard: whole sentences played, plus the played share of the current one.
+  std::string heard;
+  for (size_t i = 0; i < r->sentences.size(); ++i) {
+    auto key = segment_key(r->id, i);
+    if (i < r->played) {
+      heard += (heard.empty() ? "" : " ") + r->sentences[i].text;
+    } else if (int total = playout_.total_frames(key); total > 0 && i == r->played) {
+      auto part = leading_words(r->sentences[i].text, double(playout_.played_frames(key)) / total);
+      if (!part.empty()) heard += (heard.empty() ? "" : " ") + part;
+      break;
+    } else {
+      break;
+    }
+  }
+  playout_.clear();
+  playout_.resume();
+  if (!r->published.empty() && handler_.on_agent_transcript) handler_.on_agent_transcript(r->segment_id, "", true);
+  if (!heard.empty()) {
+    ChatMessage m = ChatMessage::assistant(heard);
+    m.interrupted = interrupted;
+    context_.messages.push_back(std::move(m));
+  }
+  if (r->from_llm) {
+    r->metrics.turn = ++turn_count_;
+    r->metrics.interrupted = true;
+    observe(r->metrics);
+    turns_.push_back(r->metrics);
+    if (handler_.on_turn) handler_.on_turn(r->metrics);
+  }
+  count(interrupted ? "reply_interrupted" : "reply_cancelled");
+}
+
+void VoicePipeline::arm_silence_timer() {
+  if (options_.silence_timeout <= milliseconds(0)) return;
+  silence_timer_ = loop_.post_after(options_.silence_timeout, [this] { on_silence(); });
+}
+
+void VoicePipeline::on_silence() {
+  if (reply_ || in_speech_ || stt_pending_ > 0) return;
+  ++silence_prompts_;
+  count("silence_prompt");
+  if (silence_prompts_ == 1) {
+    start_reply(options_.still_there_prompt, true, false, TurnMetrics{});
+  } else {
+    start_reply(options_.goodbye_prompt, false, true, TurnMetrics{});
+  }
+}
+
+}  // namespace parley::voice
