@@ -15,7 +15,7 @@ log() { printf '[install] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 DEB_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates ccache
   clang libclang-rt-14-dev
   libboost-dev libboost-system-dev libssl-dev
   libprotobuf-dev protobuf-compiler
