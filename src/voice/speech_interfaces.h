@@ -1,62 +1,24 @@
-// What the voice pipeline needs from the engines, as small asynchronous interfaces on the call's
-// loop (the engines themselves — src/providers/{vad,stt,tts} — are blocking or network-bound;
-// adapters run them on workers and post results back). Tests drive the pipeline with scripted
-// fakes of these on a ManualClock.
-//
-// Threading: every method is called on the call's loop. Callbacks may come from any thread,
-// even inside the call that started them: the pipeline posts them back to its loop and drops
-// those of work it has cancelled.
+// What the voice pipeline needs from the engines: a per-frame VAD decision, and the speech
+// recogniser and synthesiser interfaces of src/providers/speech. Tests drive the pipeline with
+// scripted fakes of these on a ManualClock.
 #pragma once
-
-#include <functional>
-#include <memory>
-#include <string>
-#include <string_view>
 
 #include "core/error.h"
 #include "media/audio_frame.h"
+#include "providers/speech/speech_interfaces.h"
 
 namespace parley::voice {
 
-// Per-frame speech decision for the caller's audio (10/20/30 ms frames).
+// Per-frame speech decision for the caller's audio (10/20/30 ms frames). Called on the loop.
 class VoiceActivityDetector {
  public:
   virtual ~VoiceActivityDetector() = default;
   virtual Result<bool> is_speech(const media::AudioFrame& frame) = 0;
 };
 
-// Speech to text, one utterance at a time: frames go in while the caller speaks; finish() ends
-// the utterance and returns its text ("" when nothing was recognised); the next push_frame()
-// starts the next utterance. cancel() drops the utterance in progress and its pending finish.
-class SpeechRecognizer {
- public:
-  virtual ~SpeechRecognizer() = default;
-  virtual std::string_view name() const = 0;
-  virtual void push_frame(const media::AudioFrame& frame) = 0;
-  virtual void finish(std::function<void(Result<std::string>)> done) = 0;
-  virtual void cancel() = 0;
-  // Interim hypotheses while the caller speaks (optional).
-  virtual void set_interim_handler(std::function<void(std::string)> on_interim) { (void)on_interim; }
-};
-
-class Synthesis {
- public:
-  virtual ~Synthesis() = default;
-  virtual void cancel() = 0;
-};
-
-struct SynthesisHandler {
-  std::function<void(media::AudioFrame audio)> on_audio;  // mono, at the requested rate; any length
-  std::function<void(Status status)> on_done;             // once, last
-};
-
-// Text to speech, one sentence per request; audio may stream in chunks.
-class SpeechSynthesizer {
- public:
-  virtual ~SpeechSynthesizer() = default;
-  virtual std::string_view name() const = 0;
-  virtual std::unique_ptr<Synthesis> synthesize(std::string text, std::string language, int sample_rate,
-                                                SynthesisHandler handler) = 0;
-};
+using providers::SpeechRecognizer;
+using providers::SpeechSynthesizer;
+using providers::Synthesis;
+using providers::SynthesisHandler;
 
 }  // namespace parley::voice

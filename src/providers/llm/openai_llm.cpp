@@ -210,10 +210,9 @@ std::unique_ptr<LlmStream> OpenAiLlm::chat(const ChatContext& context, LlmHandle
   // The Call owns the HttpStream handle; the stream's callbacks hold the Call only weakly, and
   // the Call lives as long as the LlmStream (or this request's network callbacks) need it.
   auto keep = call;
-  h.on_done = [keep, done = std::move(h.on_done)](Status s) mutable {
-    done(std::move(s));
-    keep->http.reset();  // break the cycle
-  };
+  h.on_done = [keep, done = std::move(h.on_done)](Status s) mutable { done(std::move(s)); };
+  // (The cycle Call → HttpStream → handler → Call ends when the stream finishes or is cancelled:
+  // either way it drops its handler.)
   call->http = start_http_stream(io_, std::move(req), std::move(h));
   return std::make_unique<OpenAiStream>(call);
 }
