@@ -23,17 +23,29 @@ pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
 pkg_check_modules(SPEEXDSP REQUIRED IMPORTED_TARGET speexdsp)
 pkg_check_modules(WEBRTC_AP REQUIRED IMPORTED_TARGET webrtc-audio-processing)
 pkg_check_modules(POCKETSPHINX REQUIRED IMPORTED_TARGET pocketsphinx sphinxbase)
+# Debian's sphinxbase.pc names /usr/include/sphinxbase, which the package does not install (the
+# headers are in /usr/include/<triplet>/sphinxbase), and CMake refuses an imported target with a
+# missing include directory: keep the ones that exist.
+get_target_property(_ps_includes PkgConfig::POCKETSPHINX INTERFACE_INCLUDE_DIRECTORIES)
+set(_ps_existing)
+foreach(_dir IN LISTS _ps_includes)
+  if(EXISTS "${_dir}")
+    list(APPEND _ps_existing "${_dir}")
+  endif()
+endforeach()
+set_target_properties(PkgConfig::POCKETSPHINX PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_ps_existing}")
 pkg_check_modules(ESPEAK_NG REQUIRED IMPORTED_TARGET espeak-ng)
 
 # flite ships no pkg-config file.
 find_path(FLITE_INCLUDE_DIR flite/flite.h REQUIRED)
 find_library(FLITE_LIB flite REQUIRED)
 find_library(FLITE_CMU_US_KAL_LIB flite_cmu_us_kal REQUIRED)
+find_library(FLITE_CMU_US_KAL16_LIB flite_cmu_us_kal16 REQUIRED)
 find_library(FLITE_USENGLISH_LIB flite_usenglish REQUIRED)
 find_library(FLITE_CMULEX_LIB flite_cmulex REQUIRED)
 add_library(parley_flite INTERFACE)
 target_include_directories(parley_flite SYSTEM INTERFACE ${FLITE_INCLUDE_DIR})
-target_link_libraries(parley_flite INTERFACE ${FLITE_CMU_US_KAL_LIB} ${FLITE_USENGLISH_LIB}
+target_link_libraries(parley_flite INTERFACE ${FLITE_CMU_US_KAL_LIB} ${FLITE_CMU_US_KAL16_LIB} ${FLITE_USENGLISH_LIB}
                       ${FLITE_CMULEX_LIB} ${FLITE_LIB} m)
 add_library(parley::flite ALIAS parley_flite)
 

@@ -48,6 +48,17 @@ Result<std::unique_ptr<Resampler>> Resampler::create(int in_rate, int out_rate, 
   return std::unique_ptr<Resampler>(new Resampler(in_rate, out_rate, channels, s));
 }
 
+Result<AudioFrame> Resampler::convert(const AudioFrame& in, int out_rate, ResamplerQuality quality) {
+  if (in.sample_rate == out_rate) return in;
+  auto r = create(in.sample_rate, out_rate, in.channels, quality);
+  if (!r) return tl::unexpected(r.error());
+  auto out = (*r)->process(in);
+  if (!out) return out;
+  if (auto st = (*r)->flush(out->data); !st) return tl::unexpected(st.error());
+  out->samples_per_channel = static_cast<int>(out->data.size()) / in.channels;
+  return out;
+}
+
 Resampler::Resampler(int in_rate, int out_rate, int channels, soxr* s)
     : in_rate_(in_rate), out_rate_(out_rate), channels_(channels), soxr_(s) {}
 

@@ -24,6 +24,9 @@ class Resampler {
   // Rates 1 Hz … 384 kHz, channels 1 … 8. Equal rates pass samples through unchanged.
   static Result<std::unique_ptr<Resampler>> create(int in_rate, int out_rate, int channels,
                                                    ResamplerQuality quality = ResamplerQuality::kMedium);
+  // One whole clip to another rate (start to end, flushed).
+  static Result<AudioFrame> convert(const AudioFrame& in, int out_rate,
+                                    ResamplerQuality quality = ResamplerQuality::kMedium);
   ~Resampler();
   Resampler(const Resampler&) = delete;
   Resampler& operator=(const Resampler&) = delete;

@@ -1,0 +1,103 @@
+#include "providers/stt/pocketsphinx_stream.h"
+
+#include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/feat.h>
+
+#include "providers/stt/pocketsphinx_stt.h"
+
+namespace parley::providers {
+
+namespace {
+constexpr int kRate = 16000;
+ps_decoder_t* native(void* p) { return static_cast<ps_decoder_t*>(p); }
+}  // namespace
+
+PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms)
+    : provider_(std::move(provider)), decoder_(decoder), interim_samples_(kRate * interim_interval_ms / 1000) {
+  // A decoder from the pool still carries the previous call's channel estimates (cepstral
+  // mean, noise level): start a new stream from the model's initial mean so that no call's
+  // audio shapes another's recognition (and results do not depend on history).
+  ps_start_stream(native(decoder_));
+  const auto& initial = provider_->initial_cmn();
+  cmn_t* cmn = ps_get_feat(native(decoder_))->cmn_struct;
+  if (cmn != nullptr && static_cast<size_t>(cmn->veclen) == initial.size()) cmn_live_set(cmn, initial.data());
+}
+
+PocketsphinxStream::~PocketsphinxStream() {
+  if (in_utterance_) ps_end_utt(native(decoder_));
+  provider_->release(decoder_);
+}
+
+Status PocketsphinxStream::feed(std::span<const int16_t> pcm) {
+  if (pcm.empty()) return {};
+  if (!in_utterance_) {
+    if (ps_start_utt(native(decoder_)) < 0) return make_error(ErrorCode::kInternal, "pocketsphinx: cannot start an utterance");
+    in_utterance_ = true;
+    samples_since_interim_ = 0;
+    last_interim_.clear();
+  }
+  if (ps_process_raw(native(decoder_), pcm.data(), pcm.size(), FALSE, FALSE) < 0) {
+    return make_error(ErrorCode::kInternal, "pocketsphinx: decoding failed");
+  }
+  samples_since_interim_ += static_cast<int>(pcm.size());
+  return {};
+}
+
+std::string PocketsphinxStream::hypothesis() {
+  int32 score = 0;
+  const char* hyp = ps_get_hyp(native(decoder_), &score);
+  return hyp ? std::string(hyp) : std::string();
+}
+
+Result<std::vector<SttEvent>> PocketsphinxStream::push_frame(const media::AudioFrame& frame) {
+  if (!frame.valid() || frame.sample_rate <= 0) return make_error(ErrorCode::kInvalidArgument, "stt: malformed audio frame");
+  if (frame.sample_rate != input_rate_) {
+    if (input_rate_ != 0) {
+      return make_error(ErrorCode::kInvalidArgument, "stt: the stream's sample rate changed from " +
+                                                         std::to_string(input_rate_) + " to " + std::to_string(frame.sample_rate));
+    }
+    input_rate_ = frame.sample_rate;
+    if (input_rate_ != kRate) {
+      auto r = media::Resampler::create(input_rate_, kRate, 1);
+      if (!r) return tl::unexpected(r.error());
+      resampler_ = std::move(*r);
+    }
+  }
+  media::AudioFrame mono = media::to_mono(frame);
+  Status st;
+  if (resampler_) {
+    media::SecureVector<int16_t> pcm;
+    st = resampler_->process(mono.samples(), pcm);
+    if (st) st = feed(pcm);
+  } else {
+    st = feed(mono.samples());
+  }
+  if (!st) return tl::unexpected(st.error());
+  std::vector<SttEvent> events;
+  if (in_utterance_ && samples_since_interim_ >= interim_samples_) {
+    samples_since_interim_ = 0;
+    std::string hyp = hypothesis();
+    if (!hyp.empty() && hyp != last_interim_) {
+      last_interim_ = hyp;
+      events.push_back(SttEvent{SttEventType::kInterim, std::move(hyp), "en"});
+    }
+  }
+  return events;
+}
+
+Result<SttEvent> PocketsphinxStream::flush() {
+  if (resampler_) {
+    media::SecureVector<int16_t> tail;
+    if (auto st = resampler_->flush(tail); !st) return tl::unexpected(st.error());
+    if (auto st = feed(tail); !st) return tl::unexpected(st.error());
+  }
+  SttEvent final_event{SttEventType::kFinal, "", "en"};
+  if (!in_utterance_) return final_event;
+  in_utterance_ = false;
+  if (ps_end_utt(native(decoder_)) < 0) return make_error(ErrorCode::kInternal, "pocketsphinx: cannot end the utterance");
+  final_event.text = hypothesis();
+  return final_event;
+}
+
+}  // namespace parley::providers

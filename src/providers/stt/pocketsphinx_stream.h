@@ -1,0 +1,40 @@
+// One recognition stream on a decoder borrowed from PocketsphinxStt's pool (returned when the
+// stream is destroyed). Audio of any rate/channels is mixed to mono and resampled to 16 kHz.
+// Used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "media/resampler.h"
+#include "providers/stt/stt_provider.h"
+
+namespace parley::providers {
+
+class PocketsphinxStt;
+
+class PocketsphinxStream final : public SttStream {
+ public:
+  PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms);
+  ~PocketsphinxStream() override;
+  PocketsphinxStream(const PocketsphinxStream&) = delete;
+  PocketsphinxStream& operator=(const PocketsphinxStream&) = delete;
+
+  Result<std::vector<SttEvent>> push_frame(const media::AudioFrame& frame) override;
+  Result<SttEvent> flush() override;
+
+ private:
+  Status feed(std::span<const int16_t> pcm16k);
+  std::string hypothesis();
+
+  std::shared_ptr<PocketsphinxStt> provider_;
+  void* decoder_;  // ps_decoder_t*
+  int interim_samples_;
+  int input_rate_ = 0;
+  std::unique_ptr<media::Resampler> resampler_;
+  bool in_utterance_ = false;
+  int samples_since_interim_ = 0;
+  std::string last_interim_;
+};
+
+}  // namespace parley::providers

@@ -1,0 +1,127 @@
+#include "providers/stt/pocketsphinx_stt.h"
+
+#include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
+
+#include <filesystem>
+
+#include "providers/stt/pocketsphinx_stream.h"
+
+namespace parley::providers {
+
+namespace {
+
+// ps_init and the command-line parser use sphinxbase's global state (logging, the argument
+// tables): one load at a time in the process.
+std::mutex& load_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::create(const PocketsphinxOptions& options) {
+  namespace fs = std::filesystem;
+  const fs::path dir(options.model_dir);
+  for (const char* f : {"en-us/mdef", "en-us.lm.bin", "cmudict-en-us.dict"}) {
+    std::error_code ec;
+    if (!fs::exists(dir / f, ec)) {
+      return make_error(ErrorCode::kNotFound, "pocketsphinx: model file " + (dir / f).string() +
+                                                  " not found (fix: apt-get install pocketsphinx-en-us, or set the model directory)");
+    }
+  }
+  if (options.max_decoders < 1) return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_decoders must be >= 1");
+  std::shared_ptr<PocketsphinxStt> self(new PocketsphinxStt(options));
+  auto first = self->load_decoder();
+  if (!first) return tl::unexpected(first.error());
+  const cmn_t* cmn = ps_get_feat(static_cast<ps_decoder_t*>(*first))->cmn_struct;
+  if (cmn != nullptr) self->initial_cmn_.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
+  std::lock_guard lock(self->mutex_);
+  self->idle_.push_back(*first);
+  self->created_ = 1;
+  return self;
+}
+
+Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::shared() {
+  static std::mutex m;
+  static std::shared_ptr<PocketsphinxStt> instance;
+  std::lock_guard lock(m);
+  if (!instance) {
+    auto created = create();
+    if (!created) return tl::unexpected(created.error());
+    instance = *created;
+  }
+  return instance;
+}
+
+PocketsphinxStt::~PocketsphinxStt() {
+  // Streams hold a shared_ptr to the provider, so every decoder is idle by now.
+  for (void* d : idle_) ps_free(static_cast<ps_decoder_t*>(d));
+}
+
+Result<void*> PocketsphinxStt::load_decoder() {
+  std::lock_guard lock(load_mutex());
+  // pocketsphinx logs every step to stderr; parley logs for itself.
+  err_set_logfp(nullptr);
+  const std::string dir = options_.model_dir;
+  const std::string hmm = dir + "/en-us", lm = dir + "/en-us.lm.bin", dict = dir + "/cmudict-en-us.dict";
+  cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
+                                 dict.c_str(), "-samprate", "16000", "-mmap", "yes", nullptr);
+  if (config == nullptr) return make_error(ErrorCode::kInternal, "pocketsphinx: bad configuration");
+  ps_decoder_t* ps = ps_init(config);
+  cmd_ln_free_r(config);  // the decoder keeps its own reference
+  if (ps == nullptr) {
+    return make_error(ErrorCode::kInternal, "pocketsphinx: cannot load the model from " + dir);
+  }
+  return static_cast<void*>(ps);
+}
+
+Result<void*> PocketsphinxStt::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      void* d = idle_.back();
+      idle_.pop_back();
+      return d;
+    }
+    if (created_ >= options_.max_decoders) {
+      return make_error(ErrorCode::kResourceExhausted,
+                        "pocketsphinx: all " + std::to_string(options_.max_decoders) + " decoders are busy", true);
+    }
+    ++created_;  // reserve the slot; the model loads outside the pool lock
+  }
+  auto d = load_decoder();
+  if (!d) {
+    std::lock_guard lock(mutex_);
+    --created_;
+  }
+  return d;
+}
+
+void PocketsphinxStt::release(void* decoder) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(decoder);
+}
+
+size_t PocketsphinxStt::decoders_created() const {
+  std::lock_guard lock(mutex_);
+  return created_;
+}
+
+bool PocketsphinxStt::supports_language(std::string_view language) const {
+  return language == "en" || language.starts_with("en-");
+}
+
+Result<std::unique_ptr<SttStream>> PocketsphinxStt::open_stream(const SttRequest& request) {
+  if (!supports_language(request.language)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "pocketsphinx: recognises English only, not '" + request.language + "'");
+  }
+  auto d = acquire();
+  if (!d) return tl::unexpected(d.error());
+  return std::unique_ptr<SttStream>(new PocketsphinxStream(shared_from_this(), *d, options_.interim_interval_ms));
+}
+
+}  // namespace parley::providers

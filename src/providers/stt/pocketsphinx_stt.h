@@ -1,0 +1,63 @@
+// English speech recognition with CMU pocketsphinx (Debian libpocketsphinx 0.8 and the
+// pocketsphinx-en-us model: 16 kHz acoustic model, general trigram language model). Offline.
+//
+// A decoder holds the loaded model and cannot be shared by two utterances at once, and loading
+// one takes a second, so the provider keeps a pool: a stream borrows a decoder for its lifetime
+// and returns it when destroyed; decoders are created on demand up to max_decoders and then
+// reused, so the model is loaded once per concurrent stream for the life of the process
+// (shared() gives the process-wide provider). The pool is thread-safe; each stream is used by
+// one thread at a time.
+//
+// Every stream starts from the model's initial cepstral mean, so recognition never depends on
+// what an earlier call said. The model is wideband: narrowband (8 kHz) speech upsampled to
+// 16 kHz is recognised poorly (flite's 8 kHz "kal" voice is; its 16 kHz "kal16" is not).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "providers/stt/stt_provider.h"
+
+namespace parley::providers {
+
+struct PocketsphinxOptions {
+  std::string model_dir = "/usr/share/pocketsphinx/model/en-us";  // en-us/, en-us.lm.bin, cmudict-en-us.dict
+  size_t max_decoders = 4;         // concurrent streams; more wait for kResourceExhausted (retryable)
+  int interim_interval_ms = 300;   // how often a stream looks for a new interim hypothesis
+};
+
+class PocketsphinxStt final : public SttProvider, public std::enable_shared_from_this<PocketsphinxStt> {
+ public:
+  // Checks the model files; loads the first decoder (so a broken model fails here, not mid-call).
+  static Result<std::shared_ptr<PocketsphinxStt>> create(const PocketsphinxOptions& options = {});
+  // The process-wide provider with default options (created on first use).
+  static Result<std::shared_ptr<PocketsphinxStt>> shared();
+  ~PocketsphinxStt() override;
+
+  std::string_view name() const override { return "pocketsphinx"; }
+  bool supports_language(std::string_view language) const override;
+  Result<std::unique_ptr<SttStream>> open_stream(const SttRequest& request) override;
+
+  size_t decoders_created() const;
+  const PocketsphinxOptions& options() const { return options_; }
+
+  // Used by streams.
+  Result<void*> acquire();
+  void release(void* decoder);
+  // The model's initial cepstral mean (its -cmninit), which every stream starts from.
+  const std::vector<float>& initial_cmn() const { return initial_cmn_; }
+
+ private:
+  explicit PocketsphinxStt(const PocketsphinxOptions& options) : options_(options) {}
+  Result<void*> load_decoder();
+
+  PocketsphinxOptions options_;
+  mutable std::mutex mutex_;
+  std::vector<void*> idle_;  // ps_decoder_t*
+  std::vector<float> initial_cmn_;  // written once by create()
+  size_t created_ = 0;
+};
+
+}  // namespace parley::providers

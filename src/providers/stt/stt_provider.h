@@ -1,0 +1,57 @@
+// Speech-to-text behind one small streaming interface (in the style of LiveKit Agents): open a
+// stream per utterance or per call, push audio frames as they arrive, read interim hypotheses
+// as they change, and flush() at the end of an utterance (the VAD's END_OF_SPEECH) for the
+// final text. Streams accept frames of any rate and channel count; each converts to what its
+// engine needs.
+//
+// A stream is used by one thread at a time. push_frame() and flush() may run the engine
+// (milliseconds of CPU per frame for an embedded recogniser): the voice layer calls them from a
+// worker, not from a media loop. Providers are shared by all calls and thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "media/audio_frame.h"
+
+namespace parley::providers {
+
+enum class SttEventType { kInterim, kFinal };
+std::string_view to_string(SttEventType t);
+
+struct SttEvent {
+  SttEventType type = SttEventType::kInterim;
+  std::string text;      // may be empty for a final event (nothing recognised)
+  std::string language;  // e.g. "en"
+};
+
+struct SttRequest {
+  std::string language = "en";
+};
+
+class SttStream {
+ public:
+  virtual ~SttStream() = default;
+  // Feeds audio; returns interim events (when the hypothesis changed).
+  virtual Result<std::vector<SttEvent>> push_frame(const media::AudioFrame& frame) = 0;
+  // Ends the utterance: returns its final event (and the stream is ready for the next one).
+  virtual Result<SttEvent> flush() = 0;
+};
+
+class SttProvider {
+ public:
+  virtual ~SttProvider() = default;
+  virtual std::string_view name() const = 0;
+  virtual bool supports_language(std::string_view language) const = 0;
+  // Errors: kInvalidArgument for a language it cannot recognise; kResourceExhausted (retryable)
+  // when all its decoders are busy.
+  virtual Result<std::unique_ptr<SttStream>> open_stream(const SttRequest& request) = 0;
+
+  // A whole clip at once: open, push, flush.
+  Result<SttEvent> recognize(const media::AudioFrame& clip, const SttRequest& request = {});
+};
+
+}  // namespace parley::providers

@@ -1,0 +1,216 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "core/clock.h"
+#include "media/jitter_buffer.h"
+#include "media/opus_encoder.h"
+#include "providers/stt/pocketsphinx_stt.h"
+#include "providers/tts/flite_tts.h"
+
+namespace parley::providers {
+namespace {
+
+using std::chrono::milliseconds;
+
+media::AudioFrame speak(const std::string& text, int rate, const std::string& voice = "") {
+  FliteTts tts;
+  TtsRequest req;
+  req.sample_rate = rate;
+  req.voice = voice;
+  auto a = tts.synthesize(text, req);
+  EXPECT_TRUE(a) << a.error().to_string();
+  // Half a second of silence either side, as a caller's utterance would have.
+  media::AudioFrame out = media::AudioFrame::silence(rate, 1, milliseconds(500));
+  out.data.insert(out.data.end(), a->data.begin(), a->data.end());
+  out.data.insert(out.data.end(), static_cast<size_t>(rate / 2), 0);
+  out.samples_per_channel = static_cast<int>(out.data.size());
+  return out;
+}
+
+bool has_word(const std::string& text, const std::string& word) {
+  return (" " + text + " ").find(" " + word + " ") != std::string::npos;
+}
+
+std::shared_ptr<PocketsphinxStt> provider() {
+  auto p = PocketsphinxStt::shared();
+  EXPECT_TRUE(p) << p.error().to_string();
+  return *p;
+}
+
+class SttOfTts : public ::testing::TestWithParam<std::tuple<int, std::string>> {};
+
+// flite says it, pocketsphinx hears it: the key words come back.
+TEST_P(SttOfTts, RecognisesTheKeyWords) {
+  const auto [rate, voice] = GetParam();
+  auto stt = provider();
+  auto result = stt->recognize(speak("what are your opening hours", rate, voice));
+  ASSERT_TRUE(result) << result.error().to_string();
+  EXPECT_EQ(result->type, SttEventType::kFinal);
+  EXPECT_TRUE(has_word(result->text, "opening")) << "heard: '" << result->text << "'";
+  EXPECT_TRUE(has_word(result->text, "hours")) << "heard: '" << result->text << "'";
+}
+
+INSTANTIATE_TEST_SUITE_P(RatesAndVoices, SttOfTts,
+                         ::testing::Values(std::make_tuple(16000, std::string("")), std::make_tuple(48000, std::string("")),
+                                           std::make_tuple(22050, std::string("kal16"))));
+
+// Recognition does not depend on what the decoder (reused from the pool) heard before: every
+// stream starts from the model's initial channel estimate.
+TEST(PocketsphinxStt, ResultsDoNotDependOnEarlierCalls) {
+  PocketsphinxOptions o;
+  o.max_decoders = 1;
+  auto stt = PocketsphinxStt::create(o);
+  ASSERT_TRUE(stt);
+  auto clip = speak("can i speak to a person", 16000);
+  auto first = (*stt)->recognize(clip);
+  ASSERT_TRUE(first);
+  // Another call with very different (clipped, loud) audio on the same decoder.
+  auto other = speak("thank you goodbye", 16000);
+  for (auto& s : other.data) s = static_cast<int16_t>(std::clamp(s * 4, -32767, 32767));
+  ASSERT_TRUE((*stt)->recognize(other));
+  auto again = (*stt)->recognize(clip);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(first->text, again->text);
+  EXPECT_EQ(first->text, "can i speak to a person");
+}
+
+TEST(PocketsphinxStt, StreamsInterimsThenAFinal) {
+  auto stt = provider();
+  auto stream = stt->open_stream({});
+  ASSERT_TRUE(stream) << stream.error().to_string();
+  auto clip = speak("what are your opening hours", 16000);
+  std::vector<SttEvent> interims;
+  for (size_t i = 0; i < clip.data.size(); i += 320) {
+    auto part = std::span<const int16_t>(clip.data).subspan(i, std::min<size_t>(320, clip.data.size() - i));
+    auto ev = (*stream)->push_frame(media::AudioFrame::from_samples(16000, 1, part));
+    ASSERT_TRUE(ev);
+    for (auto& e : *ev) {
+      EXPECT_EQ(e.type, SttEventType::kInterim);
+      EXPECT_FALSE(e.text.empty());
+      interims.push_back(e);
+    }
+  }
+  EXPECT_GE(interims.size(), 1u);
+  auto final_event = (*stream)->flush();
+  ASSERT_TRUE(final_event);
+  EXPECT_TRUE(has_word(final_event->text, "hours")) << final_event->text;
+  // The stream takes the next utterance.
+  auto silence = (*stream)->push_frame(media::AudioFrame::silence(16000, 1, milliseconds(500)));
+  ASSERT_TRUE(silence);
+  auto empty = (*stream)->flush();
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->type, SttEventType::kFinal);
+  // A flush with nothing pushed is an empty final.
+  auto nothing = (*stream)->flush();
+  ASSERT_TRUE(nothing);
+  EXPECT_TRUE(nothing->text.empty());
+}
+
+// The whole receive path of a call: TTS at 48 kHz → Opus 20 ms packets → jitter buffer (with
+// reordering and one loss) decoding straight to 16 kHz → pocketsphinx.
+TEST(PocketsphinxStt, RecognisesSpeechThroughOpusAndTheJitterBuffer) {
+  auto clip = speak("what are your opening hours", 48000);
+  auto enc = media::OpusEncoder::create({});
+  ASSERT_TRUE(enc);
+  struct Pkt {
+    uint16_t seq;
+    uint32_t ts;
+    media::SecureVector<uint8_t> payload;
+  };
+  std::vector<Pkt> packets;
+  for (size_t i = 0; i + 960 <= clip.data.size(); i += 960) {
+    auto p = (*enc)->encode(media::AudioFrame::from_samples(48000, 1, std::span<const int16_t>(clip.data).subspan(i, 960)));
+    ASSERT_TRUE(p);
+    packets.push_back({static_cast<uint16_t>(65500 + packets.size()), static_cast<uint32_t>(960 * packets.size()), std::move(*p)});
+  }
+  for (size_t i = 10; i + 1 < packets.size(); i += 7) std::swap(packets[i], packets[i + 1]);
+  packets.erase(packets.begin() + 40);
+
+  ManualClock clock;
+  media::JitterBufferOptions o;
+  o.sample_rate = 16000;
+  auto jb = media::JitterBuffer::create(clock, o);
+  ASSERT_TRUE(jb);
+  auto stream = provider()->open_stream({});
+  ASSERT_TRUE(stream);
+  size_t next = 0;
+  for (int tick = 0; tick < static_cast<int>(packets.size()) + 20; ++tick) {
+    for (int k = 0; k < 1 && next < packets.size(); ++k, ++next) {
+      ASSERT_TRUE((*jb)->push(packets[next].seq, packets[next].ts, packets[next].payload));
+    }
+    auto frame = (*jb)->pull();
+    ASSERT_EQ(frame.audio.sample_rate, 16000);
+    ASSERT_TRUE((*stream)->push_frame(frame.audio));
+    clock.advance(milliseconds(20));
+  }
+  EXPECT_EQ((*jb)->stats().lost, 1u);
+  auto result = (*stream)->flush();
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(has_word(result->text, "opening")) << result->text;
+  EXPECT_TRUE(has_word(result->text, "hours")) << result->text;
+}
+
+TEST(PocketsphinxStt, PoolIsBoundedAndReused) {
+  PocketsphinxOptions o;
+  o.max_decoders = 1;
+  auto stt = PocketsphinxStt::create(o);
+  ASSERT_TRUE(stt) << stt.error().to_string();
+  {
+    auto first = (*stt)->open_stream({});
+    ASSERT_TRUE(first);
+    auto second = (*stt)->open_stream({});
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, ErrorCode::kResourceExhausted);
+    EXPECT_TRUE(second.error().retryable);
+  }
+  auto again = (*stt)->open_stream({});
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*stt)->decoders_created(), 1u);
+}
+
+// Two calls recognising at once on two threads, each with its own decoder from the pool.
+TEST(PocketsphinxStt, ConcurrentStreams) {
+  auto stt = provider();
+  auto hours = speak("what are your opening hours", 16000);
+  auto book = speak("i would like to book a table", 16000);
+  std::string a, b;
+  std::thread t1([&] {
+    auto r = stt->recognize(hours);
+    if (r) a = r->text;
+  });
+  std::thread t2([&] {
+    auto r = stt->recognize(book);
+    if (r) b = r->text;
+  });
+  t1.join();
+  t2.join();
+  EXPECT_TRUE(has_word(a, "hours")) << a;
+  EXPECT_TRUE(has_word(b, "book") || has_word(b, "table")) << b;
+  EXPECT_GE(stt->decoders_created(), 2u);
+}
+
+TEST(PocketsphinxStt, RejectsBadRequests) {
+  PocketsphinxOptions o;
+  o.model_dir = "/nonexistent/model";
+  auto missing = PocketsphinxStt::create(o);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_NE(missing.error().message.find("pocketsphinx-en-us"), std::string::npos);
+
+  auto stt = provider();
+  SttRequest ru;
+  ru.language = "ru";
+  EXPECT_FALSE(stt->open_stream(ru));
+  auto stream = stt->open_stream({});
+  ASSERT_TRUE(stream);
+  media::AudioFrame bad = media::AudioFrame::silence(16000, 1, milliseconds(20));
+  bad.data.pop_back();
+  EXPECT_FALSE((*stream)->push_frame(bad));
+  EXPECT_TRUE((*stream)->push_frame(media::AudioFrame::silence(16000, 1, milliseconds(20))));
+  EXPECT_FALSE((*stream)->push_frame(media::AudioFrame::silence(8000, 1, milliseconds(20))));
+}
+
+}  // namespace
+}  // namespace parley::providers
