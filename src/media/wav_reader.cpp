@@ -117,6 +117,7 @@ Result<WavAudio> WavReader::parse(std::span<const uint8_t> bytes) {
     // Chunks are padded to an even size (RIFF).
     pos = body + static_cast<size_t>(size) + (size & 1u);
   }
+  if (pos < n) return bad("chunk header at byte " + std::to_string(pos) + " is truncated");
   if (!fmt) return bad("no fmt chunk");
   return bad("no data chunk");
 }

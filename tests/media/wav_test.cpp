@@ -162,6 +162,9 @@ TEST(Wav, RejectsMalformedFiles) {
   b.resize(30);  // truncated fmt
   EXPECT_NE(error_of(b).find("fmt chunk is truncated"), std::string::npos);
   b = good;
+  b.resize(40);  // the data chunk's header cut in half
+  EXPECT_NE(error_of(b).find("chunk header at byte 36 is truncated"), std::string::npos);
+  b = good;
   b.resize(36);  // no data chunk
   EXPECT_NE(error_of(b).find("no data chunk"), std::string::npos);
   b = good;
