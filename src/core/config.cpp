@@ -452,6 +452,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.string("agent_name", c.agent.agent_name);
       r.string("language", c.agent.language);
       r.string_map("greeting", c.agent.greeting, false);
+      r.string("transfer_to", c.agent.transfer_to);
     }
     {
       Reader r = top.section("providers");
@@ -500,6 +501,10 @@ ConfigLoad load_config(const ConfigSources& sources) {
     issues.push_back({"webhook.path", "'" + c.webhook.path + "' does not start with /", "write it as /livekit/webhook"});
   }
   validate_providers(c.providers, issues);
+  if (!c.agent.transfer_to.empty() && c.agent.transfer_to.rfind("sip:", 0) != 0 && c.agent.transfer_to.rfind("tel:", 0) != 0) {
+    issues.push_back({"agent.transfer_to", "'" + c.agent.transfer_to + "' is not a sip: or tel: URI",
+                      "write it as sip:operator@pbx.example.com or tel:+15550100"});
+  }
   if (c.livekit.api_secret.size() > 0 && c.livekit.api_secret.size() < 32 && c.livekit.api_secret != "secret") {
     issues.push_back({"livekit.api_secret", "is shorter than 32 characters",
                       "generate a longer one (livekit-server generate-keys)", true});
@@ -538,7 +543,8 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                 {"name", agent.name},
                 {"agent_name", agent.agent_name},
                 {"language", agent.language},
-                {"greeting", agent.greeting}};
+                {"greeting", agent.greeting},
+                {"transfer_to", agent.transfer_to}};
   j["providers"] = {{"stt", providers.stt},
                     {"llm", providers.llm},
                     {"tts", providers.tts},

@@ -55,6 +55,7 @@ struct AgentConfig {
   std::string agent_name;  // the name dispatch rules use for parley ("" = unnamed agent)
   std::string language = "en";
   std::map<std::string, std::string> greeting;  // language -> first words
+  std::string transfer_to;  // where "operator" transfers the caller: sip:… or tel:… ("" = no transfer)
 };
 
 struct OpenAiConfig {

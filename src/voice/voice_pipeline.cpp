@@ -255,11 +255,11 @@ void VoicePipeline::commit_turn() {
   interrupted_ = false;
 
   if (failed) {
-    start_reply(options_.repeat_prompt, true, false, m, last_speech_);
+    start_reply(options_.repeat_prompt, true, "", m, last_speech_);
   } else {
     if (handler_.on_user_transcript) handler_.on_user_transcript(text, true);
     context_.messages.push_back(ChatMessage::user(text));
-    start_reply(std::nullopt, true, false, m, last_speech_);
+    start_reply(std::nullopt, true, "", m, last_speech_);
   }
 }
 
@@ -287,25 +287,32 @@ void VoicePipeline::push_dtmf(char digit) {
   m.dtmf = digit;
   m.text = std::string("[keypad ") + digit + "]";
   context_.messages.push_back(std::move(m));
-  start_reply(std::nullopt, true, false, TurnMetrics{});
+  start_reply(std::nullopt, true, "", TurnMetrics{});
 }
 
 void VoicePipeline::say(const std::string& text, bool allow_interruptions) {
   if (stopped_) return;
   if (reply_) cancel_reply(true);
   interrupted_ = false;
-  start_reply(text, allow_interruptions, false, TurnMetrics{});
+  start_reply(text, allow_interruptions, "", TurnMetrics{});
+}
+
+void VoicePipeline::say_and_hang_up(const std::string& text, const std::string& reason) {
+  if (stopped_) return;
+  if (reply_) cancel_reply(true);
+  interrupted_ = false;
+  start_reply(text, false, reason.empty() ? "agent" : reason, TurnMetrics{});
 }
 
 // ---- reply side --------------------------------------------------------------------------
 
-void VoicePipeline::start_reply(std::optional<std::string> text, bool interruptible, bool hangup_after,
+void VoicePipeline::start_reply(std::optional<std::string> text, bool interruptible, std::string hangup_reason,
                                 TurnMetrics metrics, std::optional<Clock::time_point> speech_end) {
   silence_timer_.cancel();
   auto r = std::make_unique<Reply>();
   r->id = next_reply_id_++;
   r->interruptible = interruptible;
-  r->hangup_after = hangup_after;
+  r->hangup_reason = std::move(hangup_reason);
   r->segment_id = "SG_" + std::to_string(r->id);
   r->splitter = SentenceSplitter(options_.splitter);
   r->metrics = std::move(metrics);
@@ -469,8 +476,8 @@ void VoicePipeline::maybe_finish_reply() {
     if (handler_.on_tool_call) handler_.on_tool_call(call);
     if (stopped_) return;
   }
-  if (done->hangup_after) {
-    if (handler_.on_hangup) handler_.on_hangup("silence");
+  if (!done->hangup_reason.empty()) {
+    if (handler_.on_hangup) handler_.on_hangup(done->hangup_reason);
     return;
   }
   if (!reply_ && !in_speech_) arm_silence_timer();
@@ -523,9 +530,9 @@ void VoicePipeline::on_silence() {
   ++silence_prompts_;
   count("silence_prompt");
   if (silence_prompts_ == 1) {
-    start_reply(options_.still_there_prompt, true, false, TurnMetrics{});
+    start_reply(options_.still_there_prompt, true, "", TurnMetrics{});
   } else {
-    start_reply(options_.goodbye_prompt, false, true, TurnMetrics{});
+    start_reply(options_.goodbye_prompt, false, "silence", TurnMetrics{});
   }
 }
 

@@ -95,6 +95,8 @@ class VoicePipeline {
   void push_dtmf(char digit);
   // Speaks fixed text (greeting, notices); replaces a reply in progress.
   void say(const std::string& text, bool allow_interruptions = true);
+  // Speaks text that cannot be interrupted, then calls on_hangup(reason) (max call duration…).
+  void say_and_hang_up(const std::string& text, const std::string& reason);
   // Stops everything at once: no callback after this returns.
   void stop();
 
@@ -113,7 +115,7 @@ class VoicePipeline {
     uint64_t id = 0;
     bool interruptible = true;
     bool from_llm = false;
-    bool hangup_after = false;
+    std::string hangup_reason;  // "": none
     std::string segment_id;
     std::unique_ptr<providers::LlmStream> llm;
     bool llm_done = true;
@@ -147,7 +149,7 @@ class VoicePipeline {
   void check_interruption(Clock::time_point now);
   void resume_false_interruption();
   // Reply side.
-  void start_reply(std::optional<std::string> text, bool interruptible, bool hangup_after, TurnMetrics metrics,
+  void start_reply(std::optional<std::string> text, bool interruptible, std::string hangup_reason, TurnMetrics metrics,
                    std::optional<Clock::time_point> speech_end = std::nullopt);
   void add_sentence(std::string sentence);
   void on_llm_done(uint64_t id, Status status);

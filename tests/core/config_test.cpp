@@ -153,3 +153,23 @@ TEST(Config, HashChangesWithTheConfiguration) {
 
 }  // namespace
 }  // namespace parley
+
+namespace parley {
+namespace {
+
+TEST(ConfigAgent, TransferTargetMustBeASipOrTelUri) {
+  ConfigSources ok;
+  ok.overrides["agent.transfer_to"] = "sip:operator@pbx.example.com";
+  auto a = load_config(ok);
+  EXPECT_EQ(a.config.agent.transfer_to, "sip:operator@pbx.example.com");
+  for (const auto& i : a.issues) EXPECT_NE(i.key, "agent.transfer_to");
+  ConfigSources bad;
+  bad.overrides["agent.transfer_to"] = "operator@pbx";
+  auto b = load_config(bad);
+  bool found = false;
+  for (const auto& i : b.issues) found |= i.key == "agent.transfer_to" && !i.warning;
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace parley

@@ -24,3 +24,31 @@ TEST(Endpointing, FinishedWordsGetTheMinimumDelayAndUnfinishedOnesTheMaximum) {
 
 }  // namespace
 }  // namespace parley::voice
+
+#include "voice/energy_vad.h"
+
+namespace parley::voice {
+namespace {
+
+media::AudioFrame tone(int16_t amplitude) {
+  auto f = media::AudioFrame::silence(16000, 1, std::chrono::milliseconds(20));
+  for (size_t i = 0; i < f.samples().size(); ++i) f.samples()[i] = static_cast<int16_t>(i % 2 ? amplitude : -amplitude);
+  return f;
+}
+
+TEST(EnergyVad, LoudFramesAreSpeechAndSteadyNoiseIsNot) {
+  EnergyVad vad;
+  EXPECT_FALSE(*vad.is_speech(tone(0)));
+  EXPECT_FALSE(*vad.is_speech(tone(20)));    // about -64 dBov
+  EXPECT_TRUE(*vad.is_speech(tone(3000)));   // about -21 dBov
+  // A steady hum the noise estimate learns stops counting as speech.
+  int speech = 0;
+  for (int i = 0; i < 200; ++i) speech += *vad.is_speech(tone(200));  // about -44 dBov
+  EXPECT_LT(speech, 120);  // learnt within about two seconds
+  EXPECT_FALSE(*vad.is_speech(tone(200)));
+  EXPECT_TRUE(*vad.is_speech(tone(6000)));
+  EXPECT_FALSE(vad.is_speech(media::AudioFrame{}));
+}
+
+}  // namespace
+}  // namespace parley::voice

@@ -1,0 +1,266 @@
+#include "agent/call_agent.h"
+
+#include <algorithm>
+
+#include "agent/prompts.h"
+#include "core/metrics.h"
+
+namespace parley::agent {
+
+using namespace std::chrono;
+
+namespace {
+
+metrics::GaugeFamily& active_gauge() {
+  static auto& g = metrics::registry().gauge("parley_agent_active_sessions", "Voice agent sessions running now");
+  return g;
+}
+metrics::CounterFamily& ended_counter() {
+  static auto& c = metrics::registry().counter("parley_agent_calls_ended_total", "Voice agent sessions ended", {"reason"});
+  return c;
+}
+metrics::HistogramFamily& duration_histogram() {
+  static auto& h = metrics::registry().histogram("parley_agent_call_duration_seconds", "Length of voice agent sessions", {},
+                                                 {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600});
+  return h;
+}
+
+// How long the agent waits for its room join before giving up on the call.
+constexpr auto kJoinTimeout = seconds(30);
+
+}  // namespace
+
+nlohmann::json CallSummary::to_json() const {
+  nlohmann::json j = {{"room", room}, {"caller", caller}, {"reason", end_reason},
+                      {"duration_seconds", std::round(duration_seconds * 1000) / 1000}, {"turns", turns},
+                      {"interruptions", interruptions}};
+  if (median_end_to_end) j["median_end_to_end_seconds"] = std::round(*median_end_to_end * 1000) / 1000;
+  if (max_end_to_end) j["max_end_to_end_seconds"] = std::round(*max_end_to_end * 1000) / 1000;
+  return j;
+}
+
+CallAgent::CallAgent(EventLoop& loop, const Clock& clock, std::shared_ptr<const Config> config, std::string room_name,
+                     CallAgentDeps deps, log::Logger logger, std::function<void(const std::string&)> on_end)
+    : loop_(loop),
+      clock_(clock),
+      config_(std::move(config)),
+      room_name_(std::move(room_name)),
+      deps_(std::move(deps)),
+      logger_(std::move(logger)),
+      on_end_(std::move(on_end)) {
+  language_ = config_->agent.language.empty() ? "en" : config_->agent.language;
+  summary_.room = room_name_;
+}
+
+CallAgent::~CallAgent() { stop("destroyed"); }
+
+voice::VoicePipelineOptions CallAgent::pipeline_options() const {
+  voice::VoicePipelineOptions o;
+  const auto& p = prompts_for(language_);
+  o.language = language_;
+  o.stt_timeout = config_->providers.stt_timeout;
+  o.tts_timeout = config_->providers.tts_timeout;
+  o.silence_timeout = config_->calls.silence_timeout;
+  o.repeat_prompt = deps_.providers->script().repeat_prompt(language_);
+  if (o.repeat_prompt.empty()) o.repeat_prompt = "Sorry, could you repeat that?";
+  o.still_there_prompt = p.still_there;
+  o.goodbye_prompt = p.silence_goodbye;
+  return o;
+}
+
+void CallAgent::start() {
+  started_ = clock_.now();
+  active_gauge().get().inc();
+  std::weak_ptr<int> weak = alive_;
+  auto guard = [this, weak](auto fn) {
+    return [this, weak, fn](auto&&... args) {
+      if (weak.lock() && !stopped_) (this->*fn)(std::forward<decltype(args)>(args)...);
+    };
+  };
+  CallRoomEvents ev;
+  ev.on_joined = guard(&CallAgent::on_joined);
+  ev.on_caller = guard(&CallAgent::on_caller);
+  ev.on_caller_audio = [this, weak](const media::AudioFrame& f) {
+    if (weak.lock() && !stopped_ && pipeline_) pipeline_->push_audio(f);
+  };
+  ev.on_dtmf = [this, weak](char digit) {
+    if (!weak.lock() || stopped_ || !pipeline_) return;
+    logger_.info("caller pressed a key", {{"digit", std::string(1, digit)}});
+    pipeline_->push_dtmf(digit);
+  };
+  ev.on_participant_left = [this, weak](const std::string& identity) {
+    if (weak.lock() && !stopped_ && caller_ && identity == caller_->identity) end("caller_left");
+  };
+  ev.on_disconnected = [this, weak](const std::string& reason) {
+    if (weak.lock() && !stopped_) end("room_" + reason);
+  };
+  join_timer_ = loop_.post_after(duration_cast<milliseconds>(kJoinTimeout), [this, weak] {
+    if (weak.lock() && !stopped_ && !caller_) {
+      logger_.warn("no caller audio within the join timeout; giving up on the call");
+      end("no_caller");
+    }
+  });
+  deps_.room->join(std::move(ev));
+}
+
+void CallAgent::on_joined(Status status) {
+  if (!status) {
+    logger_.error("could not join the room", {{"error", status.error().to_string()}});
+    return end("join_failed");
+  }
+  logger_.info("agent joined the room; waiting for the caller's audio");
+}
+
+void CallAgent::on_caller(const RemoteCaller& caller) {
+  if (caller_) return;  // one caller per session
+  join_timer_.cancel();
+  caller_ = caller;
+  summary_.caller = caller.identity;
+  logger_.info("caller's audio subscribed", {{"caller", caller.identity}, {"sip", caller.sip}});
+
+  recognizer_ = deps_.providers->recognizer(language_);
+  vad_ = deps_.providers->vad();
+  llm_ = deps_.providers->llm(loop_, logger_);
+  voice::VoicePipelineProviders p;
+  p.vad = vad_.get();
+  p.stt = recognizer_.get();
+  p.llm = llm_.get();
+  p.tts = deps_.providers->tts();
+  if (!recognizer_) logger_.warn("no speech recogniser is available: the caller can only use the keypad");
+
+  voice::VoicePipelineHandler h;
+  h.on_audio = [this](const media::AudioFrame& f) { deps_.room->publish_audio(f); };
+  h.on_user_transcript = [this](const std::string& text, bool final) {
+    if (!user_segment_open_) {
+      ++user_segment_;
+      user_segment_open_ = true;
+    }
+    TranscriptSegment s;
+    s.participant_identity = caller_->identity;
+    s.track_sid = caller_->track_sid;
+    s.segment_id = "SG_user_" + std::to_string(user_segment_);
+    s.text = text;
+    s.final = final;
+    deps_.room->publish_transcript(s);
+    if (final) user_segment_open_ = false;
+  };
+  h.on_agent_transcript = [this](const std::string& segment, const std::string& delta, bool final) {
+    TranscriptSegment s;
+    s.participant_identity = deps_.room->agent_identity();
+    s.track_sid = deps_.room->agent_track_sid();
+    s.segment_id = segment;
+    s.text = delta;
+    s.final = final;
+    s.agent = true;
+    deps_.room->publish_transcript(s);
+  };
+  h.on_tool_call = [this](const providers::ToolCall& c) { on_tool_call(c); };
+  h.on_turn = [this](const voice::TurnMetrics& m) { logger_.debug("turn", {{"metrics", m.to_json()}}); };
+  h.on_hangup = [this](const std::string& reason) { hang_up(reason); };
+  pipeline_ = std::make_unique<voice::VoicePipeline>(loop_, clock_, pipeline_options(), p, std::move(h), logger_);
+
+  auto max = config_->calls.max_duration;
+  if (max > milliseconds(0)) {
+    std::weak_ptr<int> weak = alive_;
+    max_duration_timer_ = loop_.post_after(max, [this, weak] {
+      if (!weak.lock() || stopped_ || !pipeline_) return;
+      logger_.info("the call reached calls.max_duration");
+      pipeline_->say_and_hang_up(prompts_for(language_).time_limit, "max_duration");
+    });
+  }
+  // Greet first: the caller hears ringing until now (the SIP bridge answers on subscription).
+  auto it = config_->agent.greeting.find(language_);
+  std::string greeting = it != config_->agent.greeting.end() ? it->second : std::string();
+  if (greeting.empty() && !config_->agent.greeting.empty()) greeting = config_->agent.greeting.begin()->second;
+  if (!greeting.empty()) pipeline_->say(greeting);
+}
+
+void CallAgent::on_tool_call(const providers::ToolCall& call) {
+  logger_.info("agent action", {{"tool", call.name}});
+  if (call.name == providers::kToolEndCall) return hang_up("agent_goodbye");
+  if (call.name == providers::kToolTransferCall) {
+    const auto& to = config_->agent.transfer_to;
+    if (to.empty() || !deps_.control || !caller_) {
+      logger_.warn("transfer asked for but agent.transfer_to is not set");
+      if (pipeline_) pipeline_->say(prompts_for(language_).no_transfer);
+      return;
+    }
+    std::weak_ptr<int> weak = alive_;
+    deps_.control->transfer(room_name_, caller_->identity, to, [this, weak](Status st) {
+      loop_.post([this, weak, st] {
+        if (!weak.lock() || stopped_) return;
+        if (!st) {
+          logger_.warn("transfer failed", {{"error", st.error().to_string()}});
+          if (pipeline_) pipeline_->say(prompts_for(language_).transfer_failed);
+          return;
+        }
+        logger_.info("caller transferred");
+        end("transferred");
+      });
+    });
+    return;
+  }
+  if (call.name == providers::kToolSendDtmf) {
+    logger_.info("send_dtmf is not supported on this call; ignored");
+    return;
+  }
+  logger_.warn("unknown tool call ignored", {{"tool", call.name}});
+}
+
+void CallAgent::hang_up(const std::string& reason) {
+  if (hanging_up_ || stopped_) return;
+  hanging_up_ = true;
+  if (!deps_.control || !caller_) return end(reason);
+  std::weak_ptr<int> weak = alive_;
+  deps_.control->hang_up(room_name_, caller_->identity, [this, weak, reason](Status st) {
+    loop_.post([this, weak, reason, st] {
+      if (!weak.lock() || stopped_) return;
+      if (!st) logger_.warn("hanging up through the API failed; leaving the room anyway", {{"error", st.error().to_string()}});
+      end(reason);
+    });
+  });
+}
+
+void CallAgent::end(const std::string& reason) {
+  if (ended_ || stopped_) return;
+  ended_ = true;
+  // Stop now (no more audio out), then tell the owner, which calls stop() too.
+  stop(reason);
+  if (on_end_) on_end_(reason);
+}
+
+void CallAgent::stop(const std::string& reason) {
+  if (stopped_) return;
+  stopped_ = true;
+  max_duration_timer_.cancel();
+  join_timer_.cancel();
+  if (pipeline_) {
+    pipeline_->stop();
+    summary_.turns = static_cast<int>(pipeline_->turns().size());
+    std::vector<double> e2e;
+    for (const auto& t : pipeline_->turns()) {
+      summary_.interruptions += t.interrupted;
+      if (t.end_to_end) e2e.push_back(*t.end_to_end);
+    }
+    if (!e2e.empty()) {
+      std::sort(e2e.begin(), e2e.end());
+      summary_.median_end_to_end = e2e[e2e.size() / 2];
+      summary_.max_end_to_end = e2e.back();
+    }
+  }
+  // Free every buffer of the caller's audio and the agent's voice now, not when the owner
+  // gets round to destroying us.
+  pipeline_.reset();
+  recognizer_.reset();
+  vad_.reset();
+  llm_.reset();
+  if (deps_.room) deps_.room->leave();
+  summary_.end_reason = reason;
+  summary_.duration_seconds = started_ == Clock::time_point{} ? 0 : duration<double>(clock_.now() - started_).count();
+  if (started_ != Clock::time_point{}) active_gauge().get().dec();
+  ended_counter().with({reason}).inc();
+  duration_histogram().get().observe(summary_.duration_seconds);
+  logger_.info("call ended", {{"call", summary_.to_json()}});
+}
+
+}  // namespace parley::agent

@@ -1,0 +1,101 @@
+// One call's agent: joins the room, waits for the caller's audio, greets first
+// (agent.greeting[language]), then converses through the voice pipeline. It publishes both
+// sides as lk.transcription text streams, maps keypad digits to the script's intents, hangs up
+// (end_call: RemoveParticipant of the caller) and transfers (transfer_call:
+// TransferSIPParticipant to agent.transfer_to). calls.silence_timeout asks "are you still
+// there?" and then says goodbye and hangs up; calls.max_duration says so and hangs up.
+//
+// Ends when the caller leaves, the room goes away or the agent hung up: the pipeline stops at
+// once, the room is left, every audio buffer is freed (zeroed), and one "call ended" record goes
+// to the log and the metrics (duration, turns, latencies — never audio or words).
+//
+// Threading: everything on `loop` (the call's loop). on_end may be called once, on that loop.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/call_room.h"
+#include "agent/provider_set.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "voice/voice_pipeline.h"
+
+namespace parley::agent {
+
+struct CallAgentDeps {
+  std::unique_ptr<CallRoom> room;
+  CallControl* control = nullptr;           // hang-up and transfer; outlives the agent
+  std::shared_ptr<const ProviderSet> providers;
+};
+
+struct CallSummary {
+  std::string room;
+  std::string caller;
+  std::string end_reason;
+  double duration_seconds = 0;
+  int turns = 0;
+  int interruptions = 0;
+  std::optional<double> median_end_to_end;
+  std::optional<double> max_end_to_end;
+  nlohmann::json to_json() const;
+};
+
+class CallAgent {
+ public:
+  CallAgent(EventLoop& loop, const Clock& clock, std::shared_ptr<const Config> config, std::string room_name,
+            CallAgentDeps deps, log::Logger logger, std::function<void(const std::string& reason)> on_end);
+  ~CallAgent();
+  CallAgent(const CallAgent&) = delete;
+  CallAgent& operator=(const CallAgent&) = delete;
+
+  void start();
+  // Stops everything and leaves (idempotent). The reason goes into the call record.
+  void stop(const std::string& reason);
+
+  bool stopped() const { return stopped_; }
+  const CallSummary& summary() const { return summary_; }
+  const voice::VoicePipeline* pipeline() const { return pipeline_.get(); }
+
+ private:
+  void on_joined(Status status);
+  void on_caller(const RemoteCaller& caller);
+  void on_tool_call(const providers::ToolCall& call);
+  void hang_up(const std::string& reason);
+  void end(const std::string& reason);
+  voice::VoicePipelineOptions pipeline_options() const;
+
+  EventLoop& loop_;
+  const Clock& clock_;
+  std::shared_ptr<const Config> config_;
+  std::string room_name_;
+  CallAgentDeps deps_;
+  log::Logger logger_;
+  std::function<void(const std::string&)> on_end_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+
+  std::string language_;
+  std::optional<RemoteCaller> caller_;
+  std::unique_ptr<voice::SpeechRecognizer> recognizer_;
+  std::unique_ptr<voice::VoiceActivityDetector> vad_;
+  std::unique_ptr<providers::LlmProvider> llm_;
+  std::unique_ptr<voice::VoicePipeline> pipeline_;
+  Clock::time_point started_{};
+  TimerHandle max_duration_timer_;
+  TimerHandle join_timer_;
+  int user_segment_ = 0;
+  bool user_segment_open_ = false;
+  bool hanging_up_ = false;
+  bool ended_ = false;
+  bool stopped_ = false;
+  CallSummary summary_;
+};
+
+}  // namespace parley::agent

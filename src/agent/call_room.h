@@ -1,0 +1,64 @@
+// What the agent needs from its room: join, the caller's audio and keypad digits in, the
+// agent's audio and transcripts out, leave. The real one sits on livekit/room (signal + WebRTC);
+// tests use a fake. Keeps LiveKit's protocol (text streams, data packets) out of the agent.
+//
+// Threading: every method is called on the call's loop, and every event comes on it.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/error.h"
+#include "media/audio_frame.h"
+
+namespace parley::agent {
+
+// A line of the conversation for the room's lk.transcription text streams.
+struct TranscriptSegment {
+  std::string participant_identity;  // whose speech it is
+  std::string track_sid;             // the transcribed audio track ("" when unknown)
+  std::string segment_id;
+  std::string text;                  // agent: the next piece (delta); caller: the whole text so far
+  bool final = false;
+  bool agent = false;                // agent speech streams deltas per segment; caller text is whole per update
+};
+
+struct RemoteCaller {
+  std::string identity;
+  std::string track_sid;
+  bool sip = false;  // a SIP participant (phone call) rather than an app
+};
+
+struct CallRoomEvents {
+  std::function<void(Status status)> on_joined;
+  std::function<void(const RemoteCaller& caller)> on_caller;  // the caller's audio is subscribed
+  std::function<void(const media::AudioFrame& frame)> on_caller_audio;
+  std::function<void(char digit)> on_dtmf;
+  std::function<void(const std::string& identity)> on_participant_left;
+  std::function<void(const std::string& reason)> on_disconnected;  // the room closed or the connection is gone
+};
+
+class CallRoom {
+ public:
+  virtual ~CallRoom() = default;
+  virtual void join(CallRoomEvents events) = 0;
+  // One 20 ms mono frame of the agent's voice (48 kHz).
+  virtual void publish_audio(const media::AudioFrame& frame) = 0;
+  virtual void publish_transcript(const TranscriptSegment& segment) = 0;
+  virtual void leave() = 0;
+  virtual const std::string& agent_identity() const = 0;
+  virtual std::string agent_track_sid() const { return {}; }
+};
+
+// Hang-up and transfer through LiveKit's server API. Callbacks may come on any thread.
+class CallControl {
+ public:
+  virtual ~CallControl() = default;
+  // RemoveParticipant: for a SIP participant, that hangs up the phone call.
+  virtual void hang_up(const std::string& room, const std::string& identity, std::function<void(Status)> done) = 0;
+  // TransferSIPParticipant (SIP REFER) to a sip: or tel: URI.
+  virtual void transfer(const std::string& room, const std::string& identity, const std::string& to,
+                        std::function<void(Status)> done) = 0;
+};
+
+}  // namespace parley::agent

@@ -1,0 +1,114 @@
+#include "agent/provider_set.h"
+
+#include "providers/llm/fallback_llm.h"
+#include "providers/llm/openai_llm.h"
+#include "providers/speech/openai_stt.h"
+#include "providers/speech/openai_tts.h"
+#include "voice/energy_vad.h"
+
+namespace parley::agent {
+
+Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, boost::asio::io_context& net,
+                                                         log::Logger logger) {
+  std::shared_ptr<ProviderSet> set(new ProviderSet());
+  const auto& p = config.providers;
+  set->llm_timeout_ = p.llm_timeout;
+  auto script = providers::ScriptLlm::create(p.script);
+  if (!script) return tl::unexpected(script.error());
+  set->script_ = *script;
+
+  Url openai_base;
+  bool needs_openai = false;
+  for (const auto* chain : {&p.llm, &p.stt, &p.tts}) {
+    for (const auto& n : *chain) needs_openai |= n == "openai";
+  }
+  if (needs_openai) {
+    auto u = parse_url(p.openai.base_url);
+    if (!u) return make_error(ErrorCode::kInvalidArgument, "providers.openai.base_url: " + u.error().message);
+    openai_base = *u;
+  }
+  for (const auto& name : p.llm) {
+    if (name == "script") continue;  // always last
+    if (name == "openai") {
+      providers::OpenAiLlmOptions o;
+      o.base_url = openai_base;
+      o.api_key = p.openai.api_key;
+      o.model = p.openai.llm_model;
+      o.system_prompt = p.openai.system_prompt;
+      o.connect_timeout = p.llm_timeout;
+      o.idle_timeout = p.llm_timeout;
+      set->llms_.push_back(std::make_shared<providers::OpenAiLlm>(net, o));
+    } else {
+      set->skipped_.push_back("llm " + name);
+    }
+  }
+  for (const auto& name : p.stt) {
+    if (name == "openai") {
+      providers::OpenAiSttOptions o;
+      o.base_url = openai_base;
+      o.api_key = p.openai.api_key;
+      o.model = p.openai.stt_model;
+      o.connect_timeout = p.stt_timeout;
+      o.idle_timeout = p.stt_timeout;
+      auto* io = &net;
+      set->recognizers_.emplace_back(name, [io, o](const std::string& language) mutable {
+        o.language = language;
+        return std::make_unique<providers::OpenAiStt>(*io, o);
+      });
+    } else {
+      set->skipped_.push_back("stt " + name);
+    }
+  }
+  for (const auto& name : p.tts) {
+    if (name == "openai") {
+      providers::OpenAiTtsOptions o;
+      o.base_url = openai_base;
+      o.api_key = p.openai.api_key;
+      o.model = p.openai.tts_model;
+      o.voice = p.openai.tts_voice;
+      o.connect_timeout = p.tts_timeout;
+      o.idle_timeout = p.tts_timeout;
+      set->synthesizers_.push_back(std::make_shared<providers::OpenAiTts>(net, o));
+    } else {
+      set->skipped_.push_back("tts " + name);
+    }
+  }
+  for (const auto& s : set->skipped_) {
+    logger.warn("provider not built into this binary yet; the rest of its chain is used", {{"provider", s}});
+  }
+  return set;
+}
+
+std::unique_ptr<providers::LlmProvider> ProviderSet::llm(EventLoop& call_loop, log::Logger logger) const {
+  auto chain = llms_;
+  chain.push_back(script_);
+  return std::make_unique<providers::FallbackLlm>(call_loop, std::move(chain), llm_timeout_, std::move(logger));
+}
+
+std::unique_ptr<voice::SpeechRecognizer> ProviderSet::recognizer(const std::string& language) const {
+  if (recognizers_.empty()) return nullptr;
+  return recognizers_.front().second(language);
+}
+
+std::unique_ptr<voice::VoiceActivityDetector> ProviderSet::vad() const {
+  if (vad_) return vad_();
+  return std::make_unique<voice::EnergyVad>();
+}
+
+std::vector<voice::SpeechSynthesizer*> ProviderSet::tts() const {
+  std::vector<voice::SpeechSynthesizer*> out;
+  for (const auto& s : synthesizers_) out.push_back(s.get());
+  return out;
+}
+
+void ProviderSet::add_recognizer(std::string name, RecognizerFactory factory) {
+  recognizers_.emplace_back(std::move(name), std::move(factory));
+}
+
+void ProviderSet::add_synthesizer(std::shared_ptr<voice::SpeechSynthesizer> synthesizer) {
+  synthesizers_.push_back(std::move(synthesizer));
+}
+
+void ProviderSet::add_llm(std::shared_ptr<providers::LlmProvider> llm) { llms_.push_back(std::move(llm)); }
+
+}  // namespace parley::agent

@@ -1,0 +1,62 @@
+// The speech and language engines named in config.providers, built once per process and shared
+// by every call: per call it hands out what holds call state (a recogniser, a VAD, the LLM
+// fallback chain on the call's loop). Each chain keeps its configured order; the scripted
+// dialogue always ends the LLM chain, so an LLM failure is answered by the script.
+//
+// Engines not built into this binary (yet) are skipped with a warning at creation, so a chain
+// like [pocketsphinx, openai] still works on openai. Thread-safe after create().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "core/config.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "providers/llm/llm_provider.h"
+#include "providers/llm/script_llm.h"
+#include "voice/speech_interfaces.h"
+
+namespace parley::agent {
+
+class ProviderSet {
+ public:
+  // `net`: the io_context network providers run on (an AsioLoop's).
+  static Result<std::shared_ptr<ProviderSet>> create(const Config& config, boost::asio::io_context& net,
+                                                     log::Logger logger = log::root());
+
+  // Per call.
+  std::unique_ptr<providers::LlmProvider> llm(EventLoop& call_loop, log::Logger logger) const;
+  std::unique_ptr<voice::SpeechRecognizer> recognizer(const std::string& language) const;
+  std::unique_ptr<voice::VoiceActivityDetector> vad() const;
+  // Shared.
+  std::vector<voice::SpeechSynthesizer*> tts() const;
+  const providers::Script& script() const { return script_->script(); }
+
+  // Extension points for engines built elsewhere (embedded engines, tests): add to a chain by
+  // name, in config order, before or after create().
+  using RecognizerFactory = std::function<std::unique_ptr<voice::SpeechRecognizer>(const std::string& language)>;
+  using VadFactory = std::function<std::unique_ptr<voice::VoiceActivityDetector>()>;
+  void add_recognizer(std::string name, RecognizerFactory factory);
+  void add_synthesizer(std::shared_ptr<voice::SpeechSynthesizer> synthesizer);
+  void add_llm(std::shared_ptr<providers::LlmProvider> llm);
+  void set_vad(VadFactory factory) { vad_ = std::move(factory); }
+
+  const std::vector<std::string>& skipped() const { return skipped_; }
+
+ private:
+  ProviderSet() = default;
+  std::shared_ptr<providers::ScriptLlm> script_;
+  std::vector<std::shared_ptr<providers::LlmProvider>> llms_;  // without the script
+  std::vector<std::pair<std::string, RecognizerFactory>> recognizers_;
+  std::vector<std::shared_ptr<voice::SpeechSynthesizer>> synthesizers_;
+  VadFactory vad_;
+  std::chrono::milliseconds llm_timeout_{5000};
+  std::vector<std::string> skipped_;
+};
+
+}  // namespace parley::agent

@@ -1,0 +1,324 @@
+// The call agent on virtual time with a fake room, fake call control and scripted engines: the
+// whole call flow (greeting, questions, keypad, goodbye, transfer, silence, time limit, caller
+// hanging up) runs in milliseconds.
+#include <gtest/gtest.h>
+
+#include "agent/call_agent.h"
+#include "core/metrics.h"
+#include "support/manual_event_loop.h"
+#include "support/voice_fakes.h"
+
+namespace parley::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeStt;
+using testing::FakeTts;
+
+class FakeRoom final : public CallRoom {
+ public:
+  void join(CallRoomEvents e) override {
+    events = std::move(e);
+    joined = true;
+  }
+  void publish_audio(const media::AudioFrame& f) override {
+    ASSERT_FALSE(left) << "audio after leave";
+    ++frames;
+    last_frame_at = clock->now();
+    EXPECT_EQ(f.sample_rate, 48000);
+  }
+  void publish_transcript(const TranscriptSegment& s) override { transcripts.push_back(s); }
+  void leave() override { left = true; }
+  const std::string& agent_identity() const override { return identity; }
+
+  std::string agent_said() const {
+    std::string out;
+    for (const auto& t : transcripts) if (t.agent) out += t.text;
+    return out;
+  }
+  std::vector<std::string> caller_finals() const {
+    std::vector<std::string> out;
+    for (const auto& t : transcripts) if (!t.agent && t.final) out.push_back(t.text);
+    return out;
+  }
+
+  const Clock* clock = nullptr;
+  CallRoomEvents events;
+  bool joined = false;
+  bool left = false;
+  int frames = 0;
+  Clock::time_point last_frame_at{};
+  std::vector<TranscriptSegment> transcripts;
+  std::string identity = "parley-agent";
+};
+
+class FakeControl final : public CallControl {
+ public:
+  void hang_up(const std::string& room, const std::string& identity, std::function<void(Status)> done) override {
+    hangups.push_back(room + "/" + identity);
+    done(fail_hangup ? make_error(ErrorCode::kUnavailable, "api down", true) : Status{});
+  }
+  void transfer(const std::string& room, const std::string& identity, const std::string& to,
+                std::function<void(Status)> done) override {
+    transfers.push_back(room + "/" + identity + "->" + to);
+    done(fail_transfer ? make_error(ErrorCode::kInvalidArgument, "transfer refused") : Status{});
+  }
+  std::vector<std::string> hangups, transfers;
+  bool fail_hangup = false;
+  bool fail_transfer = false;
+};
+
+class CallAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override { config = make_config(); }
+
+  std::shared_ptr<Config> make_config() {
+    auto c = std::make_shared<Config>();
+    c->providers.stt = {};
+    c->providers.tts = {};
+    c->providers.llm = {"script"};
+    c->agent.greeting = {{"en", "Hello, you are speaking with parley. How can I help?"}};
+    c->calls.silence_timeout = 0ms;
+    c->calls.max_duration = 0ms;
+    return c;
+  }
+
+  void start() {
+    auto set = ProviderSet::create(*config, io);
+    ASSERT_TRUE(set);
+    (*set)->add_recognizer("fake", [this](const std::string&) {
+      auto s = std::make_unique<FakeStt>(loop);
+      stt = s.get();
+      for (auto& a : pending_answers) s->answers.push_back(a);
+      return s;
+    });
+    (*set)->add_synthesizer(tts);
+    (*set)->set_vad([] { return std::make_unique<testing::FakeVad>(); });
+    auto r = std::make_unique<FakeRoom>();
+    r->clock = &clock;
+    room = r.get();
+    CallAgentDeps deps{std::move(r), &control, *set};
+    agent = std::make_unique<CallAgent>(loop, clock, config, "call-room", std::move(deps), log::root(),
+                                        [this](const std::string& reason) { ends.push_back(reason); });
+    agent->start();
+    loop.run_ready();
+  }
+  void connect_caller() {
+    room->events.on_joined({});
+    room->events.on_caller({"sip_+15550100", "TR_caller", true});
+  }
+  void feed(bool speech, std::chrono::milliseconds d) {
+    for (auto t = 0ms; t < d; t += 20ms) {
+      if (room->events.on_caller_audio && !agent->stopped()) room->events.on_caller_audio(testing::test_frame(speech));
+      loop.advance(20ms);
+    }
+  }
+  void ask(std::string text, std::chrono::milliseconds listen = 8s) {
+    stt->answers.push_back({std::move(text), 100ms});
+    feed(true, 1000ms);
+    feed(false, listen);
+  }
+
+  ManualClock clock;
+  testing::ManualEventLoop loop{clock};
+  boost::asio::io_context io;
+  std::shared_ptr<Config> config;
+  std::shared_ptr<FakeTts> tts = std::make_shared<FakeTts>(loop, "fake-tts", 1234);
+  std::vector<FakeStt::Answer> pending_answers;
+  FakeStt* stt = nullptr;
+  FakeRoom* room = nullptr;
+  FakeControl control;
+  std::unique_ptr<CallAgent> agent;
+  std::vector<std::string> ends;
+};
+
+double active_sessions() {
+  return metrics::registry().gauge("parley_agent_active_sessions", "Voice agent sessions running now").get().value();
+}
+
+TEST_F(CallAgentTest, GreetsOnlyOnceTheCallersAudioIsSubscribed) {
+  start();
+  EXPECT_TRUE(room->joined);
+  room->events.on_joined({});
+  loop.advance(5s);
+  EXPECT_EQ(room->frames, 0);  // nobody to greet yet: the phone is still ringing
+  room->events.on_caller({"sip_+15550100", "TR_caller", true});
+  loop.advance(5s);
+  EXPECT_GT(room->frames, 0);
+  EXPECT_EQ(room->agent_said(), "Hello, you are speaking with parley. How can I help?");
+  ASSERT_FALSE(room->transcripts.empty());
+  EXPECT_TRUE(room->transcripts.back().final);
+  EXPECT_TRUE(room->transcripts.back().agent);
+  EXPECT_EQ(room->transcripts.back().participant_identity, "parley-agent");
+}
+
+TEST_F(CallAgentTest, AnswersQuestionsAndPublishesBothSidesOfTheConversation) {
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("what are your opening hours");
+  ask("where are you located");
+  EXPECT_EQ(room->caller_finals(), (std::vector<std::string>{"what are your opening hours", "where are you located"}));
+  auto said = room->agent_said();
+  EXPECT_NE(said.find("nine in the morning"), std::string::npos);
+  EXPECT_NE(said.find("Baker Street"), std::string::npos);
+  for (const auto& t : room->transcripts) {
+    if (!t.agent) {
+      EXPECT_EQ(t.participant_identity, "sip_+15550100");
+      EXPECT_EQ(t.track_sid, "TR_caller");
+    }
+  }
+  agent->stop("test_over");
+  EXPECT_EQ(agent->summary().turns, 2);
+  ASSERT_TRUE(agent->summary().median_end_to_end);
+  EXPECT_LT(*agent->summary().median_end_to_end, 1.0);
+}
+
+TEST_F(CallAgentTest, GoodbyeHangsUpTheCallerAfterSayingIt) {
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("okay thanks goodbye");
+  EXPECT_NE(room->agent_said().find("Goodbye"), std::string::npos);
+  EXPECT_EQ(control.hangups, std::vector<std::string>{"call-room/sip_+15550100"});
+  EXPECT_EQ(ends, std::vector<std::string>{"agent_goodbye"});
+  EXPECT_TRUE(room->left);
+  EXPECT_TRUE(agent->stopped());
+  EXPECT_EQ(agent->summary().end_reason, "agent_goodbye");
+}
+
+TEST_F(CallAgentTest, OperatorTransfersToTheConfiguredUri) {
+  config->agent.transfer_to = "sip:operator@pbx.example.com";
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("can I speak to a human");
+  EXPECT_NE(room->agent_said().find("connecting you to an operator"), std::string::npos);
+  EXPECT_EQ(control.transfers, std::vector<std::string>{"call-room/sip_+15550100->sip:operator@pbx.example.com"});
+  EXPECT_EQ(ends, std::vector<std::string>{"transferred"});
+}
+
+TEST_F(CallAgentTest, AKeypadZeroAsksForTheOperatorToo) {
+  config->agent.transfer_to = "tel:+15550199";
+  start();
+  connect_caller();
+  loop.advance(1s);
+  room->events.on_dtmf('0');  // during the greeting: interrupts it
+  loop.advance(5s);
+  EXPECT_EQ(control.transfers, std::vector<std::string>{"call-room/sip_+15550100->tel:+15550199"});
+}
+
+TEST_F(CallAgentTest, AFailedOrImpossibleTransferIsSaidAndTheCallGoesOn) {
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("operator please");  // no transfer_to configured
+  EXPECT_NE(room->agent_said().find("no operator available"), std::string::npos);
+  EXPECT_TRUE(ends.empty());
+
+  config->agent.transfer_to = "sip:operator@pbx.example.com";
+  control.fail_transfer = true;
+  ask("operator please");
+  EXPECT_EQ(control.transfers.size(), 1u);
+  EXPECT_NE(room->agent_said().find("cannot transfer you right now"), std::string::npos);
+  EXPECT_TRUE(ends.empty());
+  EXPECT_FALSE(agent->stopped());
+}
+
+TEST_F(CallAgentTest, TheCallerHangingUpMidSentenceEndsTheSessionAtOnce) {
+  double before = active_sessions();
+  start();
+  EXPECT_EQ(active_sessions(), before + 1);
+  connect_caller();
+  loop.advance(1500ms);  // mid-greeting
+  int frames = room->frames;
+  ASSERT_GT(frames, 0);
+  room->events.on_participant_left("sip_+15550100");
+  EXPECT_TRUE(agent->stopped());
+  EXPECT_TRUE(room->left);
+  EXPECT_EQ(ends, std::vector<std::string>{"caller_left"});
+  loop.advance(5s);
+  EXPECT_EQ(room->frames, frames);
+  EXPECT_EQ(agent->pipeline(), nullptr);  // buffers freed
+  EXPECT_EQ(active_sessions(), before);
+  agent.reset();
+  loop.advance(60s);
+  EXPECT_EQ(loop.pending_timers(), 0u);
+}
+
+TEST_F(CallAgentTest, OtherParticipantsLeavingDoNotEndTheCall) {
+  start();
+  connect_caller();
+  room->events.on_participant_left("someone-else");
+  EXPECT_FALSE(agent->stopped());
+  room->events.on_disconnected("closed");
+  EXPECT_EQ(ends, std::vector<std::string>{"room_closed"});
+}
+
+TEST_F(CallAgentTest, SilenceGetsAPromptThenAGoodbyeAndAHangUp) {
+  config->calls.silence_timeout = 10s;
+  start();
+  connect_caller();
+  loop.advance(15s);
+  EXPECT_NE(room->agent_said().find("Are you still there?"), std::string::npos);
+  EXPECT_TRUE(control.hangups.empty());
+  loop.advance(15s);
+  EXPECT_NE(room->agent_said().find("I will hang up now"), std::string::npos);
+  EXPECT_EQ(control.hangups.size(), 1u);
+  EXPECT_EQ(ends, std::vector<std::string>{"silence"});
+}
+
+TEST_F(CallAgentTest, TheTimeLimitIsSaidAndTheCallHungUp) {
+  config->calls.max_duration = 20s;
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("what are your prices", 10s);
+  loop.advance(10s);
+  EXPECT_NE(room->agent_said().find("time limit"), std::string::npos);
+  EXPECT_EQ(ends, std::vector<std::string>{"max_duration"});
+  EXPECT_EQ(control.hangups.size(), 1u);
+}
+
+TEST_F(CallAgentTest, AHangUpApiFailureStillLeavesTheRoom) {
+  control.fail_hangup = true;
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("goodbye");
+  EXPECT_EQ(ends, std::vector<std::string>{"agent_goodbye"});
+  EXPECT_TRUE(room->left);
+}
+
+TEST_F(CallAgentTest, AFailedJoinEndsTheCallAndNoCallerEndsItAfterAWhile) {
+  start();
+  room->events.on_joined(make_error(ErrorCode::kUnauthenticated, "bad token"));
+  EXPECT_EQ(ends, std::vector<std::string>{"join_failed"});
+  EXPECT_TRUE(room->left);
+
+  ends.clear();
+  agent.reset();
+  start();
+  room->events.on_joined({});
+  loop.advance(31s);
+  EXPECT_EQ(ends, std::vector<std::string>{"no_caller"});
+}
+
+TEST_F(CallAgentTest, RussianCallsUseRussianLines) {
+  config->agent.language = "ru";
+  config->agent.greeting["ru"] = "Здравствуйте!";
+  config->calls.silence_timeout = 10s;
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("Когда вы открываетесь?");
+  EXPECT_NE(room->agent_said().find("Здравствуйте!"), std::string::npos);
+  EXPECT_NE(room->agent_said().find("с девяти утра"), std::string::npos);
+  ASSERT_FALSE(tts->languages.empty());
+  EXPECT_EQ(tts->languages.back(), "ru");
+  loop.advance(12s);
+  EXPECT_NE(room->agent_said().find("Вы ещё на линии?"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace parley::agent
