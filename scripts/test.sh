@@ -16,16 +16,11 @@ bash scripts/install.sh all
 export PARLEY_CACHE=${PARLEY_CACHE:-$HOME/.cache/parley}
 export PATH="$PARLEY_CACHE/bin:$PATH"
 jobs=${PARLEY_JOBS:-$(nproc)}
-# Compiled objects are cached outside the clone, so a second run (or CI after a session) rebuilds
-# only what changed.
-export CCACHE_DIR=${CCACHE_DIR:-$PARLEY_CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 build() {  # build DIR [cmake args...]
   local dir=$1; shift
   echo "== build $dir" >&2
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
 }
 
