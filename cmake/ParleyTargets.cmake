@@ -59,6 +59,10 @@ function(parley_test name)
   # gtest_discover_tests cannot pass a list as one property value, so several labels become one
   # ("unit-threaded"); `ctest -L` matches labels as regular expressions, so -L threaded finds it.
   string(REPLACE ";" "-" labels "${ARG_LABELS}")
+  # The TSan run builds only the executables of threaded tests (target parley_threaded_tests).
+  if("threaded" IN_LIST ARG_LABELS)
+    set_property(GLOBAL APPEND PROPERTY PARLEY_THREADED_TESTS ${name})
+  endif()
   set(props LABELS "${labels}" TIMEOUT ${ARG_TIMEOUT})
   if(ARG_FIXTURES)
     list(APPEND props FIXTURES_REQUIRED "${ARG_FIXTURES}" RESOURCE_LOCK livekit_stack)
@@ -77,6 +81,7 @@ function(parley_fuzzer name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  set_property(GLOBAL APPEND PROPERTY PARLEY_FUZZERS ${name})
   add_test(NAME ${name}
            COMMAND ${PROJECT_SOURCE_DIR}/fuzz/run_fuzzer.sh $<TARGET_FILE:${name}>
                    ${CMAKE_CURRENT_BINARY_DIR}/${name}_corpus ${PARLEY_FUZZ_SECONDS} "${ARG_CORPUS}")
