@@ -256,6 +256,18 @@ void set_dotted(YAML::Node root, const std::string& dotted, const std::string& v
     }
     chain.push_back(next);
   }
+  // "--set calls.room_patterns=[a-*,b-*]": a YAML flow list stays a list.
+  if (value.size() >= 2 && value.front() == '[' && value.back() == ']') {
+    try {
+      YAML::Node list = YAML::Load(value);
+      if (list.IsSequence()) {
+        chain.back()[parts.back()] = list;
+        return;
+      }
+    } catch (const YAML::Exception&) {
+      // Not valid YAML: kept as the plain string, and the key's reader says what is wrong.
+    }
+  }
   chain.back()[parts.back()] = value;
 }
 

@@ -151,6 +151,19 @@ TEST(Config, HashChangesWithTheConfiguration) {
   EXPECT_NE(a.config.hash(), b.config.hash());
 }
 
+TEST(Config, FlagOverridesTakeAFlowList) {
+  auto s = with_secret(source_dir() + "/parley.example.yaml");
+  s.overrides["calls.room_patterns"] = "[support-*, \"demo-?\"]";
+  s.overrides["providers.llm"] = "openai";  // a single value is a list of one
+  auto load = load_config(s);
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.config.calls.room_patterns, (std::vector<std::string>{"support-*", "demo-?"}));
+  EXPECT_EQ(load.config.providers.llm, (std::vector<std::string>{"openai"}));
+  s.overrides["calls.room_patterns"] = "[unclosed";
+  load = load_config(s);
+  EXPECT_EQ(load.config.calls.room_patterns, (std::vector<std::string>{"[unclosed"}));
+}
+
 }  // namespace
 }  // namespace parley
 

@@ -1,0 +1,90 @@
+// parley serve: the HTTP front door (webhook, /healthz, /readyz, /metrics), call admission,
+// the LiveKit health check, graceful drain and configuration reload, on a fixed set of loops.
+//
+//   SIGTERM/SIGINT  /readyz turns 503 at once, no new calls, running calls continue up to
+//                   calls.drain_timeout, then the process exits 0. A second signal exits at once.
+//   SIGHUP          re-reads the configuration; a bad one is refused with the reason and the
+//                   running one stays; an accepted one applies to new calls.
+//
+// Threading: construct, start(), wait() and destroy on one thread (main); everything else runs
+// on the loops. begin_drain(), reload() and the accessors are thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <boost/asio/signal_set.hpp>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/loop_pool.h"
+#include "service/call_admission.h"
+#include "service/call_session.h"
+#include "service/http_server.h"
+#include "service/livekit_health_check.h"
+#include "service/webhook_endpoint.h"
+
+namespace parley::service {
+
+struct ServiceOptions {
+  ConfigSources sources;  // where reload() reads the configuration again
+  Config config;          // the validated configuration to start with
+  std::shared_ptr<CallSessionFactory> factory;  // nullptr: LoggingCallSessionFactory
+  unsigned io_loops = 2;     // HTTP, admission, health checks
+  unsigned media_loops = 1;  // for the voice agent's media (GLib)
+  bool handle_signals = true;  // SIGTERM/SIGINT drain, SIGHUP reload
+  HttpServerOptions http;      // listen and max_body_bytes are taken from config.webhook
+};
+
+class Service {
+ public:
+  explicit Service(ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Binds the HTTP server and starts everything; returns the bound port.
+  Result<uint16_t> start();
+  // Blocks until the service is done (drained, or a second signal); returns the exit code.
+  int wait();
+  // Like the first SIGTERM.
+  void begin_drain(const std::string& why);
+  // Like SIGHUP. Returns the problems when the new configuration was refused ("" when applied).
+  std::string reload();
+  // Ends wait() with this exit code at once.
+  void exit_now(int code, const std::string& why);
+
+  std::shared_ptr<const Config> config() const;
+  CallAdmission& admission() { return *admission_; }
+  bool draining() const { return admission_->draining(); }
+  uint16_t port() const { return http_ ? http_->port() : 0; }
+
+ private:
+  HttpResponse route(const HttpRequest& request, const std::string& remote);
+  HttpResponse readyz(const HttpRequest& request);
+  void on_signal(int signal);
+  void arm_signals();
+
+  ServiceOptions options_;
+  mutable std::mutex config_mutex_;
+  std::shared_ptr<const Config> config_;
+  std::string webhook_path_;
+
+  std::unique_ptr<LoopPool> pool_;
+  AsioLoop* control_loop_ = nullptr;  // admission, health check, signals
+  std::unique_ptr<CallAdmission> admission_;
+  std::unique_ptr<WebhookEndpoint> webhook_;
+  std::unique_ptr<LiveKitHealthCheck> health_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<boost::asio::signal_set> signals_;
+  int signals_seen_ = 0;  // control loop only
+
+  std::mutex exit_mutex_;
+  std::condition_variable exit_cv_;
+  std::optional<int> exit_code_;
+};
+
+}  // namespace parley::service

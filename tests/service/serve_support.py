@@ -1,0 +1,154 @@
+"""Helpers for parley serve's integration tests: run the binary, sign webhooks with the official
+LiveKit Python SDK (the independent implementation), read parley's JSON log and /metrics."""
+import base64
+import datetime
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from google.protobuf.json_format import MessageToJson
+from livekit import api
+from livekit.protocol import models, webhook
+
+PARLEY = os.environ.get("PARLEY_BIN", "parley")
+LIVEKIT_URL = "ws://127.0.0.1:7880"
+
+
+def wait_until(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Serve:
+    """A `parley serve` process with a JSON log in a temp file."""
+
+    def __init__(self, *args, config_file=None, env=None):
+        self.log_path = tempfile.mktemp(prefix="parley-serve-", suffix=".log")
+        e = dict(os.environ)
+        e.update({"LIVEKIT_URL": LIVEKIT_URL, "LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"})
+        e.pop("PARLEY_CONFIG", None)
+        if env:
+            e.update(env)
+        cmd = [PARLEY, "serve", "--log-format", "json", "--log-level", "debug"]
+        if config_file:
+            cmd += ["--config", config_file]
+        cmd += list(args)
+        self.log_file = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log_file, stderr=subprocess.STDOUT, env=e, cwd=tempfile.gettempdir())
+        line = wait_until(lambda: self.find("parley serve listening"), 15, "parley serve to listen")
+        self.port = line["port"]
+
+    def lines(self):
+        out = []
+        with open(self.log_path) as f:
+            for raw in f:
+                raw = raw.strip()
+                if raw.startswith("{"):
+                    try:
+                        out.append(json.loads(raw))
+                    except json.JSONDecodeError:
+                        pass
+        if self.proc.poll() is not None and not out:
+            raise AssertionError("parley serve exited: " + open(self.log_path).read())
+        return out
+
+    def find(self, msg, **fields):
+        for l in self.lines():
+            if l.get("msg") == msg and all(l.get(k) == v for k, v in fields.items()):
+                return l
+        return None
+
+    def count(self, msg, **fields):
+        return sum(1 for l in self.lines() if l.get("msg") == msg and all(l.get(k) == v for k, v in fields.items()))
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path):
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def post(self, body, auth=None, content_type="application/webhook+json", path="/livekit/webhook"):
+        data = body if isinstance(body, bytes) else body.encode()
+        req = urllib.request.Request(self.url(path), data=data, method="POST")
+        if content_type:
+            req.add_header("Content-Type", content_type)
+        if auth is not None:
+            req.add_header("Authorization", auth)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def metric(self, name, **labels):
+        _, text = self.get("/metrics")
+        want = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
+        for line in text.splitlines():
+            if line.startswith(want + " "):
+                return float(line.split()[-1])
+        return 0.0
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout):
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log_file.close()
+
+
+def sign(body, key="devkey", secret="secret", ttl=datetime.timedelta(minutes=5)):
+    """The Authorization header LiveKit puts on a webhook, made by the official SDK."""
+    data = body if isinstance(body, bytes) else body.encode()
+    sha = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    return api.AccessToken(key, secret).with_sha256(sha).with_ttl(ttl).to_jwt()
+
+
+def event_body(event, event_id, room, identity=None, kind=None, attributes=None, track=False, participant_sid=None):
+    """A WebhookEvent as protojson, written by LiveKit's own protobuf definitions."""
+    ev = webhook.WebhookEvent(event=event, id=event_id, created_at=int(time.time()))
+    ev.room.CopyFrom(models.Room(sid="RM_" + room, name=room))
+    if identity:
+        p = models.ParticipantInfo(sid=participant_sid or f"PA_{identity}_{room}", identity=identity,
+                                   state=models.ParticipantInfo.ACTIVE)
+        if kind is not None:
+            p.kind = kind
+        for k, v in (attributes or {}).items():
+            p.attributes[k] = v
+        ev.participant.CopyFrom(p)
+    if track:
+        ev.track.CopyFrom(models.TrackInfo(sid="TR_" + (identity or "x"), type=models.AUDIO,
+                                           source=models.TrackSource.MICROPHONE))
+    return MessageToJson(ev)
+
+
+def joined(event_id, room, identity, **kw):
+    return event_body("participant_joined", event_id, room, identity, **kw)
+
+
+def left(event_id, room, identity, **kw):
+    return event_body("participant_left", event_id, room, identity, **kw)
