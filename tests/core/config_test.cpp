@@ -154,11 +154,11 @@ TEST(Config, HashChangesWithTheConfiguration) {
 TEST(Config, FlagOverridesTakeAFlowList) {
   auto s = with_secret(source_dir() + "/parley.example.yaml");
   s.overrides["calls.room_patterns"] = "[support-*, \"demo-?\"]";
-  s.overrides["providers.llm"] = "openai";  // a single value is a list of one
+  s.overrides["providers.tts"] = "espeak-ng";  // a single value is a list of one
   auto load = load_config(s);
   ASSERT_TRUE(load.ok());
   EXPECT_EQ(load.config.calls.room_patterns, (std::vector<std::string>{"support-*", "demo-?"}));
-  EXPECT_EQ(load.config.providers.llm, (std::vector<std::string>{"openai"}));
+  EXPECT_EQ(load.config.providers.tts, (std::vector<std::string>{"espeak-ng"}));
   s.overrides["calls.room_patterns"] = "[unclosed";
   load = load_config(s);
   EXPECT_EQ(load.config.calls.room_patterns, (std::vector<std::string>{"[unclosed"}));
