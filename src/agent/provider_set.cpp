@@ -4,6 +4,10 @@
 #include "providers/llm/openai_llm.h"
 #include "providers/speech/openai_stt.h"
 #include "providers/speech/openai_tts.h"
+#include "agent/embedded_engines.h"
+#include "providers/stt/pocketsphinx_stt.h"
+#include "providers/tts/espeak_tts.h"
+#include "providers/tts/flite_tts.h"
 #include "voice/energy_vad.h"
 
 namespace parley::agent {
@@ -11,6 +15,9 @@ namespace parley::agent {
 Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, boost::asio::io_context& net,
                                                          log::Logger logger) {
   std::shared_ptr<ProviderSet> set(new ProviderSet());
+  // The embedded engines block: they share two worker threads (the machine's cores), never a
+  // thread per call.
+  set->pool_ = std::make_unique<boost::asio::thread_pool>(2);
   const auto& p = config.providers;
   set->llm_timeout_ = p.llm_timeout;
   auto script = providers::ScriptLlm::create(p.script);
@@ -55,6 +62,19 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
         o.language = language;
         return std::make_unique<providers::OpenAiStt>(*io, o);
       });
+    } else if (name == "pocketsphinx") {
+      auto ps = providers::PocketsphinxStt::shared();
+      if (!ps) {
+        logger.warn("pocketsphinx is not usable; the rest of the STT chain is used", {{"error", ps.error().to_string()}});
+        set->skipped_.push_back("stt pocketsphinx");
+        continue;
+      }
+      auto* pool = set->pool_.get();
+      std::shared_ptr<providers::SttProvider> engine = *ps;
+      set->recognizers_.emplace_back(name, [pool, engine](const std::string& language) -> std::unique_ptr<voice::SpeechRecognizer> {
+        if (!engine->supports_language(language)) return nullptr;
+        return make_threaded_recognizer(*pool, engine, language);
+      });
     } else {
       set->skipped_.push_back("stt " + name);
     }
@@ -69,6 +89,10 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o.connect_timeout = p.tts_timeout;
       o.idle_timeout = p.tts_timeout;
       set->synthesizers_.push_back(std::make_shared<providers::OpenAiTts>(net, o));
+    } else if (name == "flite") {
+      set->synthesizers_.push_back(make_threaded_synthesizer(*set->pool_, std::make_shared<providers::FliteTts>()));
+    } else if (name == "espeak-ng") {
+      set->synthesizers_.push_back(make_threaded_synthesizer(*set->pool_, std::make_shared<providers::EspeakTts>()));
     } else {
       set->skipped_.push_back("tts " + name);
     }
@@ -86,13 +110,20 @@ std::unique_ptr<providers::LlmProvider> ProviderSet::llm(EventLoop& call_loop, l
 }
 
 std::unique_ptr<voice::SpeechRecognizer> ProviderSet::recognizer(const std::string& language) const {
-  if (recognizers_.empty()) return nullptr;
-  return recognizers_.front().second(language);
+  // The first engine of the chain that can recognise the language.
+  for (const auto& [name, factory] : recognizers_) {
+    if (auto r = factory(language)) return r;
+  }
+  return nullptr;
 }
 
 std::unique_ptr<voice::VoiceActivityDetector> ProviderSet::vad() const {
   if (vad_) return vad_();
-  return std::make_unique<voice::EnergyVad>();
+  return make_webrtc_vad(3);
+}
+
+ProviderSet::~ProviderSet() {
+  if (pool_) pool_->join();
 }
 
 std::vector<voice::SpeechSynthesizer*> ProviderSet::tts() const {

@@ -3,8 +3,8 @@
 // fallback chain on the call's loop). Each chain keeps its configured order; the scripted
 // dialogue always ends the LLM chain, so an LLM failure is answered by the script.
 //
-// Engines not built into this binary (yet) are skipped with a warning at creation, so a chain
-// like [pocketsphinx, openai] still works on openai. Thread-safe after create().
+// Engines unknown or unusable here (a missing model) are skipped with a warning at creation, so
+// a chain like [pocketsphinx, openai] still works on openai. Thread-safe after create().
 #pragma once
 
 #include <functional>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "core/config.h"
 #include "core/event_loop.h"
@@ -47,9 +48,11 @@ class ProviderSet {
   void set_vad(VadFactory factory) { vad_ = std::move(factory); }
 
   const std::vector<std::string>& skipped() const { return skipped_; }
+  ~ProviderSet();
 
  private:
   ProviderSet() = default;
+  std::unique_ptr<boost::asio::thread_pool> pool_;  // first member destroyed last: joined in ~ProviderSet
   std::shared_ptr<providers::ScriptLlm> script_;
   std::vector<std::shared_ptr<providers::LlmProvider>> llms_;  // without the script
   std::vector<std::pair<std::string, RecognizerFactory>> recognizers_;
