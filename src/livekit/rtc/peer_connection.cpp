@@ -105,6 +105,8 @@ Result<std::string> PeerConnectionImpl::create_offer(bool ice_restart) {
     return make_error(ErrorCode::kInvalidArgument, "nothing to offer: add an audio track or a data channel first");
   }
   if (ice_restart && have_remote_) {
+    // Candidates re-announced with the new ufrag must follow the SDP that carries it.
+    local_sdp_out_ = false;
     if (auto s = ice_->restart(); !s) return tl::unexpected(s.error());
   }
   ice_->set_controlling(true);
@@ -181,6 +183,7 @@ Result<std::string> PeerConnectionImpl::create_answer(const std::string& text) {
   }
   // An ICE restart by the remote (new ufrag) restarts our side too, before we answer.
   if (have_remote_ && remote->ice_ufrag != remote_ufrag_) {
+    local_sdp_out_ = false;  // our new candidates follow this answer
     if (auto s = ice_->restart(); !s) return tl::unexpected(s.error());
   }
   if (auto s = apply_remote(*remote, true); !s) return tl::unexpected(s.error());
@@ -234,7 +237,9 @@ Status PeerConnectionImpl::apply_remote(const RemoteDescription& remote, bool re
   }
   auto early = std::move(early_remote_candidates_);
   early_remote_candidates_.clear();
-  for (const auto& c : early) (void)ice_->add_remote_candidate(c);
+  for (const auto& [ufrag, c] : early) {
+    if (ufrag.empty() || ufrag == remote_ufrag_) (void)ice_->add_remote_candidate(c);
+  }
   if (remote.end_of_candidates) ice_->remote_gathering_done();
   if (state_ == PeerState::kNew) set_state(PeerState::kConnecting);
   return {};
@@ -248,10 +253,10 @@ Status PeerConnectionImpl::add_remote_candidate(const IceCandidateInit& init) {
   }
   auto c = parse_ice_candidate(init.candidate);
   if (!c) return tl::unexpected(c.error());
-  // A candidate for an earlier ICE generation (before a restart) is stale.
-  if (have_remote_ && !init.username_fragment.empty() && init.username_fragment != remote_ufrag_) return {};
-  if (!have_remote_) {
-    if (early_remote_candidates_.size() < 64) early_remote_candidates_.push_back(*c);
+  // Before the remote description, or with another ufrag (an ICE restart whose SDP has not
+  // arrived yet, or a stale generation): hold it; apply_remote() keeps those that match.
+  if (!have_remote_ || (!init.username_fragment.empty() && init.username_fragment != remote_ufrag_)) {
+    if (early_remote_candidates_.size() < 64) early_remote_candidates_.emplace_back(init.username_fragment, *c);
     return {};
   }
   return ice_->add_remote_candidate(*c);

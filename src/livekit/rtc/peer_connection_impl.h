@@ -128,7 +128,7 @@ class PeerConnectionImpl final : public PeerConnection {
   std::vector<IceCandidate> held_candidates_;
   bool gathering_done_ = false;
   bool gathering_done_reported_ = false;
-  std::vector<IceCandidate> early_remote_candidates_;
+  std::vector<std::pair<std::string, IceCandidate>> early_remote_candidates_;  // (ufrag, candidate)
 
   uint32_t receiver_ssrc_ = 0;
   TimerHandle rtcp_timer_;

@@ -114,7 +114,7 @@ std::vector<std::vector<uint8_t>> encode_sine(int frames) {
   return out;
 }
 
-void run_two_peers(bool udp) {
+void run_two_peers(bool udp, bool ice_restart = false) {
   Peer a("pc-a"), b("pc-b");
   PeerConfig config;
   config.loopback_only = true;
@@ -193,6 +193,42 @@ void run_two_peers(bool udp) {
     EXPECT_GT(energy / (960.0 * frames.size()), 1e6);  // a sine of amplitude 8000 survived
   }
 
+  if (ice_restart) {
+    // A restarts ICE (new credentials, candidates re-trickled); media keeps flowing after.
+    const size_t before_candidates = [&] {
+      std::lock_guard<std::mutex> lock(a.seen.mu);
+      return a.seen.candidates.size();
+    }();
+    std::string offer2 = run_on(a.loop, [&] {
+      auto o = a.pc->create_offer(true);
+      EXPECT_TRUE(o) << o.error().to_string();
+      return o.value_or("");
+    });
+    EXPECT_NE(offer2, offer);
+    std::string answer2 = run_on(b.loop, [&] {
+      auto r = b.pc->create_answer(offer2);
+      EXPECT_TRUE(r) << r.error().to_string();
+      return r.value_or("");
+    });
+    auto set2 = run_on(a.loop, [&] { return a.pc->set_answer(answer2); });
+    ASSERT_TRUE(set2) << set2.error().to_string();
+    ASSERT_TRUE(a.seen.wait([&](Observed& o) { return o.candidates.size() > before_candidates; }));
+    const size_t had = [&] {
+      std::lock_guard<std::mutex> lock(b.seen.mu);
+      return b.seen.audio.size();
+    }();
+    for (int i = 0; i < 100; ++i) {
+      run_on(a.loop, [&] {
+        sender->send_opus(frames[0], 960, 40);
+        return 0;
+      });
+      if (b.seen.wait([&](Observed& o) { return o.audio.size() >= had + 10; }, 20ms)) break;
+    }
+    ASSERT_TRUE(b.seen.wait([&](Observed& o) { return o.audio.size() >= had + 10; })) << "no audio after the ICE restart";
+    std::lock_guard<std::mutex> lock(a.seen.mu);
+    EXPECT_FALSE(a.seen.has_state(PeerState::kFailed));
+  }
+
   // Data channels: B sees A's opens, messages flow both ways on both labels.
   ASSERT_TRUE(b.seen.wait([](Observed& o) { return o.has_open("_reliable") && o.has_open("_lossy"); }));
   ASSERT_TRUE(a.seen.wait([](Observed& o) { return o.has_open("_reliable") && o.has_open("_lossy"); }));
@@ -235,6 +271,8 @@ void run_two_peers(bool udp) {
 TEST(PeerConnection, TwoPeersOverLoopbackUdp) { run_two_peers(true); }
 
 TEST(PeerConnection, TwoPeersOverLoopbackTcpOnly) { run_two_peers(false); }
+
+TEST(PeerConnection, IceRestartKeepsMediaFlowing) { run_two_peers(true, true); }
 
 TEST(PeerConnection, RejectsBadSdpAndMisuse) {
   GlibLoop loop("pc-bad");
