@@ -1,0 +1,82 @@
+#include "livekit/room/local_audio_track_impl.h"
+
+#include "livekit/rtc/peer_connection.h"
+
+namespace parley::livekit {
+
+LocalAudioTrackImpl::LocalAudioTrackImpl(std::string track_id, std::unique_ptr<media::OpusEncoder> encoder)
+    : track_id_(std::move(track_id)), encoder_(std::move(encoder)) {}
+
+LocalAudioTrackImpl::~LocalAudioTrackImpl() { clear(); }
+
+Status LocalAudioTrackImpl::push(const media::AudioFrame& in) {
+  if (!in.valid()) return make_error(ErrorCode::kInvalidArgument, "audio frame's data does not match its format");
+  if (in.empty()) return {};
+  media::AudioFrame mono = media::to_mono(in);
+  std::lock_guard lock(mutex_);
+  if (frames_.size() >= kMaxQueuedFrames) {
+    return make_error(ErrorCode::kResourceExhausted, "more than 30 s of audio is already queued for sending", true);
+  }
+  if (mono.sample_rate != 48000) {
+    if (!resampler_ || resampler_->in_rate() != mono.sample_rate) {
+      auto r = media::Resampler::create(mono.sample_rate, 48000, 1);
+      if (!r) return tl::unexpected(r.error());
+      resampler_ = std::move(*r);
+    }
+    auto out = resampler_->process(mono);
+    if (!out) return tl::unexpected(out.error());
+    mono = std::move(*out);
+  }
+  if (auto s = assembler_.push(mono); !s) return s;
+  while (auto f = assembler_.pop()) frames_.push_back(std::move(*f));
+  last_push_ = std::chrono::steady_clock::now();
+  return {};
+}
+
+std::chrono::milliseconds LocalAudioTrackImpl::queued() const {
+  std::lock_guard lock(mutex_);
+  return std::chrono::milliseconds(20 * frames_.size() + assembler_.pending_samples() / 48);
+}
+
+void LocalAudioTrackImpl::clear() {
+  std::lock_guard lock(mutex_);
+  frames_.clear();
+  assembler_.clear();
+  if (resampler_) {
+    media::SecureVector<int16_t> drop;
+    (void)resampler_->flush(drop);
+  }
+}
+
+std::optional<media::AudioFrame> LocalAudioTrackImpl::pop() {
+  std::lock_guard lock(mutex_);
+  if (frames_.empty()) {
+    // The tail of an utterance: pad it once nothing more has come for a while, so the last
+    // words are not cut off (pushes come in 10-20 ms pieces or more).
+    if (assembler_.pending_samples() > 0 && std::chrono::steady_clock::now() - last_push_ > std::chrono::milliseconds(60)) {
+      if (resampler_) {
+        media::SecureVector<int16_t> rest;
+        if (resampler_->flush(rest)) (void)assembler_.push(std::span<const int16_t>(rest.data(), rest.size()));
+      }
+      while (auto f = assembler_.pop()) frames_.push_back(std::move(*f));
+      if (auto f = assembler_.pop_padded()) frames_.push_back(std::move(*f));
+    }
+    if (frames_.empty()) return std::nullopt;
+  }
+  media::AudioFrame f = std::move(frames_.front());
+  frames_.pop_front();
+  return f;
+}
+
+void LocalAudioTrackImpl::send_next() {
+  if (sender_ == nullptr) return;
+  auto frame = pop();
+  if (!frame) return;
+  auto packet = encoder_->encode(*frame);
+  if (!packet) return;
+  sender_->send_opus(std::span<const uint8_t>(packet->data(), packet->size()),
+                     static_cast<uint32_t>(frame->samples_per_channel), media::rtp_audio_level(frame->samples()));
+  ++sent_;
+}
+
+}  // namespace parley::livekit

@@ -1,0 +1,56 @@
+// The LocalAudioTrack behind Room::publish_audio: a bounded, mutex-guarded queue of 20 ms
+// 48 kHz mono frames filled by push() from any thread and drained by the room's 20 ms pump on
+// the media loop, which Opus-encodes each frame and hands it to the publisher PeerConnection.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "livekit/room/room.h"
+#include "media/frame_assembler.h"
+#include "media/opus_encoder.h"
+#include "media/resampler.h"
+
+namespace parley::rtc {
+class AudioTrackSender;
+}
+
+namespace parley::livekit {
+
+class LocalAudioTrackImpl final : public LocalAudioTrack {
+ public:
+  static constexpr size_t kMaxQueuedFrames = 1500;  // 30 s
+
+  LocalAudioTrackImpl(std::string track_id, std::unique_ptr<media::OpusEncoder> encoder);
+  ~LocalAudioTrackImpl() override;
+
+  Status push(const media::AudioFrame& frame) override;
+  std::chrono::milliseconds queued() const override;
+  void clear() override;
+  const std::string& sid() const override { return sid_; }
+  uint64_t frames_sent() const override { return sent_.load(); }
+
+  // Media loop: encode and send the next frame, if any is queued.
+  void send_next();
+  void attach(rtc::AudioTrackSender* sender) { sender_ = sender; }
+  void set_sid(std::string sid) { sid_ = std::move(sid); }
+  const std::string& track_id() const { return track_id_; }
+
+ private:
+  std::optional<media::AudioFrame> pop();
+
+  std::string track_id_;
+  std::string sid_;
+  std::unique_ptr<media::OpusEncoder> encoder_;  // media loop only
+  rtc::AudioTrackSender* sender_ = nullptr;     // media loop only
+  mutable std::mutex mutex_;
+  std::unique_ptr<media::Resampler> resampler_;
+  media::FrameAssembler assembler_{48000, 1};
+  std::deque<media::AudioFrame> frames_;
+  std::chrono::steady_clock::time_point last_push_{};
+  std::atomic<uint64_t> sent_{0};
+};
+
+}  // namespace parley::livekit

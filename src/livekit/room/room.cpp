@@ -1,0 +1,919 @@
+// Room: the LiveKit v0 participant. See room.h for the threading model; everything in
+// RoomImpl below runs on the media loop unless a comment says otherwise.
+#include "livekit/room/room.h"
+
+#include <future>
+#include <random>
+#include <set>
+
+#include "core/clock.h"
+#include "livekit/proto/livekit_rtc.pb.h"
+#include "livekit/room/local_audio_track_impl.h"
+#include "livekit/room/sdp_tracks.h"
+#include "livekit/room/text_stream_reader.h"
+#include "livekit/rtc/peer_connection.h"
+#include "livekit/signal/signal_client.h"
+#include "media/frame_pacer.h"
+#include "media/jitter_buffer.h"
+#include "media/resampler.h"
+
+namespace parley::livekit {
+
+namespace lk = ::livekit;
+using namespace std::chrono_literals;
+
+std::string_view to_string(ParticipantKind k) {
+  switch (k) {
+    case ParticipantKind::kStandard: return "standard";
+    case ParticipantKind::kIngress: return "ingress";
+    case ParticipantKind::kEgress: return "egress";
+    case ParticipantKind::kSip: return "sip";
+    case ParticipantKind::kAgent: return "agent";
+    case ParticipantKind::kConnector: return "connector";
+    case ParticipantKind::kBridge: return "bridge";
+  }
+  return "standard";
+}
+
+namespace {
+
+constexpr size_t kDataChunkBytes = 15'000;  // what the SDKs chunk text streams at
+
+std::string random_id(std::string_view prefix) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out(prefix);
+  for (int i = 0; i < 12; ++i) out.push_back(kAlnum[rng() % 62]);
+  return out;
+}
+
+Participant to_participant(const lk::ParticipantInfo& p) {
+  Participant out;
+  out.sid = p.sid();
+  out.identity = p.identity();
+  out.name = p.name();
+  out.metadata = p.metadata();
+  out.attributes.insert(p.attributes().begin(), p.attributes().end());
+  switch (p.kind()) {
+    case lk::ParticipantInfo::INGRESS: out.kind = ParticipantKind::kIngress; break;
+    case lk::ParticipantInfo::EGRESS: out.kind = ParticipantKind::kEgress; break;
+    case lk::ParticipantInfo::SIP: out.kind = ParticipantKind::kSip; break;
+    case lk::ParticipantInfo::AGENT: out.kind = ParticipantKind::kAgent; break;
+    case lk::ParticipantInfo::CONNECTOR: out.kind = ParticipantKind::kConnector; break;
+    case lk::ParticipantInfo::BRIDGE: out.kind = ParticipantKind::kBridge; break;
+    default: out.kind = ParticipantKind::kStandard; break;
+  }
+  return out;
+}
+
+// Splits text into pieces of at most max bytes without cutting a UTF-8 sequence.
+std::vector<std::string> utf8_chunks(const std::string& text, size_t max) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = std::min(text.size(), pos + max);
+    while (end < text.size() && end > pos && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    if (end == pos) end = std::min(text.size(), pos + max);
+    out.push_back(text.substr(pos, end - pos));
+    pos = end;
+  }
+  return out;
+}
+
+struct RemoteAudio {
+  RemoteTrack info;
+  std::unique_ptr<media::JitterBuffer> jitter;
+  std::unique_ptr<media::Resampler> resampler;
+  bool announced = false;
+};
+
+class RoomImpl;
+
+// Receives signal messages on the I/O loop and carries them to the media loop.
+class SignalBridge final : public SignalHandler {
+ public:
+  SignalBridge(std::weak_ptr<RoomImpl> room, EventLoop& media) : room_(std::move(room)), media_(media) {}
+  void on_join(const lk::JoinResponse& j) override;
+  void on_reconnect(const lk::ReconnectResponse& r) override;
+  void on_offer(const lk::SessionDescription& s) override;
+  void on_answer(const lk::SessionDescription& s) override;
+  void on_trickle(lk::SignalTarget t, const CandidateInit& c, bool final) override;
+  void on_participant_update(const lk::ParticipantUpdate& u) override;
+  void on_track_published(const lk::TrackPublishedResponse& t) override;
+  void on_track_unpublished(const std::string& sid) override;
+  void on_leave(const lk::LeaveRequest& l) override;
+
+ private:
+  template <class F>
+  void to_media(F f);
+  std::weak_ptr<RoomImpl> room_;
+  EventLoop& media_;
+};
+
+class RoomImpl final : public Room {
+ public:
+  RoomImpl(LoopPool& loops, std::string url, std::string token, RoomOptions options, RoomCallbacks cb)
+      : media_(loops.next_media()),
+        io_(loops.next_io()),
+        url_(std::move(url)),
+        token_(std::move(token)),
+        options_(std::move(options)),
+        cb_(std::move(cb)),
+        log_(options_.logger),
+        pacer_(SystemClock::instance()) {}
+
+  GlibLoop& media_loop() { return media_; }
+
+  void start(ConnectDone done) {
+    connect_done_ = std::move(done);
+    // Nobody else holds the room until connect_done hands it out.
+    keepalive_ = std::static_pointer_cast<RoomImpl>(shared_from_this());
+    auto weak = weak_this();
+    connect_timer_ = media_.post_after(options_.connect_timeout, [weak] {
+      if (auto self = weak.lock()) {
+        self->fail_connect(Error(ErrorCode::kTimeout, "joining the room timed out (signal or ICE did not connect)", true));
+      }
+    });
+    open_signal("", 0);
+  }
+
+  // ---- Room API (any thread) ----
+  void publish_audio(std::string name, std::function<void(Result<std::shared_ptr<LocalAudioTrack>>)> done) override {
+    auto on_closed = [done](const Error& e) { done(tl::unexpected(e)); };
+    on_media([name = std::move(name), done = std::move(done)](RoomImpl& self) mutable { self.do_publish(name, done); },
+             std::move(on_closed));
+  }
+  Status send_data(std::string payload, std::string topic, bool reliable, std::vector<std::string> destinations) override {
+    lk::DataPacket p;
+    p.set_kind(reliable ? lk::DataPacket::RELIABLE : lk::DataPacket::LOSSY);
+    p.mutable_user()->set_payload(std::move(payload));
+    if (!topic.empty()) p.mutable_user()->set_topic(topic);
+    for (auto& d : destinations) p.add_destination_identities(d);
+    if (p.ByteSizeLong() > 60'000) return make_error(ErrorCode::kInvalidArgument, "data packet over 60 kB; split it");
+    return send_packets({p.SerializeAsString()}, reliable);
+  }
+  Status send_text(std::string text, std::string topic, std::map<std::string, std::string> attributes,
+                   std::vector<std::string> destinations) override {
+    std::string id = random_id("TS_");
+    std::vector<std::string> packets;
+    lk::DataPacket h;
+    for (auto& d : destinations) h.add_destination_identities(d);
+    auto* hdr = h.mutable_stream_header();
+    hdr->set_stream_id(id);
+    hdr->set_timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count());
+    hdr->set_topic(topic);
+    hdr->set_mime_type("text/plain");
+    hdr->set_total_length(text.size());
+    hdr->mutable_text_header()->set_operation_type(lk::DataStream::CREATE);
+    for (auto& [k, v] : attributes) (*hdr->mutable_attributes())[k] = v;
+    packets.push_back(h.SerializeAsString());
+    uint64_t index = 0;
+    for (auto& piece : utf8_chunks(text, kDataChunkBytes)) {
+      lk::DataPacket c;
+      for (auto& d : destinations) c.add_destination_identities(d);
+      c.mutable_stream_chunk()->set_stream_id(id);
+      c.mutable_stream_chunk()->set_chunk_index(index++);
+      c.mutable_stream_chunk()->set_content(piece);
+      packets.push_back(c.SerializeAsString());
+    }
+    lk::DataPacket t;
+    for (auto& d : destinations) t.add_destination_identities(d);
+    t.mutable_stream_trailer()->set_stream_id(id);
+    packets.push_back(t.SerializeAsString());
+    return send_packets(std::move(packets), true);
+  }
+  void leave(std::function<void()> done) override {
+    auto self = std::static_pointer_cast<RoomImpl>(shared_from_this());
+    media_.post([self, done = std::move(done)] {
+      self->shutdown(true);
+      if (done) done();
+    });
+  }
+  Participant local_participant() const override {
+    std::lock_guard l(info_mutex_);
+    return local_;
+  }
+  std::vector<Participant> remote_participants() const override {
+    std::lock_guard l(info_mutex_);
+    std::vector<Participant> out;
+    for (auto& [sid, p] : remotes_) out.push_back(p);
+    return out;
+  }
+  std::string room_name() const override {
+    std::lock_guard l(info_mutex_);
+    return room_name_;
+  }
+  void drop_signal_for_test() override {
+    auto sc = signal_;
+    io_.post([sc] {
+      if (sc) sc->abort();
+    });
+    // abort() suppresses callbacks, so report the loss ourselves as the network would.
+    on_media([](RoomImpl& self) { self.on_signal_lost(Error(ErrorCode::kUnavailable, "test: signal dropped", true)); });
+  }
+
+  // ---- from the signal bridge (media loop) ----
+  void handle_join(const lk::JoinResponse& j) {
+    if (closed_) return;
+    {
+      std::lock_guard l(info_mutex_);
+      local_ = to_participant(j.participant());
+      room_name_ = j.room().name();
+    }
+    log_ = log_.with("room", j.room().name());
+    log_.info("joined room", {{"sid", j.participant().sid()}, {"others", j.other_participants_size()},
+                              {"server", j.server_info().version()}});
+    ice_servers_.clear();
+    for (const auto& s : j.ice_servers()) {
+      rtc::IceServer is;
+      is.urls.assign(s.urls().begin(), s.urls().end());
+      is.username = s.username();
+      is.credential = s.credential();
+      ice_servers_.push_back(std::move(is));
+    }
+    resume_disabled_ = j.client_configuration().resume_connection() == lk::DISABLED;
+    for (const auto& p : j.other_participants()) update_participant(p);
+    create_peer_connections();
+    negotiate_publisher(false);
+  }
+
+  void handle_reconnect(const lk::ReconnectResponse&) {
+    if (closed_) return;
+    log_.info("signal resumed");
+    // The server ICE-restarts the subscriber with a new offer; restart the publisher too, and
+    // tell the server what we have.
+    lk::SignalRequest req;
+    auto* sync = req.mutable_sync_state();
+    if (!last_answer_.sdp().empty()) *sync->mutable_answer() = last_answer_;
+    if (!last_offer_.sdp().empty()) *sync->mutable_offer() = last_offer_;
+    sync->mutable_subscription()->set_subscribe(true);
+    for (const auto& [sid, t] : remote_audio_) sync->mutable_subscription()->add_track_sids(sid);
+    for (const auto& [cid, tp] : published_) *sync->add_publish_tracks() = tp;
+    for (const char* label : {"_reliable", "_lossy"}) {
+      auto* dc = sync->add_data_channels();
+      dc->set_label(label);
+      dc->set_target(lk::PUBLISHER);
+    }
+    send(req);
+    negotiate_publisher(true);
+    reconnecting_ = false;
+    if (cb_.on_reconnected) cb_.on_reconnected(false);
+  }
+
+  void handle_offer(const lk::SessionDescription& offer) {
+    if (closed_ || !subscriber_) return;
+    auto answer = subscriber_->create_answer(offer.sdp());
+    if (!answer) {
+      log_.error("cannot answer the subscriber offer", {{"error", answer.error().to_string()}});
+      return;
+    }
+    lk::SignalRequest req;
+    req.mutable_answer()->set_type("answer");
+    req.mutable_answer()->set_sdp(*answer);
+    req.mutable_answer()->set_id(offer.id());
+    last_answer_ = req.answer();
+    send(req);
+    flush_candidates(lk::SUBSCRIBER);
+    apply_subscriber_tracks(sdp_tracks(offer.sdp()));
+  }
+
+  void handle_answer(const lk::SessionDescription& answer) {
+    if (closed_ || !publisher_) return;
+    if (auto s = publisher_->set_answer(answer.sdp()); !s) {
+      log_.error("publisher answer rejected", {{"error", s.error().to_string()}});
+      return;
+    }
+    publisher_has_answer_ = true;
+    flush_candidates(lk::PUBLISHER);
+    offer_in_flight_ = false;
+    if (renegotiate_) {
+      bool restart = restart_pending_;
+      renegotiate_ = restart_pending_ = false;
+      negotiate_publisher(restart);
+    }
+  }
+
+  void handle_trickle(lk::SignalTarget target, const CandidateInit& c, bool final) {
+    if (closed_) return;
+    rtc::IceCandidateInit init{c.candidate, c.sdp_mid, c.sdp_mline_index < 0 ? 0 : c.sdp_mline_index,
+                               c.username_fragment};
+    if (final && c.candidate.empty()) init.candidate.clear();
+    auto& pending = target == lk::PUBLISHER ? pending_pub_ : pending_sub_;
+    bool ready = target == lk::PUBLISHER ? (publisher_ && publisher_has_answer_) : (subscriber_ && !last_answer_.sdp().empty());
+    if (!ready) {
+      if (pending.size() < 64) pending.push_back(init);
+      return;
+    }
+    auto* pc = target == lk::PUBLISHER ? publisher_.get() : subscriber_.get();
+    if (auto s = pc->add_remote_candidate(init); !s) log_.debug("remote candidate refused", {{"error", s.error().to_string()}});
+  }
+
+  void handle_participants(const lk::ParticipantUpdate& u) {
+    if (closed_) return;
+    for (const auto& p : u.participants()) update_participant(p);
+  }
+
+  void handle_track_published(const lk::TrackPublishedResponse& t) {
+    if (closed_) return;
+    published_[t.cid()] = t;
+    auto it = pending_publish_.find(t.cid());
+    if (it == pending_publish_.end()) return;
+    auto [track, done] = std::move(it->second);
+    pending_publish_.erase(it);
+    track->set_sid(t.track().sid());
+    log_.info("track published", {{"sid", t.track().sid()}, {"cid", t.cid()}});
+    done(std::static_pointer_cast<LocalAudioTrack>(track));
+  }
+
+  void handle_track_unpublished(const std::string& sid) {
+    auto it = remote_audio_.find(sid);
+    if (it == remote_audio_.end()) return;
+    RemoteTrack info = it->second.info;
+    bool announced = it->second.announced;
+    remote_audio_.erase(it);
+    if (announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(info);
+  }
+
+  void handle_leave(const lk::LeaveRequest& l) {
+    if (closed_) return;
+    std::string why = std::string("the server ended the session: ") + lk::DisconnectReason_Name(l.reason());
+    log_.warn("server leave", {{"reason", lk::DisconnectReason_Name(l.reason())},
+                               {"action", lk::LeaveRequest_Action_Name(l.action())}});
+    if (l.action() == lk::LeaveRequest::RESUME) return on_signal_lost(Error(ErrorCode::kUnavailable, why, true));
+    if (l.action() == lk::LeaveRequest::RECONNECT) return full_rejoin(Error(ErrorCode::kUnavailable, why, true));
+    disconnect(Error(ErrorCode::kUnavailable, why, false));
+  }
+
+  void on_signal_lost(Error e) {
+    if (closed_ || reconnecting_) return;
+    if (!connected_) return fail_connect(e);
+    if (resume_disabled_) return full_rejoin(e);
+    reconnecting_ = true;
+    log_.warn("signal lost, resuming", {{"error", e.to_string()}});
+    open_signal(local_participant().sid, lk::RR_SIGNAL_DISCONNECTED);
+  }
+
+  std::weak_ptr<RoomImpl> weak_this() { return std::static_pointer_cast<RoomImpl>(shared_from_this()); }
+
+  void shutdown(bool send_leave) {
+    if (closed_) return;
+    closed_ = true;
+    connect_timer_.cancel();
+    pump_timer_.cancel();
+    retry_timer_.cancel();
+    auto sc = std::move(signal_);
+    auto bridge = std::move(bridge_);
+    io_.post([sc, bridge, send_leave] {
+      if (!sc) return;
+      if (send_leave) {
+        sc->leave();
+      } else {
+        sc->close();
+      }
+    });
+    close_peer_connections();
+    for (auto& [cid, p] : pending_publish_) p.second(make_error(ErrorCode::kCancelled, "the room was left"));
+    pending_publish_.clear();
+    text_.clear();
+    cb_ = {};
+    if (connect_done_) {
+      auto done = std::move(connect_done_);
+      done(make_error(ErrorCode::kCancelled, "left before the room was joined"));
+    }
+    release_keepalive();
+  }
+
+  // Drops the connect-time self reference from a later task, never inside a member function.
+  void release_keepalive() {
+    if (keepalive_) media_.post([keep = std::move(keepalive_)] {});
+  }
+
+ private:
+  template <class F>
+  void on_media(F f, std::function<void(const Error&)> closed = {}) {
+    auto weak = weak_this();
+    media_.post([weak, f = std::move(f), closed = std::move(closed)]() mutable {
+      auto self = weak.lock();
+      if (!self || self->closed_) {
+        if (closed) closed(Error(ErrorCode::kCancelled, "the room is closed"));
+        return;
+      }
+      f(*self);
+    });
+  }
+
+  void send(const lk::SignalRequest& req) {
+    if (signal_) (void)signal_->send(req);
+  }
+
+  void open_signal(const std::string& resume_sid, int reason) {
+    auto weak = weak_this();
+    bridge_ = std::make_shared<SignalBridge>(weak, media_);
+    signal_ = SignalClient::create(io_, log_);
+    SignalConnectOptions o;
+    o.url = url_;
+    o.token = token_;
+    o.auto_subscribe = options_.auto_subscribe;
+    o.resume_sid = resume_sid;
+    o.reconnect_reason = reason;
+    o.timeout = std::min<std::chrono::milliseconds>(options_.connect_timeout, 15s);
+    auto sc = signal_;
+    auto bridge = bridge_;
+    auto& media = media_;
+    io_.post([sc, bridge, o, weak, &media] {
+      sc->connect(
+          o, bridge.get(),
+          [weak, &media, sc, bridge](Status s) {
+            if (s) return;
+            media.post([weak, e = s.error(), sc] {
+              auto self = weak.lock();
+              if (self && self->signal_ == sc) self->on_connect_failed(e);
+            });
+          },
+          [weak, &media, sc](Error e) {
+            media.post([weak, e, sc] {
+              auto self = weak.lock();
+              if (self && self->signal_ == sc) self->on_signal_lost(e);
+            });
+          });
+    });
+  }
+
+  void on_connect_failed(const Error& e) {
+    if (closed_) return;
+    if (!connected_) return fail_connect(e);
+    if (reconnecting_) {
+      // The resume was refused (or the server is away): start over with a full join.
+      reconnecting_ = false;
+      return full_rejoin(e);
+    }
+    if (rejoining_) return schedule_rejoin(e);
+  }
+
+  void full_rejoin(const Error& why) {
+    if (closed_) return;
+    log_.warn("rejoining the room in full", {{"why", why.to_string()}});
+    rejoining_ = true;
+    reconnecting_ = false;
+    if (signal_) {
+      auto sc = std::move(signal_);
+      io_.post([sc] { sc->close(); });
+    }
+    close_peer_connections();
+    for (auto& [sid, t] : remote_audio_) {
+      if (t.announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(t.info);
+    }
+    remote_audio_.clear();
+    published_.clear();
+    rejoin_attempts_ = 0;
+    open_signal("", 0);
+  }
+
+  void schedule_rejoin(const Error& e) {
+    if (++rejoin_attempts_ > 10) return disconnect(Error(e.code, "rejoining failed: " + e.message, false));
+    auto weak = weak_this();
+    retry_timer_ = media_.post_after(std::chrono::milliseconds(500 * rejoin_attempts_), [weak] {
+      if (auto self = weak.lock()) self->open_signal("", 0);
+    });
+  }
+
+  void fail_connect(const Error& e) {
+    if (!connect_done_) return disconnect(e);
+    auto done = std::move(connect_done_);
+    shutdown(false);
+    done(tl::unexpected(e));
+  }
+
+  void disconnect(const Error& e) {
+    if (closed_) return;
+    auto cb = cb_.on_disconnected;
+    shutdown(false);
+    if (cb) cb(e);
+  }
+
+  void update_participant(const lk::ParticipantInfo& p) {
+    if (p.sid() == local_participant().sid) return;
+    bool left = p.state() == lk::ParticipantInfo::DISCONNECTED;
+    Participant info = to_participant(p);
+    bool known;
+    {
+      std::lock_guard l(info_mutex_);
+      known = remotes_.count(p.sid()) > 0;
+      if (left) {
+        remotes_.erase(p.sid());
+      } else {
+        remotes_[p.sid()] = info;
+      }
+    }
+    if (left) {
+      for (auto it = remote_audio_.begin(); it != remote_audio_.end();) {
+        if (it->second.info.participant_sid == p.sid()) {
+          if (it->second.announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(it->second.info);
+          it = remote_audio_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (known && cb_.on_participant_left) cb_.on_participant_left(info);
+      return;
+    }
+    if (!known && cb_.on_participant_joined) cb_.on_participant_joined(info);
+    for (const auto& t : p.tracks()) {
+      auto it = remote_audio_.find(t.sid());
+      if (it != remote_audio_.end()) {
+        it->second.info.name = t.name();
+        it->second.info.participant_identity = p.identity();
+        announce(it->second);
+      }
+    }
+  }
+
+  void apply_subscriber_tracks(const std::map<std::string, SdpTrack>& tracks) {
+    std::set<std::string> present;
+    mid_to_track_.clear();
+    for (const auto& [mid, t] : tracks) {
+      if (t.kind != "audio") continue;
+      present.insert(t.track_sid);
+      mid_to_track_[mid] = t.track_sid;
+      if (remote_audio_.count(t.track_sid)) continue;
+      RemoteAudio ra;
+      ra.info.sid = t.track_sid;
+      ra.info.participant_sid = t.participant_sid;
+      media::JitterBufferOptions jo;
+      auto jb = media::JitterBuffer::create(SystemClock::instance(), jo);
+      if (!jb) continue;
+      ra.jitter = std::move(*jb);
+      if (options_.audio_sample_rate != 48000) {
+        auto rs = media::Resampler::create(48000, options_.audio_sample_rate, 1);
+        if (!rs) continue;
+        ra.resampler = std::move(*rs);
+      }
+      auto& slot = remote_audio_[t.track_sid] = std::move(ra);
+      {
+        std::lock_guard l(info_mutex_);
+        auto p = remotes_.find(t.participant_sid);
+        if (p != remotes_.end()) slot.info.participant_identity = p->second.identity;
+      }
+      announce(slot);
+    }
+    for (auto it = remote_audio_.begin(); it != remote_audio_.end();) {
+      if (!present.count(it->first)) {
+        if (it->second.announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(it->second.info);
+        it = remote_audio_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    start_pump();
+  }
+
+  void announce(RemoteAudio& ra) {
+    if (ra.announced || ra.info.participant_identity.empty()) return;
+    ra.announced = true;
+    log_.info("track subscribed", {{"track", ra.info.sid}, {"participant", ra.info.participant_identity}});
+    if (cb_.on_track_subscribed) cb_.on_track_subscribed(ra.info);
+  }
+
+  void create_peer_connections() {
+    auto weak = weak_this();
+    auto make_config = [&](const char* name) {
+      rtc::PeerConfig pc;
+      pc.ice_servers = ice_servers_;
+      pc.name = name;
+      pc.ice_udp = options_.ice_udp;
+      pc.ice_tcp = options_.ice_tcp;
+      if (auto url = parse_url(url_)) {
+        if (auto addr = rtc::route_source_address(url->host)) {
+          if (addr->rfind("127.", 0) == 0 || *addr == "::1") {
+            pc.loopback_only = true;
+          } else {
+            pc.local_addresses = {*addr};
+          }
+        }
+      }
+      return pc;
+    };
+    auto callbacks = [weak](lk::SignalTarget target) {
+      rtc::PeerCallbacks cb;
+      cb.on_local_candidate = [weak, target](const rtc::IceCandidateInit& c) {
+        if (auto self = weak.lock()) self->send_candidate(target, c);
+      };
+      cb.on_state = [weak, target](rtc::PeerState s) {
+        if (auto self = weak.lock()) self->on_pc_state(target, s);
+      };
+      cb.on_audio = [weak](const rtc::RtpAudioPacket& p) {
+        if (auto self = weak.lock()) self->on_rtp(p);
+      };
+      cb.on_data = [weak](const std::string& label, std::span<const uint8_t> data, bool) {
+        if (auto self = weak.lock()) self->on_data_packet(label, data);
+      };
+      cb.on_data_channel_open = [weak, target](const std::string& label) {
+        if (auto self = weak.lock()) self->log_.debug("data channel open", {{"label", label}, {"pc", static_cast<int>(target)}});
+      };
+      return cb;
+    };
+    subscriber_ = rtc::PeerConnection::create(media_, make_config("subscriber"), callbacks(lk::SUBSCRIBER));
+    publisher_ = rtc::PeerConnection::create(media_, make_config("publisher"), callbacks(lk::PUBLISHER));
+    (void)publisher_->create_data_channel("_reliable", true, std::nullopt);
+    (void)publisher_->create_data_channel("_lossy", false, 0);
+    for (auto& [cid, track] : local_tracks_) {
+      // A full rejoin: the same tracks again on the new publisher.
+      track->attach(publisher_->add_audio_track(stream_id_, track->track_id()));
+      send_add_track(track->track_id(), track_names_[cid]);
+    }
+  }
+
+  void close_peer_connections() {
+    for (auto& [cid, t] : local_tracks_) t->attach(nullptr);
+    if (subscriber_) subscriber_->close();
+    if (publisher_) publisher_->close();
+    subscriber_.reset();
+    publisher_.reset();
+    publisher_has_answer_ = offer_in_flight_ = renegotiate_ = restart_pending_ = false;
+    pending_pub_.clear();
+    pending_sub_.clear();
+    last_answer_.Clear();
+    last_offer_.Clear();
+  }
+
+  void negotiate_publisher(bool ice_restart) {
+    if (!publisher_) return;
+    if (offer_in_flight_) {
+      renegotiate_ = true;
+      restart_pending_ = restart_pending_ || ice_restart;
+      return;
+    }
+    auto offer = publisher_->create_offer(ice_restart);
+    if (!offer) {
+      log_.error("cannot create the publisher offer", {{"error", offer.error().to_string()}});
+      return;
+    }
+    offer_in_flight_ = true;
+    lk::SignalRequest req;
+    req.mutable_offer()->set_type("offer");
+    req.mutable_offer()->set_sdp(*offer);
+    req.mutable_offer()->set_id(++offer_id_);
+    last_offer_ = req.offer();
+    send(req);
+  }
+
+  void flush_candidates(lk::SignalTarget target) {
+    auto& pending = target == lk::PUBLISHER ? pending_pub_ : pending_sub_;
+    auto* pc = target == lk::PUBLISHER ? publisher_.get() : subscriber_.get();
+    if (!pc) return;
+    for (auto& c : pending) (void)pc->add_remote_candidate(c);
+    pending.clear();
+  }
+
+  void send_candidate(lk::SignalTarget target, const rtc::IceCandidateInit& c) {
+    if (c.candidate.empty()) return;
+    lk::SignalRequest req;
+    req.mutable_trickle()->set_candidateinit(c.to_json());
+    req.mutable_trickle()->set_target(target);
+    send(req);
+  }
+
+  void on_pc_state(lk::SignalTarget target, rtc::PeerState s) {
+    log_.debug("peer connection state", {{"pc", target == lk::PUBLISHER ? "publisher" : "subscriber"},
+                                         {"state", std::string(rtc::to_string(s))}});
+    if (target == lk::SUBSCRIBER && s == rtc::PeerState::kConnected) {
+      if (!connected_) {
+        connected_ = true;
+        connect_timer_.cancel();
+        if (auto done = std::move(connect_done_)) done(std::static_pointer_cast<Room>(shared_from_this()));
+        release_keepalive();
+      } else if (rejoining_) {
+        rejoining_ = false;
+        if (cb_.on_reconnected) cb_.on_reconnected(true);
+      }
+    }
+    if (s == rtc::PeerState::kFailed && connected_ && !reconnecting_ && !rejoining_) {
+      full_rejoin(Error(ErrorCode::kUnavailable, "media connection failed", true));
+    }
+  }
+
+  void on_rtp(const rtc::RtpAudioPacket& p) {
+    auto m = mid_to_track_.find(p.mid);
+    if (m == mid_to_track_.end()) return;
+    auto it = remote_audio_.find(m->second);
+    if (it == remote_audio_.end()) return;
+    (void)it->second.jitter->push(p.seq, p.timestamp, std::span<const uint8_t>(p.payload.data(), p.payload.size()));
+  }
+
+  void start_pump() {
+    if (pump_timer_.active() || closed_) return;
+    if (remote_audio_.empty() && local_tracks_.empty()) return;
+    pacer_.start();
+    schedule_pump();
+  }
+
+  void schedule_pump() {
+    auto weak = weak_this();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(pacer_.time_until_next());
+    pump_timer_ = media_.post_after(std::max(wait, 1ms), [weak] {
+      if (auto self = weak.lock()) self->pump();
+    });
+  }
+
+  // Every 20 ms: one frame per remote track out to the consumer, one frame per local track out
+  // to the network.
+  void pump() {
+    if (closed_) return;
+    int due = pacer_.take_due();
+    for (int i = 0; i < due; ++i) {
+      for (auto& [cid, t] : local_tracks_) t->send_next();
+      for (auto& [sid, ra] : remote_audio_) {
+        if (!ra.announced) continue;
+        media::JitterFrame jf = ra.jitter->pull();
+        if (!cb_.on_audio) continue;
+        if (ra.resampler) {
+          auto out = ra.resampler->process(jf.audio);
+          if (!out || out->empty()) continue;
+          cb_.on_audio(ra.info, *out);
+        } else {
+          cb_.on_audio(ra.info, jf.audio);
+        }
+        if (closed_) return;
+      }
+    }
+    schedule_pump();
+  }
+
+  void on_data_packet(const std::string& label, std::span<const uint8_t> data) {
+    lk::DataPacket p;
+    if (data.size() > 70'000 || !p.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+      log_.debug("malformed data packet dropped", {{"label", label}, {"bytes", data.size()}});
+      return;
+    }
+    if (p.has_user()) {
+      DataMessage m;
+      m.sender_identity = p.participant_identity();
+      m.topic = p.user().topic();
+      m.payload = p.user().payload();
+      m.reliable = label != "_lossy";
+      if (cb_.on_data) cb_.on_data(m);
+    } else if (p.has_sip_dtmf()) {
+      DtmfEvent d{p.participant_identity(), p.sip_dtmf().digit(), p.sip_dtmf().code()};
+      if (cb_.on_dtmf) cb_.on_dtmf(d);
+    } else if (p.has_stream_header() || p.has_stream_chunk() || p.has_stream_trailer()) {
+      if (auto s = text_.on_packet(p)) {
+        TextMessage t{s->sender_identity, s->topic, std::move(s->text), std::move(s->attributes), s->stream_id};
+        if (cb_.on_text) cb_.on_text(t);
+      }
+    }
+  }
+
+  Status send_packets(std::vector<std::string> packets, bool reliable) {
+    auto weak = weak_this();
+    auto promise = std::make_shared<std::promise<Status>>();
+    auto result = promise->get_future();
+    media_.post([weak, packets = std::move(packets), reliable, promise] {
+      auto self = weak.lock();
+      if (!self || self->closed_ || !self->publisher_) {
+        promise->set_value(make_error(ErrorCode::kUnavailable, "the room is not connected", true));
+        return;
+      }
+      const std::string label = reliable ? "_reliable" : "_lossy";
+      for (const auto& p : packets) {
+        auto s = self->publisher_->send_data(label, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(p.data()), p.size()));
+        if (!s) {
+          promise->set_value(s);
+          return;
+        }
+      }
+      promise->set_value(Status{});
+    });
+    if (media_.is_current()) return {};  // cannot wait on our own loop; errors are logged by rtc
+    return result.get();
+  }
+
+  void send_add_track(const std::string& cid, const std::string& name) {
+    lk::SignalRequest req;
+    auto* add = req.mutable_add_track();
+    add->set_cid(cid);
+    add->set_name(name);
+    add->set_type(lk::AUDIO);
+    add->set_source(lk::MICROPHONE);
+    add->set_disable_red(true);
+    send(req);
+    negotiate_publisher(false);
+  }
+
+  void do_publish(const std::string& name, const std::function<void(Result<std::shared_ptr<LocalAudioTrack>>)>& done) {
+    if (!publisher_) return done(make_error(ErrorCode::kUnavailable, "not connected", true));
+    media::OpusEncoderOptions eo;
+    auto enc = media::OpusEncoder::create(eo);
+    if (!enc) return done(tl::unexpected(enc.error()));
+    std::string track_id = random_id("TR_parley_");
+    if (stream_id_.empty()) stream_id_ = random_id("ST_");
+    auto track = std::make_shared<LocalAudioTrackImpl>(track_id, std::move(*enc));
+    track->attach(publisher_->add_audio_track(stream_id_, track_id));
+    local_tracks_[track_id] = track;
+    track_names_[track_id] = name;
+    pending_publish_[track_id] = {track, done};
+    send_add_track(track_id, name);
+    start_pump();
+  }
+
+  GlibLoop& media_;
+  AsioLoop& io_;
+  std::string url_;
+  std::string token_;
+  RoomOptions options_;
+  RoomCallbacks cb_;
+  log::Logger log_;
+  ConnectDone connect_done_;
+  std::shared_ptr<RoomImpl> keepalive_;
+
+  std::shared_ptr<SignalClient> signal_;
+  std::shared_ptr<SignalBridge> bridge_;
+  std::unique_ptr<rtc::PeerConnection> subscriber_, publisher_;
+  std::vector<rtc::IceServer> ice_servers_;
+  std::vector<rtc::IceCandidateInit> pending_pub_, pending_sub_;
+  lk::SessionDescription last_answer_, last_offer_;
+  uint32_t offer_id_ = 0;
+  bool publisher_has_answer_ = false, offer_in_flight_ = false, renegotiate_ = false, restart_pending_ = false;
+
+  mutable std::mutex info_mutex_;
+  Participant local_;
+  std::string room_name_;
+  std::map<std::string, Participant> remotes_;
+
+  std::map<std::string, RemoteAudio> remote_audio_;
+  std::map<std::string, std::string> mid_to_track_;
+  std::map<std::string, std::shared_ptr<LocalAudioTrackImpl>> local_tracks_;  // by cid
+  std::map<std::string, std::string> track_names_;
+  std::map<std::string, std::pair<std::shared_ptr<LocalAudioTrackImpl>,
+                                  std::function<void(Result<std::shared_ptr<LocalAudioTrack>>)>>>
+      pending_publish_;
+  std::map<std::string, lk::TrackPublishedResponse> published_;
+  std::string stream_id_;
+  TextStreamReader text_;
+
+  media::FramePacer pacer_;
+  TimerHandle connect_timer_, pump_timer_, retry_timer_;
+  bool connected_ = false, closed_ = false, reconnecting_ = false, rejoining_ = false, resume_disabled_ = false;
+  int rejoin_attempts_ = 0;
+};
+
+template <class F>
+void SignalBridge::to_media(F f) {
+  media_.post([room = room_, f = std::move(f)]() mutable {
+    if (auto r = room.lock()) f(*r);
+  });
+}
+
+void SignalBridge::on_join(const lk::JoinResponse& j) {
+  to_media([j](RoomImpl& r) { r.handle_join(j); });
+}
+void SignalBridge::on_reconnect(const lk::ReconnectResponse& m) {
+  to_media([m](RoomImpl& r) { r.handle_reconnect(m); });
+}
+void SignalBridge::on_offer(const lk::SessionDescription& s) {
+  to_media([s](RoomImpl& r) { r.handle_offer(s); });
+}
+void SignalBridge::on_answer(const lk::SessionDescription& s) {
+  to_media([s](RoomImpl& r) { r.handle_answer(s); });
+}
+void SignalBridge::on_trickle(lk::SignalTarget t, const CandidateInit& c, bool final) {
+  to_media([t, c, final](RoomImpl& r) { r.handle_trickle(t, c, final); });
+}
+void SignalBridge::on_participant_update(const lk::ParticipantUpdate& u) {
+  to_media([u](RoomImpl& r) { r.handle_participants(u); });
+}
+void SignalBridge::on_track_published(const lk::TrackPublishedResponse& t) {
+  to_media([t](RoomImpl& r) { r.handle_track_published(t); });
+}
+void SignalBridge::on_track_unpublished(const std::string& sid) {
+  to_media([sid](RoomImpl& r) { r.handle_track_unpublished(sid); });
+}
+void SignalBridge::on_leave(const lk::LeaveRequest& l) {
+  to_media([l](RoomImpl& r) { r.handle_leave(l); });
+}
+
+}  // namespace
+
+void Room::connect(LoopPool& loops, std::string url, std::string token, RoomOptions options, RoomCallbacks callbacks,
+                   ConnectDone done) {
+  auto room = std::make_shared<RoomImpl>(loops, std::move(url), std::move(token), std::move(options), std::move(callbacks));
+  room->media_loop().post([room, done = std::move(done)]() mutable { room->start(std::move(done)); });
+}
+
+Result<std::shared_ptr<Room>> Room::connect_sync(LoopPool& loops, std::string url, std::string token,
+                                                 RoomOptions options, RoomCallbacks callbacks) {
+  auto promise = std::make_shared<std::promise<Result<std::shared_ptr<Room>>>>();
+  auto future = promise->get_future();
+  connect(loops, std::move(url), std::move(token), std::move(options), std::move(callbacks),
+          [promise](Result<std::shared_ptr<Room>> r) { promise->set_value(std::move(r)); });
+  return future.get();
+}
+
+void Room::leave_sync() {
+  auto promise = std::make_shared<std::promise<void>>();
+  auto future = promise->get_future();
+  leave([promise] { promise->set_value(); });
+  future.wait();
+}
+
+}  // namespace parley::livekit

@@ -1,0 +1,139 @@
+// A LiveKit room as the rest of parley sees it: participants, their audio as PCM, data
+// packets, DTMF and text streams; a local audio track that takes PCM; data and text to send.
+// Nothing above this layer sees SDP, RTP or protobuf.
+//
+// Underneath (LiveKit v0, two PeerConnections): the signal client on an I/O loop, and the
+// subscriber and publisher PeerConnections, Opus, jitter buffers and pacing on a media loop;
+// post() carries work between them. Every callback runs on the room's media loop; methods may
+// be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/loop_pool.h"
+#include "media/audio_frame.h"
+
+namespace parley::livekit {
+
+enum class ParticipantKind { kStandard, kIngress, kEgress, kSip, kAgent, kConnector, kBridge };
+std::string_view to_string(ParticipantKind k);
+
+struct Participant {
+  std::string sid;
+  std::string identity;
+  std::string name;
+  ParticipantKind kind = ParticipantKind::kStandard;
+  std::map<std::string, std::string> attributes;
+  std::string metadata;
+};
+
+struct RemoteTrack {
+  std::string sid;               // TR_…
+  std::string participant_sid;
+  std::string participant_identity;
+  std::string name;
+  bool audio = true;
+};
+
+struct DataMessage {
+  std::string sender_identity;  // set by the server
+  std::string topic;
+  std::string payload;  // bytes
+  bool reliable = true;
+};
+
+struct DtmfEvent {
+  std::string sender_identity;
+  std::string digit;  // "0"…"9", "*", "#", "A"…"D"
+  uint32_t code = 0;  // RFC 4733 event
+};
+
+struct TextMessage {
+  std::string sender_identity;
+  std::string topic;  // lk.chat, lk.transcription, …
+  std::string text;
+  std::map<std::string, std::string> attributes;
+  std::string stream_id;
+};
+
+struct RoomOptions {
+  bool auto_subscribe = true;
+  int audio_sample_rate = 48000;  // the rate of the PCM handed to on_audio
+  std::chrono::milliseconds connect_timeout{20'000};
+  bool ice_udp = true;
+  bool ice_tcp = true;
+  log::Logger logger = log::root();
+};
+
+struct RoomCallbacks {
+  std::function<void(const Participant&)> on_participant_joined;
+  std::function<void(const Participant&)> on_participant_left;
+  std::function<void(const RemoteTrack&)> on_track_subscribed;
+  std::function<void(const RemoteTrack&)> on_track_unsubscribed;
+  // 20 ms mono frames at RoomOptions::audio_sample_rate, per subscribed audio track.
+  std::function<void(const RemoteTrack&, const media::AudioFrame&)> on_audio;
+  std::function<void(const DataMessage&)> on_data;
+  std::function<void(const DtmfEvent&)> on_dtmf;
+  std::function<void(const TextMessage&)> on_text;
+  // The signal connection dropped and the session resumed (or rejoined: full == true).
+  std::function<void(bool full)> on_reconnected;
+  // The room is gone for good (server leave, failed reconnection); not called after leave().
+  std::function<void(const Error&)> on_disconnected;
+};
+
+// A published microphone-style audio track. push() takes PCM at any rate and channel count;
+// it is resampled to 48 kHz mono, cut into 20 ms frames, Opus-encoded and sent one frame
+// every 20 ms. Thread-safe.
+class LocalAudioTrack {
+ public:
+  virtual ~LocalAudioTrack() = default;
+  // Queues audio. kResourceExhausted when more than the queue limit (30 s) is waiting.
+  virtual Status push(const media::AudioFrame& frame) = 0;
+  // Audio queued and not yet sent.
+  virtual std::chrono::milliseconds queued() const = 0;
+  // Drops everything queued (barge-in).
+  virtual void clear() = 0;
+  virtual const std::string& sid() const = 0;  // TR_… once published
+  virtual uint64_t frames_sent() const = 0;
+};
+
+class Room : public std::enable_shared_from_this<Room> {
+ public:
+  using ConnectDone = std::function<void(Result<std::shared_ptr<Room>>)>;
+  // Joins: signal, JoinResponse, subscriber answer, ICE connected. done runs on the media loop.
+  static void connect(LoopPool& loops, std::string url, std::string token, RoomOptions options,
+                      RoomCallbacks callbacks, ConnectDone done);
+  // The same, blocking the calling thread (not a loop thread) until done.
+  static Result<std::shared_ptr<Room>> connect_sync(LoopPool& loops, std::string url, std::string token,
+                                                    RoomOptions options, RoomCallbacks callbacks);
+  virtual ~Room() = default;
+
+  // Publishes a Microphone track named `name`; done once the server confirmed it (track_published).
+  virtual void publish_audio(std::string name, std::function<void(Result<std::shared_ptr<LocalAudioTrack>>)> done) = 0;
+  // Sends a user packet on _reliable or _lossy; empty destinations = everyone.
+  virtual Status send_data(std::string payload, std::string topic, bool reliable = true,
+                           std::vector<std::string> destinations = {}) = 0;
+  // Sends a text stream (header, chunks of at most 15 000 bytes on UTF-8 boundaries, trailer).
+  virtual Status send_text(std::string text, std::string topic, std::map<std::string, std::string> attributes = {},
+                           std::vector<std::string> destinations = {}) = 0;
+  // Leaves (leave{CLIENT_INITIATED}, close 1000), closes the PeerConnections and frees and zeroes
+  // audio buffers. No callbacks afterwards. done (optional) runs when it is over.
+  virtual void leave(std::function<void()> done = {}) = 0;
+  // Blocking leave from a non-loop thread.
+  void leave_sync();
+
+  virtual Participant local_participant() const = 0;
+  virtual std::vector<Participant> remote_participants() const = 0;
+  virtual std::string room_name() const = 0;
+  // Test hook: drops the signal connection as a network failure would (the room resumes).
+  virtual void drop_signal_for_test() = 0;
+};
+
+}  // namespace parley::livekit
