@@ -44,6 +44,20 @@ GlibLoop::~GlibLoop() {
 }
 
 void GlibLoop::stop() {
+  if (thread_.joinable()) {
+    // Also quit from inside the loop: a quit issued before the thread reached g_main_loop_run
+    // is lost (run sets the loop running again), and join() would then wait forever.
+    GSource* source = g_idle_source_new();
+    g_source_set_callback(
+        source,
+        [](gpointer loop) -> gboolean {
+          g_main_loop_quit(static_cast<GMainLoop*>(loop));
+          return G_SOURCE_REMOVE;
+        },
+        loop_, nullptr);
+    g_source_attach(source, context_);
+    g_source_unref(source);
+  }
   g_main_loop_quit(loop_);
   g_main_context_wakeup(context_);
   if (thread_.joinable()) {

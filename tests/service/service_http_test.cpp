@@ -203,10 +203,18 @@ TEST_F(ServiceHttpTest, HealthReadinessAndMetrics) {
   auto ready = request(port, http::verb::get, "/readyz");
   EXPECT_EQ(ready.status, 503u);
   EXPECT_NE(ready.body.find("LiveKit"), std::string::npos) << ready.body;
-  auto m = request(port, http::verb::get, "/metrics");
+  // The first health check runs asynchronously: wait (with a deadline) for its result to show.
+  const std::string failed_check = "parley_livekit_api_calls_total{method=\"health_check\",result=\"error\"}";
+  Reply m;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    m = request(port, http::verb::get, "/metrics");
+    if (m.body.find(failed_check) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(m.status, 200u);
   EXPECT_NE(m.body.find("parley_calls_active"), std::string::npos);
-  EXPECT_NE(m.body.find("parley_livekit_api_calls_total{method=\"health_check\",result=\"error\"}"), std::string::npos);
+  EXPECT_NE(m.body.find(failed_check), std::string::npos);
   EXPECT_EQ(request(port, http::verb::post, "/metrics").status, 405u);
   EXPECT_EQ(request(port, http::verb::get, "/nothing").status, 404u);
 }
