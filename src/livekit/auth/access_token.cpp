@@ -1,4 +1,5 @@
 #include "livekit/auth/access_token.h"
+#include <algorithm>
 
 #include <cmath>
 #include <ctime>
@@ -26,7 +27,11 @@ tl::unexpected<Error> fail(std::string_view prefix, const std::string& detail) {
 }
 
 int64_t to_unix(SysTime t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
-SysTime from_unix(int64_t s) { return SysTime(std::chrono::seconds(s)); }
+// Claims come from untrusted tokens: clamp to ±200 years so seconds → nanoseconds cannot overflow.
+SysTime from_unix(int64_t s) {
+  constexpr int64_t kLimit = 200LL * 366 * 24 * 3600;
+  return SysTime(std::chrono::seconds(std::clamp<int64_t>(s, -kLimit, kLimit)));
+}
 
 std::string format_time(SysTime t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -284,6 +289,8 @@ Result<json> peek_token_payload(std::string_view jwt) {
 
 Result<TokenClaims> verify_token(std::string_view jwt, const SecretLookup& secret_for, const Clock& clock,
                                  std::chrono::seconds leeway) {
+  // A leeway beyond a day is a caller error; bounding it keeps the time arithmetic from overflowing.
+  leeway = std::clamp(leeway, std::chrono::seconds(0), std::chrono::seconds(86400));
   try {
     // Tokens come from query strings and headers; surrounding whitespace is never part of them.
     while (!jwt.empty() && (jwt.back() == ' ' || jwt.back() == '\r' || jwt.back() == '\n')) jwt.remove_suffix(1);
