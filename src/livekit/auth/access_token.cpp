@@ -54,7 +54,7 @@ bool read_string(const json& obj, const char* key, std::string& out, std::string
   return true;
 }
 
-bool read_bool(const json& obj, const char* key, bool& out, std::string& err) {
+bool read_opt_bool(const json& obj, const char* key, std::optional<bool>& out, std::string& err) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return true;
   if (!it->is_boolean()) {
@@ -65,14 +65,11 @@ bool read_bool(const json& obj, const char* key, bool& out, std::string& err) {
   return true;
 }
 
-bool read_opt_bool(const json& obj, const char* key, std::optional<bool>& out, std::string& err) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return true;
-  if (!it->is_boolean()) {
-    err = std::string("claim '") + key + "' is not a boolean";
-    return false;
-  }
-  out = it->get<bool>();
+// A plain bool keeps its current value when the claim is absent.
+bool read_bool(const json& obj, const char* key, bool& out, std::string& err) {
+  std::optional<bool> value;
+  if (!read_opt_bool(obj, key, value, err)) return false;
+  if (value) out = *value;
   return true;
 }
 
