@@ -1,5 +1,7 @@
 #include "core/asio_loop.h"
 
+#include <atomic>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -40,11 +42,16 @@ void AsioLoop::post(std::function<void()> fn) { boost::asio::post(io_, std::move
 
 TimerHandle AsioLoop::post_after(std::chrono::milliseconds delay, std::function<void()> fn) {
   auto timer = std::make_shared<boost::asio::steady_timer>(io_, delay);
-  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
-    if (!ec) fn();
+  // steady_timer::cancel() cannot stop a handler whose timer already expired and is queued to
+  // run in this same loop iteration: it would still run with success, after its owner (which
+  // cancelled it, maybe in its destructor) is gone. The flag makes cancel() final.
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  timer->async_wait([timer, cancelled, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec && !cancelled->load()) fn();
   });
   std::weak_ptr<boost::asio::steady_timer> weak = timer;
-  return TimerHandle([weak] {
+  return TimerHandle([weak, cancelled] {
+    cancelled->store(true);
     if (auto t = weak.lock()) t->cancel();
   });
 }

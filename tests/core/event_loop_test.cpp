@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <thread>
 #include <mutex>
 
 namespace parley {
@@ -75,6 +76,29 @@ void timers_fire_unless_cancelled(Loop& loop) {
   ASSERT_TRUE(cleared.wait());
 }
 
+// A timer that expired while the loop was busy is already queued to run; cancelling it from a
+// handler that runs before it must still stop it (its owner may be gone right after cancelling).
+template <class Loop>
+void cancelling_an_expired_queued_timer_stops_it(Loop& loop) {
+  // GLib may dispatch the due timer before the posted cancel (it orders by readiness, not by
+  // queue); what must never happen is a run after cancel() returned.
+  bool cancelled = false, ran_after_cancel = false;
+  Latch checked(1);
+  TimerHandle timer;
+  loop.post([&] {
+    timer = loop.post_after(std::chrono::milliseconds(1), [&] { ran_after_cancel = cancelled; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the timer expires meanwhile
+    loop.post([&] {
+      timer.cancel();
+      cancelled = true;
+      // Whatever the loop had queued before this point runs before the next post.
+      loop.post([&] { loop.post([&] { checked.count_down(); }); });
+    });
+  });
+  ASSERT_TRUE(checked.wait());
+  EXPECT_FALSE(ran_after_cancel);
+}
+
 TEST(AsioLoop, PostsRunInOrderOnTheLoopThread) {
   AsioLoop loop("t");
   posts_run_in_order_on_the_loop_thread(loop);
@@ -88,6 +112,16 @@ TEST(GlibLoop, PostsRunInOrderOnTheLoopThread) {
 TEST(AsioLoop, TimersFireUnlessCancelled) {
   AsioLoop loop("t");
   timers_fire_unless_cancelled(loop);
+}
+
+TEST(AsioLoop, CancellingAnExpiredQueuedTimerStopsIt) {
+  AsioLoop loop("t");
+  cancelling_an_expired_queued_timer_stops_it(loop);
+}
+
+TEST(GlibLoop, CancellingAnExpiredQueuedTimerStopsIt) {
+  GlibLoop loop("t");
+  cancelling_an_expired_queued_timer_stops_it(loop);
 }
 
 TEST(GlibLoop, TimersFireUnlessCancelled) {
