@@ -1,10 +1,12 @@
 #include "agent/embedded_engines.h"
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <optional>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "providers/vad/webrtc_vad.h"
@@ -16,6 +18,10 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Runs a (CPU-heavy) recogniser on the shared worker pool, one strand per call. An engine's
+// decoders are few (pocketsphinx: max_decoders) and a call borrows one only while its caller
+// speaks; when all are busy the utterance's audio waits here (bounded) until one frees, rather
+// than failing the turn, so a handful of decoders serves many calls.
 class ThreadedRecognizer final : public voice::SpeechRecognizer {
  public:
   ThreadedRecognizer(asio::thread_pool& pool, std::shared_ptr<providers::SttProvider> engine, std::string language)
@@ -26,50 +32,18 @@ class ThreadedRecognizer final : public voice::SpeechRecognizer {
 
   void push_frame(const media::AudioFrame& frame) override {
     asio::post(state_->strand, [s = state_, frame] {
-      if (!s->open()) return;
-      auto events = s->stream->push_frame(frame);
-      if (!events) {
-        s->failed = events.error();
-        return;
-      }
-      std::function<void(std::string)> interim;
-      {
-        std::lock_guard l(s->mu);
-        interim = s->on_interim;
-      }
-      for (auto& e : *events) {
-        if (interim && e.type == providers::SttEventType::kInterim && !e.text.empty()) interim(e.text);
-      }
+      s->backlog.push_back(frame);
+      s->feed();
     });
   }
 
   void finish(std::function<void(Result<std::string>)> done) override {
-    uint64_t gen = state_->generation.load();
-    asio::post(state_->strand, [s = state_, gen, done = std::move(done)] {
-      if (s->generation.load() != gen) return;
-      if (s->failed) {
-        auto e = *s->failed;
-        s->failed.reset();
-        s->stream.reset();
-        return done(tl::unexpected(e));
-      }
-      if (!s->stream) return done(std::string());  // no audio at all
-      auto r = s->stream->flush();
-      if (s->generation.load() != gen) return;
-      if (!r) {
-        s->stream.reset();
-        return done(tl::unexpected(r.error()));
-      }
-      done(std::move(r->text));
-    });
+    finish_on_strand(state_, state_->generation.load(), std::move(done));
   }
 
   void cancel() override {
     ++state_->generation;
-    asio::post(state_->strand, [s = state_] {
-      s->stream.reset();  // the utterance's audio goes with it
-      s->failed.reset();
-    });
+    asio::post(state_->strand, [s = state_] { s->reset(); });  // the utterance's audio goes with it
   }
 
   void set_interim_handler(std::function<void(std::string)> on_interim) override {
@@ -78,30 +52,103 @@ class ThreadedRecognizer final : public voice::SpeechRecognizer {
   }
 
  private:
+  // At most this much audio waits for a decoder; beyond it the utterance fails (the caller is
+  // asked to repeat).
+  static constexpr size_t kMaxBacklogFrames = 1500;  // 30 s of 20 ms frames
+  static constexpr auto kRetry = std::chrono::milliseconds(20);
+
   struct State {
     State(asio::thread_pool& pool, std::shared_ptr<providers::SttProvider> e, std::string lang)
         : strand(asio::make_strand(pool)), engine(std::move(e)), language(std::move(lang)) {}
+
+    // Opens a stream when there is none; false while none can be had (busy or failed).
     bool open() {
       if (stream || failed) return static_cast<bool>(stream);
       providers::SttRequest req;
       req.language = language;
-      auto s = engine->open_stream(req);
-      if (!s) {
-        failed = s.error();
+      auto st = engine->open_stream(req);
+      if (!st) {
+        if (st.error().code != ErrorCode::kResourceExhausted) failed = st.error();
         return false;
       }
-      stream = std::move(*s);
+      stream = std::move(*st);
       return true;
     }
+    // Feeds the waiting audio to the decoder when one is (or becomes) available.
+    void feed() {
+      if (failed) return backlog.clear();
+      if (!open()) {
+        if (backlog.size() > kMaxBacklogFrames) {
+          failed = Error(ErrorCode::kResourceExhausted,
+                         std::string(engine->name()) + ": no decoder became free within 30 s of speech", true);
+          backlog.clear();
+        }
+        return;
+      }
+      std::function<void(std::string)> interim;
+      {
+        std::lock_guard l(mu);
+        interim = on_interim;
+      }
+      while (!backlog.empty()) {
+        auto events = stream->push_frame(backlog.front());
+        backlog.pop_front();
+        if (!events) {
+          failed = events.error();
+          backlog.clear();
+          return;
+        }
+        for (auto& e : *events) {
+          if (interim && e.type == providers::SttEventType::kInterim && !e.text.empty()) interim(e.text);
+        }
+      }
+    }
+    void reset() {
+      stream.reset();
+      failed.reset();
+      backlog.clear();
+    }
+
     asio::strand<asio::thread_pool::executor_type> strand;
     std::shared_ptr<providers::SttProvider> engine;
     std::string language;
     std::unique_ptr<providers::SttStream> stream;  // strand only
     std::optional<Error> failed;                   // strand only
+    std::deque<media::AudioFrame> backlog;         // strand only: audio waiting for a decoder (zeroed when freed)
     std::atomic<uint64_t> generation{0};
     std::mutex mu;
     std::function<void(std::string)> on_interim;
   };
+
+  static void finish_on_strand(std::shared_ptr<State> state, uint64_t gen, std::function<void(Result<std::string>)> done) {
+    auto strand = state->strand;  // before `state` is moved into the handler
+    asio::post(strand, [s = std::move(state), gen, done = std::move(done)]() mutable {
+      if (s->generation.load() != gen) return;
+      s->feed();
+      if (!s->failed && !s->backlog.empty()) {
+        // Every decoder is busy: try again shortly (the pipeline's STT timeout bounds the wait).
+        auto timer = std::make_shared<asio::steady_timer>(s->strand, kRetry);
+        timer->async_wait([s, gen, timer, done = std::move(done)](const boost::system::error_code&) mutable {
+          finish_on_strand(std::move(s), gen, std::move(done));
+        });
+        return;
+      }
+      if (s->failed) {
+        auto e = *s->failed;
+        s->reset();
+        return done(tl::unexpected(e));
+      }
+      if (!s->stream) return done(std::string());  // no audio at all
+      auto r = s->stream->flush();
+      // The decoder goes back to the engine's pool between utterances: a call holds one only
+      // while its caller speaks.
+      s->stream.reset();
+      if (s->generation.load() != gen) return;
+      if (!r) return done(tl::unexpected(r.error()));
+      done(std::move(r->text));
+    });
+  }
+
   std::shared_ptr<State> state_;
 };
 
