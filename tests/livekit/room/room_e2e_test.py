@@ -4,8 +4,11 @@ binary (PARLEY_BIN).
 
 Audio is compared by normalised cross-correlation after alignment: of the waveforms at 16 kHz
 and of their 10 ms energy envelopes (Opus keeps the envelope almost exactly; the waveform
-less so).
+less so). Both the original and the recording are also recognised with pocketsphinx (parley
+stt), and the two transcripts must share most of their words: the audio is not just loud in
+the right places, it still says the same thing.
 """
+import difflib
 import json
 import os
 import random
@@ -21,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PARLEY = os.environ.get("PARLEY_BIN", "parley")
 PY = sys.executable
 ENV = dict(os.environ, LIVEKIT_URL="ws://127.0.0.1:7880", LIVEKIT_API_KEY="devkey", LIVEKIT_API_SECRET="secret")
-SENTENCE = "the quick brown fox jumps over the lazy dog while seven ships sail home"
+# Said by flite (parley tts), which pocketsphinx recognises almost word for word.
+SENTENCE = "please call me back tomorrow morning at nine o'clock about the meeting"
 
 
 def room_name(base):
@@ -79,11 +83,33 @@ def compare(original, recorded):
     return wave_corr, env_corr, lag / 16000.0
 
 
+def transcribe(path):
+    out = subprocess.run([PARLEY, "stt", "--wav", path], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def word_similarity(a, b):
+    """difflib's ratio over words: 1.0 for the same words in the same order."""
+    return difflib.SequenceMatcher(None, a.split(), b.split()).ratio()
+
+
+def assert_same_words(original, recorded, label):
+    said, heard = transcribe(original), transcribe(recorded)
+    sim = word_similarity(said, heard)
+    print(f"{label}: original recognised as '{said}'")
+    print(f"{label}: recording recognised as '{heard}' (word similarity {sim:.2f})")
+    # The original itself must be recognised, or the comparison proves nothing.
+    assert word_similarity(said, SENTENCE) >= 0.6, said
+    assert sim >= 0.8
+
+
 @pytest.fixture(scope="module")
 def speech_wav():
     d = tempfile.mkdtemp(prefix="parley-room-")
     path = os.path.join(d, "speech.wav")
-    subprocess.run(["espeak-ng", "-s", "150", "-w", path, SENTENCE], check=True)
+    out = subprocess.run([PARLEY, "tts", "--text", SENTENCE, "--out", path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
     return path
 
 
@@ -128,6 +154,7 @@ def test_python_hears_what_parley_says(speech_wav, tmp_path):
     print(f"parley -> python: waveform correlation {wave_corr:.3f}, envelope {env_corr:.3f}, lag {lag:.2f} s")
     assert env_corr > 0.9
     assert wave_corr > 0.5
+    assert_same_words(speech_wav, rec, "parley -> python")
 
 
 def test_parley_listen_records_what_python_says(speech_wav, tmp_path):
@@ -147,6 +174,7 @@ def test_parley_listen_records_what_python_says(speech_wav, tmp_path):
     # frames, which shifts the waveform piecewise: one global lag cannot align it, the energy
     # envelope still does.
     assert env_corr > 0.9
+    assert_same_words(speech_wav, out_wav, "python -> parley")
 
 
 def test_listen_fails_clearly_with_a_bad_secret(tmp_path):
