@@ -5,6 +5,9 @@
 #   scripts/stack.sh up       start what is not running, wait until healthy, print the env to export
 #   scripts/stack.sh down     stop only what `up` started (pids in the run folder)
 #   scripts/stack.sh status   say what runs and whether it answers
+#   scripts/stack.sh restart-server   stop and start only livekit-server (Redis and SIP stay), with
+#                             the settings below as they are now (tests: rejoin after a restart,
+#                             or switch PARLEY_STACK_UDP for one test and back)
 #
 # Settings (environment):
 #   PARLEY_RUN_DIR        run folder for configs, logs and pids (default: <repo>/.run/stack)
@@ -149,6 +152,15 @@ export LIVEKIT_API_SECRET=secret
 ENV
 }
 
+restart_server() {
+  mkdir -p "$RUN"
+  stop_one livekit
+  write_livekit_config
+  start livekit "$BIN/livekit-server" --config "$RUN/livekit.yaml"
+  wait_for livekit 30 livekit_ok
+  log "livekit-server: restarted, OK on http://127.0.0.1:$LK_PORT (udp: ${PARLEY_STACK_UDP:-1})"
+}
+
 stop_one() {
   local name=$1
   [ -f "$RUN/$name.pid" ] || return 0
@@ -191,5 +203,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  restart-server) restart_server ;;
+  *) echo "usage: $0 up|down|status|restart-server" >&2; exit 2 ;;
 esac

@@ -21,6 +21,9 @@ void on_gathering_done(NiceAgent*, guint, gpointer self) { static_cast<IceTransp
 void on_state_changed(NiceAgent*, guint, guint component, guint state, gpointer self) {
   if (component == kComponent) static_cast<IceTransport*>(self)->handle_state(state);
 }
+void on_selected_pair(NiceAgent*, guint, guint component, NiceCandidate* local, NiceCandidate* remote, gpointer self) {
+  if (component == kComponent) static_cast<IceTransport*>(self)->handle_selected_pair(local, remote);
+}
 void on_recv(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer self) {
   static_cast<IceTransport*>(self)->handle_packet(buf, len);
 }
@@ -70,6 +73,47 @@ std::optional<ServerUrl> parse_server_url(const std::string& url) {
     u.port = 5349;
   }
   return u;
+}
+
+// libnice's candidate in our terms.
+IceCandidate from_nice(const NiceCandidate* nc) {
+  IceCandidate c;
+  c.foundation = nc->foundation;
+  c.component = static_cast<int>(nc->component_id);
+  c.priority = nc->priority;
+  char buf[NICE_ADDRESS_STRING_LEN] = {};
+  nice_address_to_string(&nc->addr, buf);
+  c.address = buf;
+  c.port = static_cast<uint16_t>(nice_address_get_port(&nc->addr));
+  switch (nc->type) {
+    case NICE_CANDIDATE_TYPE_HOST: c.type = IceCandidate::Type::kHost; break;
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE: c.type = IceCandidate::Type::kSrflx; break;
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE: c.type = IceCandidate::Type::kPrflx; break;
+    case NICE_CANDIDATE_TYPE_RELAYED: c.type = IceCandidate::Type::kRelay; break;
+  }
+  switch (nc->transport) {
+    case NICE_CANDIDATE_TRANSPORT_UDP: c.transport = IceCandidate::Transport::kUdp; break;
+    case NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE:
+      c.transport = IceCandidate::Transport::kTcp;
+      c.tcp_type = IceCandidate::TcpType::kActive;
+      if (c.port == 0) c.port = 9;  // RFC 6544 §4.5: active candidates carry the discard port
+      break;
+    case NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE:
+      c.transport = IceCandidate::Transport::kTcp;
+      c.tcp_type = IceCandidate::TcpType::kPassive;
+      break;
+    case NICE_CANDIDATE_TRANSPORT_TCP_SO:
+      c.transport = IceCandidate::Transport::kTcp;
+      c.tcp_type = IceCandidate::TcpType::kSo;
+      break;
+  }
+  if (c.type != IceCandidate::Type::kHost) {
+    char rbuf[NICE_ADDRESS_STRING_LEN] = {};
+    nice_address_to_string(&nc->base_addr, rbuf);
+    c.related_address = rbuf;
+    c.related_port = static_cast<uint16_t>(nice_address_get_port(&nc->base_addr));
+  }
+  return c;
 }
 
 }  // namespace
@@ -132,6 +176,7 @@ Result<std::unique_ptr<IceTransport>> IceTransport::create(GlibLoop& loop, Confi
   g_signal_connect(t->agent_, "new-candidate-full", G_CALLBACK(on_new_candidate), t.get());
   g_signal_connect(t->agent_, "candidate-gathering-done", G_CALLBACK(on_gathering_done), t.get());
   g_signal_connect(t->agent_, "component-state-changed", G_CALLBACK(on_state_changed), t.get());
+  g_signal_connect(t->agent_, "new-selected-pair-full", G_CALLBACK(on_selected_pair), t.get());
   nice_agent_attach_recv(t->agent_, t->stream_, kComponent, loop.context(), on_recv, t.get());
   t->refresh_credentials();
   return t;
@@ -251,44 +296,20 @@ Status IceTransport::send(std::span<const uint8_t> packet) {
 void IceTransport::handle_candidate(void* p) {
   auto* nc = static_cast<NiceCandidate*>(p);
   if (nc->component_id != kComponent) return;
-  IceCandidate c;
-  c.foundation = nc->foundation;
-  c.component = static_cast<int>(nc->component_id);
-  c.priority = nc->priority;
-  char buf[NICE_ADDRESS_STRING_LEN] = {};
-  nice_address_to_string(&nc->addr, buf);
-  c.address = buf;
-  c.port = static_cast<uint16_t>(nice_address_get_port(&nc->addr));
-  switch (nc->type) {
-    case NICE_CANDIDATE_TYPE_HOST: c.type = IceCandidate::Type::kHost; break;
-    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE: c.type = IceCandidate::Type::kSrflx; break;
-    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE: c.type = IceCandidate::Type::kPrflx; break;
-    case NICE_CANDIDATE_TYPE_RELAYED: c.type = IceCandidate::Type::kRelay; break;
-  }
-  switch (nc->transport) {
-    case NICE_CANDIDATE_TRANSPORT_UDP: c.transport = IceCandidate::Transport::kUdp; break;
-    case NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE:
-      c.transport = IceCandidate::Transport::kTcp;
-      c.tcp_type = IceCandidate::TcpType::kActive;
-      if (c.port == 0) c.port = 9;  // RFC 6544 §4.5: active candidates carry the discard port
-      break;
-    case NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE:
-      c.transport = IceCandidate::Transport::kTcp;
-      c.tcp_type = IceCandidate::TcpType::kPassive;
-      break;
-    case NICE_CANDIDATE_TRANSPORT_TCP_SO:
-      c.transport = IceCandidate::Transport::kTcp;
-      c.tcp_type = IceCandidate::TcpType::kSo;
-      break;
-  }
-  if (c.type != IceCandidate::Type::kHost) {
-    char rbuf[NICE_ADDRESS_STRING_LEN] = {};
-    nice_address_to_string(&nc->base_addr, rbuf);
-    c.related_address = rbuf;
-    c.related_port = static_cast<uint16_t>(nice_address_get_port(&nc->base_addr));
-  }
+  IceCandidate c = from_nice(nc);
   if (c.is_mdns() || state_ == IceState::kClosed) return;
   if (callbacks_.on_candidate) callbacks_.on_candidate(c);
+}
+
+void IceTransport::handle_selected_pair(void* local, void* remote) {
+  if (state_ == IceState::kClosed) return;
+  // Which path media takes (UDP or TCP, which addresses) is the first question when a call
+  // misbehaves, and the only way a test can tell ICE-TCP from UDP.
+  const IceCandidate l = from_nice(static_cast<NiceCandidate*>(local));
+  const IceCandidate r = from_nice(static_cast<NiceCandidate*>(remote));
+  log::root().info("ice: selected pair", {{"transport", l.transport == IceCandidate::Transport::kTcp ? "tcp" : "udp"},
+                                          {"local", l.to_string()},
+                                          {"remote", r.to_string()}});
 }
 
 void IceTransport::handle_gathering_done() {

@@ -65,6 +65,7 @@ class IceTransport {
   void handle_candidate(void* nice_candidate);
   void handle_gathering_done();
   void handle_state(unsigned state);
+  void handle_selected_pair(void* local_candidate, void* remote_candidate);
   void handle_packet(const char* buf, unsigned len);
 
  private:

@@ -2,7 +2,7 @@
 
   lk_peer.py record  --room R --identity I --seconds N --out F.wav [--from IDENTITY]
   lk_peer.py publish --room R --identity I --wav F.wav [--wait-for IDENTITY]
-  lk_peer.py data    --room R --identity I --peer P --send TEXT --chat TEXT --timeout S
+  lk_peer.py data    --room R --identity I --peer P --send TEXT --chat TEXT [--chat-repeat N] --timeout S
 
 Prints one JSON line per event on stdout ({"event": "ready"} once joined) so the C++ or shell
 test can follow it; exits non-zero when what it waited for did not happen.
@@ -120,13 +120,13 @@ async def data(a):
 
     def on_data(packet):
         if packet.participant and packet.participant.identity == a.peer and not got_data.done():
-            got_data.set_result((packet.topic, packet.data.decode(errors="replace")))
+            got_data.set_result((packet.topic, packet.data.decode(errors="replace"), packet.participant.identity))
 
     def on_chat(reader, identity):
         async def read():
             text = await reader.read_all()
             if identity == a.peer and not got_chat.done():
-                got_chat.set_result((text, dict(reader.info.attributes or {})))
+                got_chat.set_result((text, dict(reader.info.attributes or {}), reader.info.topic, identity))
         asyncio.ensure_future(read())
 
     room.on("data_received", on_data)
@@ -139,18 +139,18 @@ async def data(a):
     await asyncio.wait_for(peer_present(), a.timeout)
     await asyncio.sleep(a.lead)
     await room.local_participant.publish_data(a.send, reliable=True, topic="parley-test")
-    await room.local_participant.send_text(a.chat, topic="lk.chat", attributes={"from": "python"}, compress=False)
+    await room.local_participant.send_text(a.chat * a.chat_repeat, topic="lk.chat", attributes={"from": "python"})
     emit("sent")
     ok = True
     try:
-        topic, payload = await asyncio.wait_for(got_data, a.timeout)
-        emit("data", topic=topic, payload=payload)
+        topic, payload, who = await asyncio.wait_for(got_data, a.timeout)
+        emit("data", topic=topic, payload=payload, identity=who)
     except asyncio.TimeoutError:
         emit("missing", what="data")
         ok = False
     try:
-        text, attrs = await asyncio.wait_for(got_chat, a.timeout)
-        emit("chat", text=text, attributes=attrs)
+        text, attrs, topic, who = await asyncio.wait_for(got_chat, a.timeout)
+        emit("chat", text=text, attributes=attrs, topic=topic, identity=who)
     except asyncio.TimeoutError:
         emit("missing", what="chat")
         ok = False
@@ -172,6 +172,7 @@ def main():
     ap.add_argument("--peer")
     ap.add_argument("--send", default="")
     ap.add_argument("--chat", default="")
+    ap.add_argument("--chat-repeat", type=int, default=1, help="send --chat this many times over, as one text")
     ap.add_argument("--lead", type=float, default=1.0)
     ap.add_argument("--tail", type=float, default=0.5)
     ap.add_argument("--timeout", type=float, default=20)
