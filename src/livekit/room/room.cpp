@@ -156,19 +156,35 @@ class RoomImpl final : public Room {
                    std::vector<std::string> destinations) override {
     std::string id = random_id("TS_");
     std::vector<std::string> packets;
+    packets.push_back(stream_header(id, topic, attributes, destinations, "", text.size()));
+    uint64_t index = 0;
+    append_stream_chunks(packets, id, text, destinations, index);
+    packets.push_back(stream_trailer(id, {}, destinations));
+    return send_packets(std::move(packets), true);
+  }
+  Result<std::unique_ptr<TextStreamWriter>> open_text_stream(std::string topic, TextStreamOptions options) override;
+
+  // Packets of a text stream (any thread).
+  static std::string stream_header(const std::string& id, const std::string& topic,
+                                   const std::map<std::string, std::string>& attributes,
+                                   const std::vector<std::string>& destinations, const std::string& sender_identity,
+                                   std::optional<uint64_t> total_length) {
     lk::DataPacket h;
     for (auto& d : destinations) h.add_destination_identities(d);
+    if (!sender_identity.empty()) h.set_participant_identity(sender_identity);
     auto* hdr = h.mutable_stream_header();
     hdr->set_stream_id(id);
     hdr->set_timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count());
     hdr->set_topic(topic);
     hdr->set_mime_type("text/plain");
-    hdr->set_total_length(text.size());
+    if (total_length) hdr->set_total_length(*total_length);
     hdr->mutable_text_header()->set_operation_type(lk::DataStream::CREATE);
     for (auto& [k, v] : attributes) (*hdr->mutable_attributes())[k] = v;
-    packets.push_back(h.SerializeAsString());
-    uint64_t index = 0;
+    return h.SerializeAsString();
+  }
+  static void append_stream_chunks(std::vector<std::string>& packets, const std::string& id, const std::string& text,
+                                   const std::vector<std::string>& destinations, uint64_t& index) {
     for (auto& piece : utf8_chunks(text, kDataChunkBytes)) {
       lk::DataPacket c;
       for (auto& d : destinations) c.add_destination_identities(d);
@@ -177,11 +193,14 @@ class RoomImpl final : public Room {
       c.mutable_stream_chunk()->set_content(piece);
       packets.push_back(c.SerializeAsString());
     }
+  }
+  static std::string stream_trailer(const std::string& id, const std::map<std::string, std::string>& attributes,
+                                    const std::vector<std::string>& destinations) {
     lk::DataPacket t;
     for (auto& d : destinations) t.add_destination_identities(d);
     t.mutable_stream_trailer()->set_stream_id(id);
-    packets.push_back(t.SerializeAsString());
-    return send_packets(std::move(packets), true);
+    for (auto& [k, v] : attributes) (*t.mutable_stream_trailer()->mutable_attributes())[k] = v;
+    return t.SerializeAsString();
   }
   void leave(std::function<void()> done) override {
     auto self = std::static_pointer_cast<RoomImpl>(shared_from_this());
@@ -764,6 +783,7 @@ class RoomImpl final : public Room {
     }
   }
 
+  friend class TextStreamWriterImpl;
   Status send_packets(std::vector<std::string> packets, bool reliable) {
     auto weak = weak_this();
     auto promise = std::make_shared<std::promise<Status>>();
@@ -856,6 +876,51 @@ class RoomImpl final : public Room {
   bool connected_ = false, closed_ = false, reconnecting_ = false, rejoining_ = false, resume_disabled_ = false;
   int rejoin_attempts_ = 0;
 };
+
+// Holds the room weakly: a stream left open when the room goes away just stops.
+class TextStreamWriterImpl final : public TextStreamWriter {
+ public:
+  TextStreamWriterImpl(std::weak_ptr<RoomImpl> room, std::string id, std::vector<std::string> destinations)
+      : room_(std::move(room)), id_(std::move(id)), destinations_(std::move(destinations)) {}
+  ~TextStreamWriterImpl() override { (void)close({}); }
+  Status write(const std::string& text) override {
+    std::lock_guard l(mutex_);
+    if (closed_) return make_error(ErrorCode::kInvalidArgument, "the text stream is closed");
+    if (text.empty()) return {};
+    std::vector<std::string> packets;
+    RoomImpl::append_stream_chunks(packets, id_, text, destinations_, index_);
+    return send(std::move(packets));
+  }
+  Status close(std::map<std::string, std::string> trailer_attributes) override {
+    std::lock_guard l(mutex_);
+    if (closed_) return {};
+    closed_ = true;
+    return send({RoomImpl::stream_trailer(id_, trailer_attributes, destinations_)});
+  }
+  const std::string& id() const override { return id_; }
+
+ private:
+  Status send(std::vector<std::string> packets) {
+    auto room = room_.lock();
+    if (!room) return make_error(ErrorCode::kUnavailable, "the room is gone", true);
+    return room->send_packets(std::move(packets), true);
+  }
+  std::weak_ptr<RoomImpl> room_;
+  std::string id_;
+  std::vector<std::string> destinations_;
+  std::mutex mutex_;
+  uint64_t index_ = 0;
+  bool closed_ = false;
+};
+
+Result<std::unique_ptr<TextStreamWriter>> RoomImpl::open_text_stream(std::string topic, TextStreamOptions options) {
+  std::string id = random_id("TS_");
+  auto s = send_packets({stream_header(id, topic, options.attributes, options.destinations, options.sender_identity,
+                                       std::nullopt)},
+                        true);
+  if (!s) return tl::unexpected(s.error());
+  return std::make_unique<TextStreamWriterImpl>(weak_this(), std::move(id), std::move(options.destinations));
+}
 
 template <class F>
 void SignalBridge::to_media(F f) {

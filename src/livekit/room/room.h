@@ -104,6 +104,25 @@ class LocalAudioTrack {
   virtual uint64_t frames_sent() const = 0;
 };
 
+// An open text stream: the header went out when it was opened; each write() sends one or more
+// chunks at once (so a reader sees the text as it comes), close() sends the trailer, whose
+// attributes are merged over the header's. Dropping an open writer closes it. Any thread.
+class TextStreamWriter {
+ public:
+  virtual ~TextStreamWriter() = default;
+  virtual Status write(const std::string& text) = 0;
+  virtual Status close(std::map<std::string, std::string> trailer_attributes = {}) = 0;
+  virtual const std::string& id() const = 0;  // TS_…
+};
+
+struct TextStreamOptions {
+  std::map<std::string, std::string> attributes;
+  std::vector<std::string> destinations;  // empty = everyone
+  // On whose behalf the stream is sent ("" = ourselves). The server keeps it on the header
+  // only for agent participants (a token with the agent grant): transcripts of the caller.
+  std::string sender_identity;
+};
+
 class Room : public std::enable_shared_from_this<Room> {
  public:
   using ConnectDone = std::function<void(Result<std::shared_ptr<Room>>)>;
@@ -123,6 +142,9 @@ class Room : public std::enable_shared_from_this<Room> {
   // Sends a text stream (header, chunks of at most 15 000 bytes on UTF-8 boundaries, trailer).
   virtual Status send_text(std::string text, std::string topic, std::map<std::string, std::string> attributes = {},
                            std::vector<std::string> destinations = {}) = 0;
+  // Opens a text stream (header now, chunks as written, trailer at close) for text that is not
+  // known in advance, like an agent's speech streamed as it is spoken.
+  virtual Result<std::unique_ptr<TextStreamWriter>> open_text_stream(std::string topic, TextStreamOptions options) = 0;
   // Leaves (leave{CLIENT_INITIATED}, close 1000), closes the PeerConnections and frees and zeroes
   // audio buffers. No callbacks afterwards. done (optional) runs when it is over.
   virtual void leave(std::function<void()> done = {}) = 0;
