@@ -44,6 +44,8 @@ class CallRoom {
   virtual void join(CallRoomEvents events) = 0;
   // One 20 ms mono frame of the agent's voice (48 kHz).
   virtual void publish_audio(const media::AudioFrame& frame) = 0;
+  // Drops agent audio published but not yet sent (barge-in).
+  virtual void clear_audio() {}
   virtual void publish_transcript(const TranscriptSegment& segment) = 0;
   virtual void leave() = 0;
   virtual const std::string& agent_identity() const = 0;

@@ -165,6 +165,7 @@ void VoicePipeline::check_interruption(Clock::time_point now) {
   if (now - speech_started_ < options_.min_interruption) return;
   interrupted_ = true;
   playout_.pause();
+  if (handler_.on_audio_cleared) handler_.on_audio_cleared();
   count("interruption");
   logger_.debug("caller speech over the agent: audio paused", {{"reply", reply_->id}});
 }
@@ -504,6 +505,7 @@ void VoicePipeline::cancel_reply(bool interrupted) {
   }
   playout_.clear();
   playout_.resume();
+  if (handler_.on_audio_cleared) handler_.on_audio_cleared();
   if (!r->published.empty() && handler_.on_agent_transcript) handler_.on_agent_transcript(r->segment_id, "", true);
   if (!heard.empty()) {
     ChatMessage m = ChatMessage::assistant(heard);

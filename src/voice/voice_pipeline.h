@@ -72,6 +72,9 @@ struct VoicePipelineProviders {
 
 struct VoicePipelineHandler {
   std::function<void(const media::AudioFrame&)> on_audio;  // one 20 ms frame, paced
+  // Barge-in: audio handed to on_audio but not yet heard must be dropped now (a room's send
+  // queue), so the caller hears the agent stop at once.
+  std::function<void()> on_audio_cleared;
   std::function<void(const std::string& text, bool final)> on_user_transcript;
   // Agent speech: deltas of one segment (a reply), then final=true with an empty delta.
   std::function<void(const std::string& segment_id, const std::string& delta, bool final)> on_agent_transcript;
