@@ -1,0 +1,252 @@
+#include "agent/livekit_call_room.h"
+
+#include <atomic>
+
+#include "livekit/auth/access_token.h"
+
+namespace parley::agent {
+
+namespace {
+
+constexpr const char* kTranscriptionTopic = "lk.transcription";
+constexpr const char* kAgentTrackName = "agent-voice";
+
+// The join token lives as long as the longest call may (plus a margin): the room reconnects
+// with it after a network failure.
+std::chrono::seconds token_ttl(const Config& config) {
+  auto call = std::chrono::duration_cast<std::chrono::seconds>(config.calls.max_duration);
+  return std::max<std::chrono::seconds>(call, std::chrono::minutes(10)) + std::chrono::minutes(10);
+}
+
+}  // namespace
+
+// The room's callbacks hold this weakly. Once leave() ran (or the call room is gone) `closed`
+// is set on the call's loop and nothing posted afterwards touches the call room.
+struct LiveKitCallRoom::Shared {
+  EventLoop* loop = nullptr;
+  std::atomic<bool> closed{false};
+  std::map<std::string, livekit::ParticipantKind> kinds;  // call loop only: by identity
+};
+
+LiveKitCallRoom::LiveKitCallRoom(EventLoop& loop, LoopPool& loops, const Config& config, LiveKitCallRoomOptions options,
+                                 log::Logger logger)
+    : loop_(loop),
+      loops_(loops),
+      url_(config.livekit.url),
+      api_key_(config.livekit.api_key),
+      api_secret_(config.livekit.api_secret),
+      identity_(config.agent.identity),
+      name_(config.agent.name),
+      options_(std::move(options)),
+      logger_(std::move(logger)),
+      shared_(std::make_shared<Shared>()) {
+  shared_->loop = &loop_;
+  ttl_ = token_ttl(config);
+}
+
+LiveKitCallRoom::~LiveKitCallRoom() { leave(); }
+
+livekit::RoomCallbacks LiveKitCallRoom::callbacks() {
+  // Every callback: from the media loop to the call's loop, and only while the room is wanted.
+  std::weak_ptr<Shared> weak = shared_;
+  auto* self = this;
+  auto on_loop = [weak, self](auto fn) {
+    auto shared = weak.lock();
+    if (!shared || shared->closed) return;
+    shared->loop->post([weak, self, fn = std::move(fn)]() mutable {
+      auto s = weak.lock();
+      if (s && !s->closed) fn(*self);
+    });
+  };
+  livekit::RoomCallbacks cb;
+  cb.on_participant_joined = [on_loop](const livekit::Participant& p) {
+    on_loop([identity = p.identity, kind = p.kind](LiveKitCallRoom& r) { r.shared_->kinds[identity] = kind; });
+  };
+  cb.on_participant_left = [on_loop](const livekit::Participant& p) {
+    on_loop([identity = p.identity](LiveKitCallRoom& r) {
+      r.shared_->kinds.erase(identity);
+      if (r.events_.on_participant_left) r.events_.on_participant_left(identity);
+    });
+  };
+  cb.on_track_subscribed = [on_loop](const livekit::RemoteTrack& t) {
+    if (!t.audio) return;
+    on_loop([t](LiveKitCallRoom& r) {
+      auto it = r.shared_->kinds.find(t.participant_identity);
+      r.on_track_subscribed(t, it == r.shared_->kinds.end() ? livekit::ParticipantKind::kStandard : it->second);
+    });
+  };
+  cb.on_audio = [on_loop](const livekit::RemoteTrack& t, const media::AudioFrame& f) {
+    on_loop([sid = t.sid, f](LiveKitCallRoom& r) {
+      if (r.caller_announced_ && sid == r.caller_track_sid_ && r.events_.on_caller_audio) r.events_.on_caller_audio(f);
+    });
+  };
+  cb.on_dtmf = [on_loop](const livekit::DtmfEvent& d) {
+    if (d.digit.size() != 1) return;
+    on_loop([d](LiveKitCallRoom& r) {
+      if (!r.caller_ || d.sender_identity != r.caller_->identity || !r.events_.on_dtmf) return;
+      r.events_.on_dtmf(d.digit[0]);
+    });
+  };
+  cb.on_disconnected = [on_loop](const Error& e) {
+    on_loop([e](LiveKitCallRoom& r) {
+      r.logger_.warn("the agent's room connection is gone", {{"error", e.to_string()}});
+      if (r.events_.on_disconnected) r.events_.on_disconnected("disconnected");
+    });
+  };
+  return cb;
+}
+
+void LiveKitCallRoom::join(CallRoomEvents events) {
+  events_ = std::move(events);
+  livekit::TokenClaims claims;
+  claims.identity = identity_;
+  claims.name = name_;
+  livekit::VideoGrant grant;
+  grant.room_join = true;
+  grant.room = options_.room;
+  grant.agent = true;  // kind AGENT: the server keeps the caller's identity on the caller's transcripts
+  claims.video = grant;
+  auto token = livekit::mint_token(claims, api_key_, api_secret_, ttl_);
+  if (!token) {
+    auto e = token.error();
+    loop_.post([weak = std::weak_ptr<Shared>(shared_), this, e] {
+      auto s = weak.lock();
+      if (s && !s->closed && events_.on_joined) events_.on_joined(tl::unexpected(e));
+    });
+    return;
+  }
+  livekit::RoomOptions ro;
+  ro.audio_sample_rate = options_.input_sample_rate;
+  ro.logger = logger_;
+  std::weak_ptr<Shared> weak = shared_;
+  livekit::Room::connect(loops_, url_, *token, std::move(ro), callbacks(),
+                         [weak, this](Result<std::shared_ptr<livekit::Room>> room) {
+                           auto shared = weak.lock();
+                           if (!shared || shared->closed) {
+                             if (room) (*room)->leave();  // nobody wants it any more
+                             return;
+                           }
+                           shared->loop->post([weak, this, room = std::move(room)]() mutable {
+                             auto s = weak.lock();
+                             if (!s || s->closed) {
+                               if (room) (*room)->leave();
+                               return;
+                             }
+                             on_connected(std::move(room));
+                           });
+                         });
+}
+
+void LiveKitCallRoom::on_connected(Result<std::shared_ptr<livekit::Room>> room) {
+  if (!room) {
+    if (events_.on_joined) events_.on_joined(tl::unexpected(room.error()));
+    return;
+  }
+  room_ = std::move(*room);
+  if (events_.on_joined) events_.on_joined({});
+  if (left_) return;  // on_joined may have ended the call
+  std::weak_ptr<Shared> weak = shared_;
+  room_->publish_audio(kAgentTrackName, [weak, this](Result<std::shared_ptr<livekit::LocalAudioTrack>> track) {
+    auto shared = weak.lock();
+    if (!shared || shared->closed) return;
+    shared->loop->post([weak, this, track = std::move(track)]() mutable {
+      auto s = weak.lock();
+      if (s && !s->closed) on_track_published(std::move(track));
+    });
+  });
+}
+
+void LiveKitCallRoom::on_track_published(Result<std::shared_ptr<livekit::LocalAudioTrack>> track) {
+  track_ready_ = true;
+  if (!track) {
+    // A voice agent that cannot speak cannot hold the call.
+    logger_.error("could not publish the agent's audio track", {{"error", track.error().to_string()}});
+    if (events_.on_disconnected) events_.on_disconnected("publish_failed");
+    return;
+  }
+  track_ = std::move(*track);
+  logger_.info("agent audio track published", {{"track", track_->sid()}});
+  maybe_announce_caller();
+}
+
+void LiveKitCallRoom::on_track_subscribed(const livekit::RemoteTrack& track, livekit::ParticipantKind kind) {
+  if (caller_) return;  // one caller per call
+  if (track.participant_identity == identity_ || kind == livekit::ParticipantKind::kAgent) return;
+  if (!options_.caller_identity.empty() && track.participant_identity != options_.caller_identity) return;
+  caller_ = RemoteCaller{track.participant_identity, track.sid, kind == livekit::ParticipantKind::kSip};
+  caller_track_sid_ = track.sid;
+  maybe_announce_caller();
+}
+
+void LiveKitCallRoom::maybe_announce_caller() {
+  if (caller_announced_ || !caller_ || !track_ready_ || left_) return;
+  caller_announced_ = true;
+  if (events_.on_caller) events_.on_caller(*caller_);
+}
+
+void LiveKitCallRoom::publish_audio(const media::AudioFrame& frame) {
+  if (!track_ || left_) return;
+  if (auto s = track_->push(frame); !s && !audio_error_logged_) {
+    audio_error_logged_ = true;
+    logger_.warn("agent audio dropped", {{"error", s.error().to_string()}});
+  }
+}
+
+void LiveKitCallRoom::clear_audio() {
+  if (track_) track_->clear();
+}
+
+std::string LiveKitCallRoom::agent_track_sid() const { return track_ ? track_->sid() : std::string(); }
+
+void LiveKitCallRoom::publish_transcript(const TranscriptSegment& segment) {
+  if (!room_ || left_) return;
+  auto failed = [this](const Error& e) {
+    if (transcript_error_logged_) return;
+    transcript_error_logged_ = true;
+    logger_.warn("transcript not sent", {{"error", e.to_string()}});
+  };
+  std::map<std::string, std::string> attributes = {{"lk.segment_id", segment.segment_id},
+                                                   {"lk.transcribed_track_id", segment.track_sid},
+                                                   {"lk.transcription_final", "false"}};
+  if (segment.agent) {
+    // One stream per segment: deltas as chunks while it is spoken, final in the trailer.
+    auto it = agent_streams_.find(segment.segment_id);
+    if (it == agent_streams_.end()) {
+      livekit::TextStreamOptions o;
+      o.attributes = attributes;
+      auto w = room_->open_text_stream(kTranscriptionTopic, std::move(o));
+      if (!w) return failed(w.error());
+      it = agent_streams_.emplace(segment.segment_id, std::move(*w)).first;
+    }
+    if (auto s = it->second->write(segment.text); !s) failed(s.error());
+    if (segment.final) {
+      if (auto s = it->second->close({{"lk.transcription_final", "true"}}); !s) failed(s.error());
+      agent_streams_.erase(it);
+    }
+    return;
+  }
+  // The caller's words: a whole stream per update, sent on the caller's behalf.
+  attributes["lk.transcription_final"] = segment.final ? "true" : "false";
+  livekit::TextStreamOptions o;
+  o.attributes = std::move(attributes);
+  o.sender_identity = segment.participant_identity;
+  auto w = room_->open_text_stream(kTranscriptionTopic, std::move(o));
+  if (!w) return failed(w.error());
+  if (auto s = (*w)->write(segment.text); !s) failed(s.error());
+  if (auto s = (*w)->close(); !s) failed(s.error());
+}
+
+void LiveKitCallRoom::leave() {
+  if (left_) return;
+  left_ = true;
+  shared_->closed = true;
+  // Close open agent streams (their trailers say final) while the room still sends.
+  for (auto& [id, w] : agent_streams_) (void)w->close({{"lk.transcription_final", "true"}});
+  agent_streams_.clear();
+  if (track_) track_->clear();
+  track_.reset();
+  if (room_) room_->leave();
+  room_.reset();
+}
+
+}  // namespace parley::agent

@@ -1,0 +1,84 @@
+// The agent's CallRoom on a real LiveKit room (livekit::Room): joins with a token minted from
+// the configuration (agent.identity / agent.name, with the agent grant so the caller's
+// transcripts may be sent on the caller's behalf), publishes the agent's voice on one
+// microphone track and both sides of the conversation as lk.transcription text streams.
+//
+// The caller is the admitted participant (or, when none is named, the first participant that
+// is not an agent) once its audio track is subscribed; on_caller waits until the agent's own
+// track is published too, so the greeting is heard from its first word.
+//
+// Threading: the Room calls back on its media loop; every event is posted to the call's loop
+// (`loop`) and dropped there once leave() was called. Methods are called on the call's loop.
+// leave() leaves the room (Room::leave) before the last reference to it goes.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/call_room.h"
+#include "core/config.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "core/loop_pool.h"
+#include "livekit/room/room.h"
+
+namespace parley::agent {
+
+struct LiveKitCallRoomOptions {
+  std::string room;
+  std::string caller_identity;  // the admitted caller; "" = the first participant that is not an agent
+  int input_sample_rate = 16000;  // the caller's audio as the recogniser wants it (pocketsphinx: 16 kHz)
+};
+
+class LiveKitCallRoom final : public CallRoom {
+ public:
+  LiveKitCallRoom(EventLoop& loop, LoopPool& loops, const Config& config, LiveKitCallRoomOptions options,
+                  log::Logger logger);
+  ~LiveKitCallRoom() override;
+
+  void join(CallRoomEvents events) override;
+  void publish_audio(const media::AudioFrame& frame) override;
+  void clear_audio() override;
+  void publish_transcript(const TranscriptSegment& segment) override;
+  void leave() override;
+  const std::string& agent_identity() const override { return identity_; }
+  std::string agent_track_sid() const override;
+
+ private:
+  struct Shared;  // what the room's callbacks reach, held weakly by them
+  void on_connected(Result<std::shared_ptr<livekit::Room>> room);
+  void on_track_published(Result<std::shared_ptr<livekit::LocalAudioTrack>> track);
+  void on_track_subscribed(const livekit::RemoteTrack& track, livekit::ParticipantKind kind);
+  void maybe_announce_caller();
+  livekit::RoomCallbacks callbacks();
+
+  EventLoop& loop_;
+  LoopPool& loops_;
+  std::string url_;
+  std::string api_key_;
+  std::string api_secret_;
+  std::string identity_;
+  std::string name_;
+  std::chrono::seconds ttl_{0};
+  LiveKitCallRoomOptions options_;
+  log::Logger logger_;
+  std::shared_ptr<Shared> shared_;
+
+  // Call loop only.
+  CallRoomEvents events_;
+  std::shared_ptr<livekit::Room> room_;
+  std::shared_ptr<livekit::LocalAudioTrack> track_;
+  bool track_ready_ = false;          // published, or failed (then the agent is mute)
+  std::optional<RemoteCaller> caller_;
+  std::string caller_track_sid_;      // audio of this track is the caller's
+  bool caller_announced_ = false;
+  bool left_ = false;
+  std::map<std::string, std::unique_ptr<livekit::TextStreamWriter>> agent_streams_;  // by segment id
+  bool audio_error_logged_ = false;
+  bool transcript_error_logged_ = false;
+};
+
+}  // namespace parley::agent
