@@ -130,6 +130,7 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
 
   voice::VoicePipelineHandler h;
   h.on_audio = [this](const media::AudioFrame& f) { deps_.room->publish_audio(f); };
+  h.on_audio_cleared = [this] { deps_.room->clear_audio(); };
   h.on_user_transcript = [this](const std::string& text, bool final) {
     if (!user_segment_open_) {
       ++user_segment_;
@@ -155,7 +156,8 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
     deps_.room->publish_transcript(s);
   };
   h.on_tool_call = [this](const providers::ToolCall& c) { on_tool_call(c); };
-  h.on_turn = [this](const voice::TurnMetrics& m) { logger_.debug("turn", {{"metrics", m.to_json()}}); };
+  // Latencies only (never words): the per-turn figures behind the call record's median.
+  h.on_turn = [this](const voice::TurnMetrics& m) { logger_.info("turn finished", {{"metrics", m.to_json()}}); };
   h.on_hangup = [this](const std::string& reason) { hang_up(reason); };
   pipeline_ = std::make_unique<voice::VoicePipeline>(loop_, clock_, pipeline_options(), p, std::move(h), logger_);
 

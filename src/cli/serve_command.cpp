@@ -1,9 +1,14 @@
 // parley serve: the service. Receives LiveKit's webhooks, admits calls (one session per room),
-// serves /healthz, /readyz and /metrics, drains on SIGTERM/SIGINT and reloads on SIGHUP.
+// serves /healthz, /readyz and /metrics, drains on SIGTERM/SIGINT and reloads on SIGHUP. Each
+// admitted call gets the voice agent (src/agent) in its room; --no-agent only logs the calls.
 #include <csignal>
 #include <iostream>
 
+#include "agent/agent_call_session.h"
+#include "agent/api_call_control.h"
+#include "agent/provider_set.h"
 #include "cli/command.h"
+#include "core/asio_loop.h"
 #include "service/service.h"
 
 namespace parley::cli {
@@ -12,6 +17,7 @@ namespace {
 struct ServeOptions {
   unsigned io_threads = 2;
   unsigned media_threads = 1;
+  bool no_agent = false;
 };
 
 void run_serve(CommandContext& ctx, const ServeOptions& o) {
@@ -21,21 +27,43 @@ void run_serve(CommandContext& ctx, const ServeOptions& o) {
   options.config = config;
   options.io_loops = o.io_threads;
   options.media_loops = o.media_threads;
-  service::Service svc(std::move(options));
-  auto port = svc.start();
-  if (!port) throw CliExit(kExitFailed, port.error().message);
-  int code = svc.wait();
-  if (code != kExitOk) throw CliExit(code, "");
+
+  // The engines are built once for the process (the pocketsphinx model is loaded once and
+  // shared by every call); network providers run on a loop of their own. Declared before the
+  // service so they outlive every call.
+  std::unique_ptr<AsioLoop> provider_net;
+  std::shared_ptr<agent::ProviderSet> providers;
+  std::unique_ptr<agent::ApiCallControl> control;
+  if (!o.no_agent) {
+    provider_net = std::make_unique<AsioLoop>("providers-net");
+    auto set = agent::ProviderSet::create(config, provider_net->io_context());
+    if (!set) throw CliExit(kExitFailed, "cannot set up the speech and language providers: " + set.error().message);
+    providers = std::move(*set);
+    auto c = agent::ApiCallControl::create(livekit::ApiOptions::from_config(config.livekit));
+    if (!c) throw CliExit(kExitFailed, "cannot set up LiveKit's server API client: " + c.error().message);
+    control = std::move(*c);
+    options.make_factory = [&](LoopPool& loops) -> std::shared_ptr<service::CallSessionFactory> {
+      return std::make_shared<agent::AgentCallSessionFactory>(loops, providers, *control);
+    };
+  }
+  {
+    service::Service svc(std::move(options));
+    auto port = svc.start();
+    if (!port) throw CliExit(kExitFailed, port.error().message);
+    int code = svc.wait();
+    if (code != kExitOk) throw CliExit(code, "");
+  }
 }
 
 const CommandRegistrar registrar(50, [](CLI::App& root, CommandContext& ctx) {
   static ServeOptions o;
   auto* serve = root.add_subcommand(
-      "serve", "run the service: LiveKit webhooks, call admission, /healthz, /readyz, /metrics");
-  serve->add_option("--io-threads", o.io_threads, "event loops for HTTP and admission (default 2)")
+      "serve", "run the service: LiveKit webhooks, call admission, the voice agent, /healthz, /readyz, /metrics");
+  serve->add_option("--io-threads", o.io_threads, "event loops for HTTP, admission and calls (default 2)")
       ->check(CLI::Range(1, 64));
   serve->add_option("--media-threads", o.media_threads, "event loops for call media (default 1)")
       ->check(CLI::Range(1, 64));
+  serve->add_flag("--no-agent", o.no_agent, "admit calls and only log them: no agent joins (tests of admission)");
   serve->callback([&ctx] { run_serve(ctx, o); });
 });
 

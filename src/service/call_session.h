@@ -1,5 +1,6 @@
-// One call session per room: what parley runs for a caller. The voice agent (src/agent) provides
-// the real one; until then LoggingCallSession stands in and only logs.
+// One call session per room: what parley runs for a caller. The voice agent
+// (agent/agent_call_session.h) is the real one; LoggingCallSession only logs (parley serve
+// --no-agent, for tests of admission alone).
 //
 // Threading: CallAdmission creates, starts and stops sessions on its own event loop (ctx.loop);
 // a session may do its work elsewhere but must call ctx.end from any thread when it finishes

@@ -26,8 +26,9 @@ metrics::CounterFamily& reloads() {
 Service::Service(ServiceOptions options) : options_(std::move(options)) {
   config_ = std::make_shared<const Config>(options_.config);
   webhook_path_ = config_->webhook.path;
-  if (!options_.factory) options_.factory = std::make_shared<LoggingCallSessionFactory>();
   pool_ = std::make_unique<LoopPool>(options_.media_loops, options_.io_loops);
+  if (!options_.factory && options_.make_factory) options_.factory = options_.make_factory(*pool_);
+  if (!options_.factory) options_.factory = std::make_shared<LoggingCallSessionFactory>();
   control_loop_ = &pool_->next_io();
   admission_ = std::make_unique<CallAdmission>(*control_loop_, config_, options_.factory);
   webhook_ = std::make_unique<WebhookEndpoint>(config_, *admission_);

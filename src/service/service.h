@@ -11,6 +11,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,7 +33,9 @@ namespace parley::service {
 struct ServiceOptions {
   ConfigSources sources;  // where reload() reads the configuration again
   Config config;          // the validated configuration to start with
-  std::shared_ptr<CallSessionFactory> factory;  // nullptr: LoggingCallSessionFactory
+  std::shared_ptr<CallSessionFactory> factory;  // nullptr: make_factory, else LoggingCallSessionFactory
+  // Builds the factory once the service's loops exist (the voice agent runs its calls on them).
+  std::function<std::shared_ptr<CallSessionFactory>(LoopPool& loops)> make_factory;
   unsigned io_loops = 2;     // HTTP, admission, health checks
   unsigned media_loops = 1;  // for the voice agent's media (GLib)
   bool handle_signals = true;  // SIGTERM/SIGINT drain, SIGHUP reload

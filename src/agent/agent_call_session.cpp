@@ -1,0 +1,104 @@
+#include "agent/agent_call_session.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include "agent/call_agent.h"
+#include "agent/livekit_call_room.h"
+
+namespace parley::agent {
+
+namespace {
+
+// How long stop() waits for the call's loop to stop the agent (it only cancels and frees).
+constexpr auto kStopWait = std::chrono::seconds(5);
+
+class AgentCallSession final : public service::CallSession {
+ public:
+  AgentCallSession(service::CallContext ctx, EventLoop& call_loop, LoopPool& loops,
+                   std::shared_ptr<const ProviderSet> providers, CallControl& control)
+      : call_loop_(call_loop), loops_(loops), providers_(std::move(providers)), control_(control),
+        state_(std::make_shared<State>()) {
+    state_->ctx = std::move(ctx);
+  }
+  ~AgentCallSession() override { stop(service::StopReason::kShutdown); }
+
+  void start() override {
+    call_loop_.post([state = state_, &loops = loops_, &loop = call_loop_, providers = providers_, &control = control_] {
+      if (state->stopping()) return;
+      const auto& ctx = state->ctx;
+      LiveKitCallRoomOptions ro;
+      ro.room = ctx.record.room;
+      ro.caller_identity = ctx.record.caller_identity;
+      auto room = std::make_unique<LiveKitCallRoom>(loop, loops, *ctx.config, ro, ctx.logger);
+      std::weak_ptr<State> weak = state;
+      state->agent = std::make_unique<CallAgent>(
+          loop, SystemClock::instance(), ctx.config, ctx.record.room, CallAgentDeps{std::move(room), &control, providers},
+          ctx.logger, [weak](const std::string& reason) {
+            // The agent ended the call itself: tell admission, which stops this session.
+            auto s = weak.lock();
+            if (!s) return;
+            std::lock_guard l(s->mutex);
+            if (!s->stopped && s->ctx.end) s->ctx.end(reason);
+          });
+      state->agent->start();
+    });
+  }
+
+  void stop(service::StopReason reason) override {
+    {
+      std::lock_guard l(state_->mutex);
+      if (state_->stopped) return;
+      state_->stopped = true;
+    }
+    auto finish = [state = state_, why = std::string(service::to_string(reason))] {
+      if (state->agent) {
+        state->agent->stop(why);
+        state->agent.reset();
+      }
+      std::lock_guard l(state->mutex);
+      state->done = true;
+      state->cv.notify_all();
+    };
+    if (call_loop_.is_current()) return finish();
+    call_loop_.post(finish);
+    std::unique_lock l(state_->mutex);
+    if (!state_->cv.wait_for(l, kStopWait, [&] { return state_->done; })) {
+      state_->ctx.logger.warn("the call's loop did not stop the agent in time; it stops when the loop gets to it");
+    }
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool stopped = false;  // stop() was called: no ctx.end any more
+    bool done = false;     // the agent is stopped and gone
+    service::CallContext ctx;
+    std::unique_ptr<CallAgent> agent;  // call loop only
+    bool stopping() {
+      std::lock_guard l(mutex);
+      return stopped;
+    }
+  };
+
+  EventLoop& call_loop_;
+  LoopPool& loops_;
+  std::shared_ptr<const ProviderSet> providers_;
+  CallControl& control_;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace
+
+AgentCallSessionFactory::AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const ProviderSet> providers,
+                                                 CallControl& control)
+    : loops_(loops), providers_(std::move(providers)), control_(control) {}
+
+std::unique_ptr<service::CallSession> AgentCallSessionFactory::create(service::CallContext ctx) {
+  if (!ctx.config) return nullptr;
+  auto& loop = loops_.next_io();
+  return std::make_unique<AgentCallSession>(std::move(ctx), loop, loops_, providers_, control_);
+}
+
+}  // namespace parley::agent

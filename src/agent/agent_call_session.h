@@ -1,0 +1,33 @@
+// The voice agent as parley serve's call session: one CallAgent per admitted call, in the
+// call's LiveKit room (LiveKitCallRoom), with the process's shared engines (ProviderSet) and
+// hang-up/transfer through the server API (CallControl).
+//
+// Threading: CallAdmission calls start() and stop() on its loop. The agent lives on a loop of
+// its own (the call's loop, taken round-robin from the process's LoopPool): start() creates it
+// there; stop() stops and destroys it there and waits for that, so nothing of the call is left
+// when stop() returns. When the agent ends by itself (the caller hung up, the agent said
+// goodbye), ctx.end tells admission — never after stop().
+#pragma once
+
+#include <memory>
+
+#include "agent/call_room.h"
+#include "agent/provider_set.h"
+#include "core/loop_pool.h"
+#include "service/call_session.h"
+
+namespace parley::agent {
+
+class AgentCallSessionFactory final : public service::CallSessionFactory {
+ public:
+  // `loops` and `control` outlive the factory and every session it makes.
+  AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const ProviderSet> providers, CallControl& control);
+  std::unique_ptr<service::CallSession> create(service::CallContext ctx) override;
+
+ private:
+  LoopPool& loops_;
+  std::shared_ptr<const ProviderSet> providers_;
+  CallControl& control_;
+};
+
+}  // namespace parley::agent
