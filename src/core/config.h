@@ -54,7 +54,10 @@ struct AgentConfig {
   std::string name = "parley";
   std::string agent_name;  // the name dispatch rules use for parley ("" = unnamed agent)
   std::string language = "en";
-  std::map<std::string, std::string> greeting;  // language -> first words
+  // language -> first words (the agent speaks first); the same as parley.example.yaml
+  std::map<std::string, std::string> greeting{
+      {"en", "Hello, you are speaking with parley. How can I help?"},
+      {"ru", "Здравствуйте, вы говорите с parley. Чем могу помочь?"}};
   std::string transfer_to;  // where "operator" transfers the caller: sip:… or tel:… ("" = no transfer)
 };
 
