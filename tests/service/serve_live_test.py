@@ -31,7 +31,7 @@ async def join_publish_leave(room_name):
 
 @pytest.fixture
 def serve():
-    s = Serve("--set", "webhook.listen=127.0.0.1:8080", "--set", 'calls.room_patterns=["pytest-live-*"]')
+    s = Serve("--no-agent", "--set", "webhook.listen=127.0.0.1:8080", "--set", 'calls.room_patterns=["pytest-live-*"]')
     yield s
     s.stop()
 

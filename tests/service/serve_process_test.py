@@ -18,7 +18,7 @@ def started(s):
 
 
 def test_forged_webhooks_are_refused_and_not_acted_on():
-    s = Serve("--set", "webhook.listen=127.0.0.1:0", "--set", 'calls.room_patterns=["forge-*"]')
+    s = Serve("--no-agent", "--set", "webhook.listen=127.0.0.1:0", "--set", 'calls.room_patterns=["forge-*"]')
     try:
         body = joined("EV_forge1", "forge-1", "mallory")
         tampered = body.replace("mallory", "mallorz")
@@ -57,7 +57,7 @@ def test_forged_webhooks_are_refused_and_not_acted_on():
 
 
 def test_drain_on_sigterm():
-    s = Serve("--set", "webhook.listen=127.0.0.1:0", "--set", 'calls.room_patterns=["drain-*"]',
+    s = Serve("--no-agent", "--set", "webhook.listen=127.0.0.1:0", "--set", 'calls.room_patterns=["drain-*"]',
               "--set", "calls.drain_timeout=30s")
     try:
         wait_until(lambda: s.get("/readyz")[0] == 200, 10, "/readyz 200")
@@ -87,7 +87,7 @@ def test_drain_on_sigterm():
 
 
 def test_second_signal_exits_at_once():
-    s = Serve("--set", "webhook.listen=127.0.0.1:0", "--set", 'calls.room_patterns=["twice-*"]')
+    s = Serve("--no-agent", "--set", "webhook.listen=127.0.0.1:0", "--set", 'calls.room_patterns=["twice-*"]')
     try:
         b = joined("EV_t1", "twice-1", "caller")
         assert s.post(b, sign(b))[0] == 200
@@ -114,7 +114,7 @@ def test_sighup_reload():
     os.close(fd)
     with open(path, "w") as f:
         f.write(CONFIG.format(patterns='"old-*"', max=10))
-    s = Serve(config_file=path)
+    s = Serve("--no-agent", config_file=path)
     try:
         first_hash = s.find("parley serve listening")["config_hash"]
         # A broken file is refused with the reason; the running configuration stays.
@@ -154,7 +154,7 @@ def test_sighup_reload():
 
 
 def test_sip_caller_becomes_a_call_record():
-    s = Serve("--set", "webhook.listen=127.0.0.1:0")
+    s = Serve("--no-agent", "--set", "webhook.listen=127.0.0.1:0")
     try:
         attrs = {"sip.callID": "SCL_abc123", "sip.phoneNumber": "+15550001111", "sip.trunkPhoneNumber": "+15559998888"}
         b = joined("EV_s1", "call-_+15550001111_x", "sip_+15550001111", kind=models.ParticipantInfo.SIP, attributes=attrs)

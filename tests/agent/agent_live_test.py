@@ -1,0 +1,142 @@
+"""The voice agent end to end on the real local stack: livekit-server sends its webhooks to
+`parley serve`, which admits the call and sends its agent into the room; the caller is the
+official Python SDK publishing questions synthesised with flite at 16 kHz. The agent's recorded
+voice is recognised with pocketsphinx (`parley stt`) and its lk.transcription streams are read
+as the caller's app would. Then the caller hangs up in the middle of an answer and the session
+must be gone within 2 s."""
+import asyncio
+import os
+import re
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+from livekit import api
+
+from agent_caller import AGENT_RATE, Caller, read_wav, write_wav
+from serve_support import LIVEKIT_URL, PARLEY, Serve, wait_until
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "providers", "llm", "default_script.yaml")
+AGENT = "parley-agent"
+
+
+def scripted_answer(intent):
+    """The embedded script's English answer for an intent (what the agent must say)."""
+    text = open(SCRIPT, encoding="utf-8").read()
+    block = text[text.index(f"- name: {intent}\n"):]
+    return re.search(r'answer:\s*\n\s*en: "([^"]*)"', block).group(1)
+
+
+def synthesise(text, path):
+    subprocess.run([PARLEY, "tts", "--voice", "flite", "--rate", "16000", "--text", text, "--out", path],
+                   check=True, capture_output=True)
+    return read_wav(path)
+
+
+def recognise(pcm, rate, path):
+    write_wav(path, pcm, rate)
+    r = subprocess.run([PARLEY, "stt", "--wav", path], check=True, capture_output=True, text=True)
+    return r.stdout.strip().lower()
+
+
+QUESTIONS = [
+    # (what the caller asks, the script's intent, words of its answer pocketsphinx must hear)
+    ("what are your opening hours", "hours", ["nine", "six", "morning", "evening", "monday", "friday"]),
+    ("how much does it cost", "prices", ["fifty", "dollars", "consultation", "free", "visit"]),
+]
+
+
+@pytest.fixture
+def serve():
+    s = Serve("--set", "webhook.listen=127.0.0.1:8080", "--set", 'calls.room_patterns=["pytest-agent-*"]')
+    wait_until(lambda: s.get("/readyz")[0] == 200, 10, "/readyz 200 (LiveKit reachable)")
+    yield s
+    s.stop()
+
+
+async def delete_room(room):
+    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
+    try:
+        await lk.room.delete_room(api.DeleteRoomRequest(room=room))
+    except Exception:
+        pass
+    finally:
+        await lk.aclose()
+
+
+async def conversation(serve, room, workdir):
+    caller = Caller(room, identity="pytest-caller", agent_identity=AGENT)
+    await caller.join()
+    try:
+        # The agent greets first, on its own track.
+        greeting = await caller.wait_for(lambda: caller.agent_finals(), 30, "the greeting")
+        assert greeting[0].text.strip(), "empty greeting"
+        assert greeting[0].track == caller.agent_track_sid, "agent transcript names the agent's audio track"
+        results = []
+        for i, (question, intent, words) in enumerate(QUESTIONS):
+            pcm = synthesise(question, os.path.join(workdir, f"q{i}.wav"))
+            r = await caller.ask(pcm)
+            heard = recognise(r["audio"], AGENT_RATE, os.path.join(workdir, f"a{i}.wav"))
+            results.append((question, intent, words, r["answer"], heard, r["text_after"], r["voice_after"]))
+        # Hang up while the agent is in the middle of its answer.
+        pcm = synthesise("where are you located", os.path.join(workdir, "q-last.wav"))
+        before = len(caller.agent_started)
+        await caller.say(pcm)
+        await caller.wait_for(lambda: len(caller.agent_started) > before, 30, "the agent to start answering")
+        await asyncio.sleep(0.5)
+        assert len(caller.agent_finals()) == 1 + len(QUESTIONS), "the last answer was already over"
+        transcripts = list(caller.transcripts)
+    finally:
+        hung_up = time.monotonic()
+        await caller.hang_up()
+    return caller, results, transcripts, hung_up
+
+
+def test_a_caller_talks_with_the_agent_and_hangs_up(serve, tmp_path):
+    room = "pytest-agent-" + uuid.uuid4().hex[:8]
+    caller, results, transcripts, hung_up = asyncio.run(conversation(serve, room, str(tmp_path)))
+    try:
+        # The session ends within 2 s of the hang-up: both call records and the gauges.
+        wait_until(lambda: serve.find("call ended", room=room, reason="caller_left") or
+                   serve.find("call ended", room=room, reason="ended"), 2.0, "admission's call ended")
+        wait_until(lambda: serve.metric("parley_calls_active") == 0, max(0.1, hung_up + 2.0 - time.monotonic()),
+                   "parley_calls_active back to 0")
+        assert serve.metric("parley_agent_active_sessions") == 0
+        record = wait_until(lambda: next((l for l in serve.lines() if l.get("msg") == "call ended" and "call" in l
+                                          and l.get("room") == room), None), 1.0, "the agent's call record")
+        assert time.monotonic() - hung_up < 3.0
+    finally:
+        asyncio.run(delete_room(room))
+
+    for question, intent, words, answer, heard, first_text, first_voice in results:
+        expected = scripted_answer(intent)
+        # What the caller's app shows: the agent's answer, streamed on the agent's track.
+        assert expected in answer.text, f"asked {question!r}: agent transcript {answer.text!r}, want {expected!r}"
+        assert answer.track == caller.agent_track_sid
+        # What the caller hears: pocketsphinx finds the answer's words in the recorded audio.
+        assert any(w in heard for w in words), f"asked {question!r}: the answer was heard as {heard!r}"
+        assert 0 < first_text < 5, f"{question!r}: first words of the answer after {first_text:.2f}s"
+        assert first_voice is not None and 0 < first_voice < 5, f"{question!r}: answer audible after {first_voice}"
+        print(f"latency seen by the caller, {question!r}: text {first_text:.2f}s, voice {first_voice:.2f}s")
+    # The caller's words as the agent understood them, sent on the caller's behalf and naming
+    # the caller's microphone track; the first question's key word made it through.
+    mine = [t for t in transcripts if t.identity == "pytest-caller" and t.final]
+    assert len(mine) >= len(QUESTIONS), [t.as_dict() for t in transcripts]
+    assert all(t.track == caller.mic_track_sid for t in mine)
+    assert "hours" in mine[0].text, mine[0].as_dict()
+    # Segments: one id per agent answer, distinct from the caller's.
+    agent_segments = [t.segment for t in transcripts if t.identity == AGENT]
+    assert len(set(agent_segments)) == len(agent_segments)
+
+    call = record["call"]
+    assert call["reason"] in ("caller_left", "ended", "room_disconnected"), call
+    assert call["turns"] >= len(QUESTIONS)
+    assert 0 < call["median_end_to_end_seconds"] < 5
+    assert call["duration_seconds"] > 5
+    # Never words in the log: neither the answers nor the questions.
+    log = open(serve.log_path, encoding="utf-8").read()
+    for question, intent, *_ in results:
+        assert scripted_answer(intent) not in log
+        assert question not in log
