@@ -3,7 +3,12 @@
 It joins a room, publishes a microphone track at 16 kHz (silence, and questions as 16 kHz WAV
 files when asked), records the agent's audio at 48 kHz and reads every lk.transcription text
 stream (the caller's words as the agent heard them, the agent's answers as it speaks them).
-Used by the end-to-end tests (agent_live_test.py) and by the demo (scripts/demo.d).
+Used by the end-to-end tests (tests/agent/agent_live_test.py) and by the demo
+(scripts/demo.d/50-conversation.sh):
+
+  lk_caller.py ROOM --ask "what are your opening hours" [--ask ...] [--parley PATH]
+
+Reads LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET.
 """
 import asyncio
 import os
@@ -109,6 +114,9 @@ class Caller:
             delay = start + sent * 0.01 - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
+            elif delay < -0.05:
+                # We were held up: go on in real time from now rather than send a burst.
+                start, sent = time.monotonic(), 0
 
     async def say(self, pcm, wait=True):
         """Queues 16 kHz speech; returns the monotonic time its last frame went out."""
@@ -198,17 +206,19 @@ async def converse(args):
     """The demo's caller: greets, asks each question, prints both sides and the latencies."""
     import subprocess
     import tempfile
+    speech = []
+    with tempfile.TemporaryDirectory() as d:
+        for i, question in enumerate(args.ask):
+            wav = os.path.join(d, f"q{i}.wav")
+            subprocess.run([args.parley, "tts", "--voice", "flite", "--rate", str(RATE), "--text", question,
+                            "--out", wav], check=True, capture_output=True)
+            speech.append(read_wav(wav))
     caller = Caller(args.room, identity=args.identity, agent_identity=args.agent)
     await caller.join()
     try:
         greeting = await caller.wait_for(lambda: caller.agent_finals(), args.timeout, "the agent's greeting")
         print(f"   agent : {greeting[0].text.strip()}", flush=True)
-        for i, question in enumerate(args.ask):
-            with tempfile.TemporaryDirectory() as d:
-                wav = os.path.join(d, "q.wav")
-                subprocess.run([args.parley, "tts", "--voice", "flite", "--rate", str(RATE), "--text", question,
-                                "--out", wav], check=True, capture_output=True)
-                pcm = read_wav(wav)
+        for question, pcm in zip(args.ask, speech):
             print(f"   caller: (says, flite) {question}", flush=True)
             r = await caller.ask(pcm, timeout=args.timeout)
             heard = [t for t in caller.caller_finals()]
