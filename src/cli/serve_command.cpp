@@ -4,11 +4,11 @@
 #include <csignal>
 #include <iostream>
 
-#include "agent/agent_call_session.h"
 #include "agent/api_call_control.h"
 #include "agent/provider_set.h"
 #include "cli/command.h"
 #include "core/asio_loop.h"
+#include "service/agent_call_session.h"
 #include "service/service.h"
 
 namespace parley::cli {
@@ -43,7 +43,7 @@ void run_serve(CommandContext& ctx, const ServeOptions& o) {
     if (!c) throw CliExit(kExitFailed, "cannot set up LiveKit's server API client: " + c.error().message);
     control = std::move(*c);
     options.make_factory = [&](LoopPool& loops) -> std::shared_ptr<service::CallSessionFactory> {
-      return std::make_shared<agent::AgentCallSessionFactory>(loops, providers, *control);
+      return std::make_shared<service::AgentCallSessionFactory>(loops, providers, *control);
     };
   }
   {

@@ -16,18 +16,18 @@
 #include "core/loop_pool.h"
 #include "service/call_session.h"
 
-namespace parley::agent {
+namespace parley::service {
 
-class AgentCallSessionFactory final : public service::CallSessionFactory {
+class AgentCallSessionFactory final : public CallSessionFactory {
  public:
   // `loops` and `control` outlive the factory and every session it makes.
-  AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const ProviderSet> providers, CallControl& control);
-  std::unique_ptr<service::CallSession> create(service::CallContext ctx) override;
+  AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control);
+  std::unique_ptr<CallSession> create(CallContext ctx) override;
 
  private:
   LoopPool& loops_;
-  std::shared_ptr<const ProviderSet> providers_;
-  CallControl& control_;
+  std::shared_ptr<const agent::ProviderSet> providers_;
+  agent::CallControl& control_;
 };
 
-}  // namespace parley::agent
+}  // namespace parley::service

@@ -1,4 +1,4 @@
-#include "agent/agent_call_session.h"
+#include "service/agent_call_session.h"
 
 #include <condition_variable>
 #include <mutex>
@@ -6,34 +6,34 @@
 #include "agent/call_agent.h"
 #include "agent/livekit_call_room.h"
 
-namespace parley::agent {
+namespace parley::service {
 
 namespace {
 
 // How long stop() waits for the call's loop to stop the agent (it only cancels and frees).
 constexpr auto kStopWait = std::chrono::seconds(5);
 
-class AgentCallSession final : public service::CallSession {
+class AgentCallSession final : public CallSession {
  public:
-  AgentCallSession(service::CallContext ctx, EventLoop& call_loop, LoopPool& loops,
-                   std::shared_ptr<const ProviderSet> providers, CallControl& control)
+  AgentCallSession(CallContext ctx, EventLoop& call_loop, LoopPool& loops,
+                   std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control)
       : call_loop_(call_loop), loops_(loops), providers_(std::move(providers)), control_(control),
         state_(std::make_shared<State>()) {
     state_->ctx = std::move(ctx);
   }
-  ~AgentCallSession() override { stop(service::StopReason::kShutdown); }
+  ~AgentCallSession() override { stop(StopReason::kShutdown); }
 
   void start() override {
     call_loop_.post([state = state_, &loops = loops_, &loop = call_loop_, providers = providers_, &control = control_] {
       if (state->stopping()) return;
       const auto& ctx = state->ctx;
-      LiveKitCallRoomOptions ro;
+      agent::LiveKitCallRoomOptions ro;
       ro.room = ctx.record.room;
       ro.caller_identity = ctx.record.caller_identity;
-      auto room = std::make_unique<LiveKitCallRoom>(loop, loops, *ctx.config, ro, ctx.logger);
+      auto room = std::make_unique<agent::LiveKitCallRoom>(loop, loops, *ctx.config, ro, ctx.logger);
       std::weak_ptr<State> weak = state;
-      state->agent = std::make_unique<CallAgent>(
-          loop, SystemClock::instance(), ctx.config, ctx.record.room, CallAgentDeps{std::move(room), &control, providers},
+      state->agent = std::make_unique<agent::CallAgent>(
+          loop, SystemClock::instance(), ctx.config, ctx.record.room, agent::CallAgentDeps{std::move(room), &control, providers},
           ctx.logger, [weak](const std::string& reason) {
             // The agent ended the call itself: tell admission, which stops this session.
             auto s = weak.lock();
@@ -45,13 +45,13 @@ class AgentCallSession final : public service::CallSession {
     });
   }
 
-  void stop(service::StopReason reason) override {
+  void stop(StopReason reason) override {
     {
       std::lock_guard l(state_->mutex);
       if (state_->stopped) return;
       state_->stopped = true;
     }
-    auto finish = [state = state_, why = std::string(service::to_string(reason))] {
+    auto finish = [state = state_, why = std::string(to_string(reason))] {
       if (state->agent) {
         state->agent->stop(why);
         state->agent.reset();
@@ -74,8 +74,8 @@ class AgentCallSession final : public service::CallSession {
     std::condition_variable cv;
     bool stopped = false;  // stop() was called: no ctx.end any more
     bool done = false;     // the agent is stopped and gone
-    service::CallContext ctx;
-    std::unique_ptr<CallAgent> agent;  // call loop only
+    CallContext ctx;
+    std::unique_ptr<agent::CallAgent> agent;  // call loop only
     bool stopping() {
       std::lock_guard l(mutex);
       return stopped;
@@ -84,21 +84,21 @@ class AgentCallSession final : public service::CallSession {
 
   EventLoop& call_loop_;
   LoopPool& loops_;
-  std::shared_ptr<const ProviderSet> providers_;
-  CallControl& control_;
+  std::shared_ptr<const agent::ProviderSet> providers_;
+  agent::CallControl& control_;
   std::shared_ptr<State> state_;
 };
 
 }  // namespace
 
-AgentCallSessionFactory::AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const ProviderSet> providers,
-                                                 CallControl& control)
+AgentCallSessionFactory::AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers,
+                                                 agent::CallControl& control)
     : loops_(loops), providers_(std::move(providers)), control_(control) {}
 
-std::unique_ptr<service::CallSession> AgentCallSessionFactory::create(service::CallContext ctx) {
+std::unique_ptr<CallSession> AgentCallSessionFactory::create(CallContext ctx) {
   if (!ctx.config) return nullptr;
   auto& loop = loops_.next_io();
   return std::make_unique<AgentCallSession>(std::move(ctx), loop, loops_, providers_, control_);
 }
 
-}  // namespace parley::agent
+}  // namespace parley::service
