@@ -1,5 +1,9 @@
 #include "agent/provider_set.h"
 
+#include <chrono>
+
+#include <boost/asio/post.hpp>
+
 #include "providers/llm/fallback_llm.h"
 #include "providers/llm/openai_llm.h"
 #include "providers/speech/openai_stt.h"
@@ -70,6 +74,16 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
         continue;
       }
       auto* pool = set->pool_.get();
+      // Every decoder loads now, on the workers, rather than under the first calls' speech.
+      boost::asio::post(*pool, [ps = *ps, logger] {
+        auto t0 = std::chrono::steady_clock::now();
+        if (auto s = ps->warm_up(); !s) {
+          logger.warn("pocketsphinx: could not load every decoder", {{"error", s.error().to_string()}});
+        }
+        logger.debug("pocketsphinx decoders loaded",
+                     {{"decoders", ps->decoders_created()},
+                      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
+      });
       std::shared_ptr<providers::SttProvider> engine = *ps;
       set->recognizers_.emplace_back(name, [pool, engine](const std::string& language) -> std::unique_ptr<voice::SpeechRecognizer> {
         if (!engine->supports_language(language)) return nullptr;

@@ -170,6 +170,26 @@ TEST(PocketsphinxStt, PoolIsBoundedAndReused) {
   EXPECT_EQ((*stt)->decoders_created(), 1u);
 }
 
+TEST(PocketsphinxStt, WarmUpLoadsEveryDecoderOnceAndKeepsThemIdle) {
+  PocketsphinxOptions o;
+  o.max_decoders = 3;
+  auto stt = PocketsphinxStt::create(o);
+  ASSERT_TRUE(stt) << stt.error().to_string();
+  EXPECT_EQ((*stt)->decoders_created(), 1u);  // create() loads the first to check the model
+  ASSERT_TRUE((*stt)->warm_up());
+  EXPECT_EQ((*stt)->decoders_created(), 3u);
+  ASSERT_TRUE((*stt)->warm_up());
+  EXPECT_EQ((*stt)->decoders_created(), 3u);
+  std::vector<std::unique_ptr<SttStream>> streams;
+  for (int i = 0; i < 3; ++i) {
+    auto s = (*stt)->open_stream({});
+    ASSERT_TRUE(s) << "warmed decoders are idle, ready for calls";
+    streams.push_back(std::move(*s));
+  }
+  EXPECT_FALSE((*stt)->open_stream({}));
+  EXPECT_EQ((*stt)->decoders_created(), 3u);
+}
+
 // Two calls recognising at once on two threads, each with its own decoder from the pool.
 TEST(PocketsphinxStt, ConcurrentStreams) {
   auto stt = provider();

@@ -105,6 +105,25 @@ void PocketsphinxStt::release(void* decoder) {
   idle_.push_back(decoder);
 }
 
+Status PocketsphinxStt::warm_up() {
+  std::vector<void*> loaded;
+  Status status;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (created_ >= options_.max_decoders) break;
+    }
+    auto d = acquire();  // a new one: none is idle while this loop holds them
+    if (!d) {
+      status = tl::unexpected(d.error());
+      break;
+    }
+    loaded.push_back(*d);
+  }
+  for (void* d : loaded) release(d);
+  return status;
+}
+
 size_t PocketsphinxStt::decoders_created() const {
   std::lock_guard lock(mutex_);
   return created_;

@@ -40,6 +40,9 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   bool supports_language(std::string_view language) const override;
   Result<std::unique_ptr<SttStream>> open_stream(const SttRequest& request) override;
 
+  // Loads every decoder up to max_decoders now (each takes about a second of CPU), so that no
+  // caller waits for a model load mid-call. Idempotent; for a process that serves calls.
+  Status warm_up();
   size_t decoders_created() const;
   const PocketsphinxOptions& options() const { return options_; }
 
