@@ -9,7 +9,7 @@
 //   ports                        prints the UDP/TCP ports this process has open
 //   leave                        leaves and exits 0
 //
-//   room_probe --room R --identity I [--url ws://…] [--no-udp] [--no-tcp]
+//   room_probe --room R --identity I [--url ws://…] [--no-udp] [--no-tcp] [--log-level trace|debug|info]
 // Key and secret come from LIVEKIT_API_KEY / LIVEKIT_API_SECRET (devkey/secret by default).
 //
 // Events: joined (sid, ports), participant_joined/left, track_subscribed/unsubscribed, data,
@@ -138,6 +138,7 @@ struct Args {
   std::string url = env_or("LIVEKIT_URL", "ws://127.0.0.1:7880");
   std::string room, identity;
   bool udp = true, tcp = true;
+  std::string log_level = "info";
 };
 
 Args parse_args(int argc, char** argv) {
@@ -156,13 +157,14 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--url") a.url = value();
     else if (k == "--no-udp") a.udp = false;
     else if (k == "--no-tcp") a.tcp = false;
+    else if (k == "--log-level") a.log_level = value();
     else {
       std::cerr << "room_probe: unknown argument " << k << "\n";
       std::exit(2);
     }
   }
   if (a.room.empty() || a.identity.empty()) {
-    std::cerr << "usage: room_probe --room R --identity I [--url U] [--no-udp] [--no-tcp]\n";
+    std::cerr << "usage: room_probe --room R --identity I [--url U] [--no-udp] [--no-tcp] [--log-level L]\n";
     std::exit(2);
   }
   return a;
@@ -177,6 +179,12 @@ json participant_json(const lk::Participant& p) {
 int main(int argc, char** argv) {
   Args args = parse_args(argc, argv);
   parley::log::set_format(parley::log::Format::kJson);
+  parley::log::Level level;
+  if (!parley::log::parse_level(args.log_level, level)) {
+    std::cerr << "room_probe: bad --log-level " << args.log_level << "\n";
+    return 2;
+  }
+  parley::log::set_level(level);
   // Every log line goes to stderr; the ICE path chosen also becomes an event.
   parley::log::set_sink([](std::string_view line) {
     {

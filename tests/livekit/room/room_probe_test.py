@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 
+from hostile_packets import blast, tcp_garbage
 from room_support import (best_correlation, envelope, leave, read_wav, resample, room_name,
                           start_peer, start_probe, tts, write_wav)
 
@@ -191,4 +192,73 @@ def test_parley_rejoins_after_a_server_restart(long_speech, tmp_path):
           f"2 s windows: {describe(windows)}")
     assert_windows_match(windows, "after the restart")
     assert not [e for e in probe.seen if e["event"] == "disconnected"]
+    assert leave(probe) == 0
+
+
+# ---- garbage on the media port ----
+
+def test_garbage_on_the_media_ports_neither_crashes_nor_drops_the_call(long_speech, tmp_path):
+    """Mid-call, thousands of hostile datagrams (random bytes, truncated STUN with the magic
+    cookie, RTP/RTCP with absurd lengths, DTLS records, SCTP chunks) hit parley's ICE ports, half
+    of them forged to come from the server's own address so they get past ICE to DTLS, SRTP and
+    SCTP; TCP listeners get lying RFC 4571 frames. parley must stay in the call: its audio keeps
+    reaching the peer, and it leaves cleanly."""
+    room = room_name("hostile")
+    rec = str(tmp_path / "heard.wav")
+    # trace: parley logs each datagram DTLS or SRTP refused, which shows the garbage got that far.
+    probe = start_probe(room, "parley-probe", "--log-level", "trace")
+    probe.wait("joined")
+    peer = start_peer("record", "--room", room, "--identity", "py-ear", "--from", "parley-probe",
+                      "--seconds", "18", "--out", rec)
+    peer.wait("ready")
+    # And audio the other way, so the garbage meets SRTP and the jitter buffer on parley's side.
+    mouth = start_peer("publish", "--room", room, "--identity", "py-mouth", "--wav", long_speech,
+                       "--wait-for", "parley-probe", "--lead", "0.5")
+    probe.send("publish_wav " + long_speech)
+    probe.wait("published")
+    subscribed = peer.wait("subscribed", timeout=20)
+    probe.wait("track_subscribed", timeout=20, where=lambda ev: ev["from"] == "py-mouth")
+    pair = probe.wait("selected_pair")
+    server = pair["remote"].split()[4:6]  # candidate:f c udp prio ADDR PORT typ host
+    time.sleep(3)
+    probe.send("ports")
+    ports = probe.wait("ports")
+    udp = [(p["address"], p["port"]) for p in ports["udp"]]
+    listening = [(p["address"], p["port"]) for p in ports["tcp"] if p["state"] == "0A"]
+    assert udp, ports
+    t_start = time.monotonic()
+    counts = blast(udp, 6.0, forge_from=(server[0], int(server[1])))
+    made = tcp_garbage(listening)
+    t_end = time.monotonic()
+    print(f"hostile: {sum(v for k, v in counts.items() if k != 'forged')} datagrams to each of UDP ports "
+          f"{[p for _, p in udp]} ({counts}), forged from {server[0]}:{server[1]}; "
+          f"{made} TCP connections to {[p for _, p in listening]}")
+    assert probe.proc.poll() is None, "parley died under the garbage"
+    log = probe.stderr_lines
+    refused = {what: sum(what in line for line in log)
+               for what in ("dtls: dropped a record", "rtc: dropped an RTP packet")}
+    print(f"hostile: parley's log shows {refused}")
+    assert all(refused.values()), "the garbage should have reached DTLS and SRTP"
+    assert peer.finish(60) == 0, peer.stderr_lines[-10:]
+
+    ref, got = envelope_16k(long_speech), envelope_16k(rec)
+    whole, lag = best_correlation(ref, got)
+    before = windowed_match(ref, got, lag, 100, int((t_start - subscribed["t"]) * 100))
+    during = windowed_match(ref, got, lag, int((t_start - subscribed["t"]) * 100), int((t_end - subscribed["t"]) * 100))
+    after = windowed_match(ref, got, lag, int((t_end - subscribed["t"]) * 100) + 50, min(len(got), len(ref) + lag))
+    print(f"hostile: 2 s windows before the blast: {describe(before)}")
+    print(f"hostile: 2 s windows during the blast: {describe(during)}")
+    print(f"hostile: 2 s windows after it: {describe(after)}")
+    assert_windows_match(after, "after the garbage")
+    # What parley heard from py-mouth each second, from the blast on.
+    probe.drain()
+    heard = [(round(ev["t"] - t_start), ev["frames"], round(ev["rms"])) for ev in probe.seen
+             if ev["event"] == "audio" and ev["from"] == "py-mouth" and ev["t"] > t_start]
+    print(f"hostile: parley heard py-mouth (second, frames, rms): {heard}")
+    after_blast = [(f, r) for t, f, r in heard if t > t_end - t_start + 1]
+    assert len(after_blast) >= 3 and all(f >= 45 for f, _ in after_blast) and \
+        sum(r > 100 for _, r in after_blast) >= len(after_blast) // 2, heard
+    mouth.finish(60)
+    assert not [e for e in probe.seen if e["event"] in ("disconnected", "reconnected")], \
+        [e for e in probe.seen if e["event"] in ("disconnected", "reconnected")]
     assert leave(probe) == 0

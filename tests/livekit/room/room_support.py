@@ -7,6 +7,7 @@ import queue
 import random
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import wave
@@ -117,13 +118,19 @@ class JsonProcess:
 
     def __init__(self, argv, stdin=False):
         self.argv = argv
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # stderr goes to a file, not a pipe: a child that logs a lot must never block on a pipe
+        # the test is too busy to drain (that would stall its media loop and fake a failure).
+        self._err = tempfile.TemporaryFile(mode="w+", prefix="parley-child-")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._err,
                                      stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, text=True, env=ENV)
         self.events = queue.Queue()
         self.seen = []
-        self.stderr_lines = []
         threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
+
+    @property
+    def stderr_lines(self):
+        self._err.seek(0)
+        return self._err.readlines()
 
     def _read(self):
         for line in self.proc.stdout:
@@ -134,10 +141,6 @@ class JsonProcess:
             ev["t"] = time.monotonic()
             self.events.put(ev)
         self.events.put(None)
-
-    def _read_err(self):
-        for line in self.proc.stderr:
-            self.stderr_lines.append(line)
 
     def wait(self, name, timeout=30, where=lambda ev: True):
         """The first event called name (that where() accepts) not yet taken by an earlier wait(),
