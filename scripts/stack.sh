@@ -14,7 +14,9 @@
 #   PARLEY_WEBHOOK_URL    where livekit-server sends webhooks (default: http://127.0.0.1:8080/livekit/webhook)
 #   PARLEY_STACK_SIP=0    do not start the SIP bridge
 #   PARLEY_STACK_SERVER_REDIS=0   run livekit-server without Redis (to reproduce "sip not connected")
-#   PARLEY_STACK_UDP=0    give livekit-server no usable UDP port, so ICE must use TCP (7881)
+#   PARLEY_STACK_UDP=0    restrict livekit-server's media to an address lo does not have (127.0.0.2):
+#                         the filter drops its TCP (7881) candidate as well, so the server offers no
+#                         media candidate at all and ICE cannot connect (diagnose's signal_ice scenario)
 #
 # Ports: redis 6379, livekit 7880 (HTTP/WS) 7881 (ICE/TCP) 7882 (ICE/UDP), SIP 5060, SIP health 8091.
 # Run it inside a private network namespace (scripts/netns.sh) so nothing leaves loopback.
@@ -63,7 +65,7 @@ ensure_lo_up() {
 write_livekit_config() {
   local udp
   if [ "${PARLEY_STACK_UDP:-1}" = 0 ]; then
-    # A UDP port nobody can reach: the server still advertises it, but only TCP works.
+    # Media only on an address lo does not have: no UDP and (the filter applies to both) no TCP candidate.
     udp="udp_port: 7882
   ips:
     includes: [127.0.0.2/32]"

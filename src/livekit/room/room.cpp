@@ -35,6 +35,15 @@ std::string_view to_string(ParticipantKind k) {
   return "standard";
 }
 
+std::string_view to_string(ConnectStep s) {
+  switch (s) {
+    case ConnectStep::kSignalOpen: return "signal_open";
+    case ConnectStep::kJoined: return "joined";
+    case ConnectStep::kIceConnected: return "ice_connected";
+  }
+  return "signal_open";
+}
+
 namespace {
 
 constexpr size_t kDataChunkBytes = 15'000;  // what the SDKs chunk text streams at
@@ -252,6 +261,7 @@ class RoomImpl final : public Room {
       ice_servers_.push_back(std::move(is));
     }
     resume_disabled_ = j.client_configuration().resume_connection() == lk::DISABLED;
+    connect_step(ConnectStep::kJoined);
     for (const auto& p : j.other_participants()) update_participant(p);
     create_peer_connections();
     negotiate_publisher(false);
@@ -437,6 +447,11 @@ class RoomImpl final : public Room {
     o.resume_sid = resume_sid;
     o.reconnect_reason = reason;
     o.timeout = std::min<std::chrono::milliseconds>(options_.connect_timeout, 15s);
+    o.on_open = [weak, &media = media_] {
+      media.post([weak] {
+        if (auto self = weak.lock()) self->connect_step(ConnectStep::kSignalOpen);
+      });
+    };
     auto sc = signal_;
     auto bridge = bridge_;
     auto& media = media_;
@@ -495,6 +510,11 @@ class RoomImpl final : public Room {
     retry_timer_ = media_.post_after(std::chrono::milliseconds(500 * rejoin_attempts_), [weak] {
       if (auto self = weak.lock()) self->open_signal("", 0);
     });
+  }
+
+  // Only while connect() is pending: reconnections have their own callbacks.
+  void connect_step(ConnectStep step) {
+    if (connect_done_ && !closed_ && cb_.on_connect_step) cb_.on_connect_step(step);
   }
 
   void fail_connect(const Error& e) {
@@ -700,6 +720,7 @@ class RoomImpl final : public Room {
       if (!connected_) {
         connected_ = true;
         connect_timer_.cancel();
+        connect_step(ConnectStep::kIceConnected);
         if (auto done = std::move(connect_done_)) done(std::static_pointer_cast<Room>(shared_from_this()));
         release_keepalive();
       } else if (rejoining_) {

@@ -72,7 +72,18 @@ struct RoomOptions {
   log::Logger logger = log::root();
 };
 
+// The steps of joining, in order (RoomCallbacks::on_connect_step).
+enum class ConnectStep {
+  kSignalOpen,    // the signal WebSocket to /rtc is upgraded
+  kJoined,        // the JoinResponse arrived
+  kIceConnected,  // the subscriber PeerConnection connected (ICE and DTLS): connect() is done
+};
+std::string_view to_string(ConnectStep s);
+
 struct RoomCallbacks {
+  // Progress of connect(), one call per step reached (not during later reconnections): a failed
+  // connect can then say which step it did not reach (parley diagnose).
+  std::function<void(ConnectStep)> on_connect_step;
   std::function<void(const Participant&)> on_participant_joined;
   std::function<void(const Participant&)> on_participant_left;
   std::function<void(const RemoteTrack&)> on_track_subscribed;

@@ -127,10 +127,11 @@ void SignalClient::connect(SignalConnectOptions options, SignalHandler* handler,
   });
   log_.debug("signal connecting", {{"url", parse_url(options.url) ? parse_url(options.url)->authority() : ""},
                                    {"resume", !options.resume_sid.empty()}});
-  ws_->open(*url, [weak](Status s) {
+  ws_->open(*url, [weak, on_open = std::move(options.on_open)](Status s) {
     auto self = weak.lock();
     if (!self) return;
-    if (!s) self->fail(s.error());
+    if (!s) return self->fail(s.error());
+    if (on_open && self->state_ == State::kConnecting) on_open();
   });
 }
 
