@@ -1,5 +1,6 @@
 #include "service/agent_call_session.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -12,6 +13,31 @@ namespace {
 
 // How long stop() waits for the call's loop to stop the agent (it only cancels and frees).
 constexpr auto kStopWait = std::chrono::seconds(5);
+
+// The process's CallControl as one call sees it: answers to requests still in flight when the
+// call is over are dropped, so a hang-up finishing during shutdown cannot reach a call loop
+// that is gone.
+class SessionControl final : public agent::CallControl {
+ public:
+  explicit SessionControl(agent::CallControl& inner) : inner_(inner) {}
+  void close() { *open_ = false; }
+  void hang_up(const std::string& room, const std::string& identity, std::function<void(Status)> done) override {
+    inner_.hang_up(room, identity, guarded(std::move(done)));
+  }
+  void transfer(const std::string& room, const std::string& identity, const std::string& to,
+                std::function<void(Status)> done) override {
+    inner_.transfer(room, identity, to, guarded(std::move(done)));
+  }
+
+ private:
+  std::function<void(Status)> guarded(std::function<void(Status)> done) {
+    return [open = open_, done = std::move(done)](Status s) {
+      if (*open) done(std::move(s));
+    };
+  }
+  agent::CallControl& inner_;
+  std::shared_ptr<std::atomic<bool>> open_ = std::make_shared<std::atomic<bool>>(true);
+};
 
 class AgentCallSession final : public CallSession {
  public:
@@ -32,8 +58,10 @@ class AgentCallSession final : public CallSession {
       ro.caller_identity = ctx.record.caller_identity;
       auto room = std::make_unique<agent::LiveKitCallRoom>(loop, loops, *ctx.config, ro, ctx.logger);
       std::weak_ptr<State> weak = state;
+      state->control = std::make_unique<SessionControl>(control);
       state->agent = std::make_unique<agent::CallAgent>(
-          loop, SystemClock::instance(), ctx.config, ctx.record.room, agent::CallAgentDeps{std::move(room), &control, providers},
+          loop, SystemClock::instance(), ctx.config, ctx.record.room,
+          agent::CallAgentDeps{std::move(room), state->control.get(), providers},
           ctx.logger, [weak](const std::string& reason) {
             // The agent ended the call itself: tell admission, which stops this session.
             auto s = weak.lock();
@@ -56,6 +84,7 @@ class AgentCallSession final : public CallSession {
         state->agent->stop(why);
         state->agent.reset();
       }
+      if (state->control) state->control->close();
       std::lock_guard l(state->mutex);
       state->done = true;
       state->cv.notify_all();
@@ -75,7 +104,8 @@ class AgentCallSession final : public CallSession {
     bool stopped = false;  // stop() was called: no ctx.end any more
     bool done = false;     // the agent is stopped and gone
     CallContext ctx;
-    std::unique_ptr<agent::CallAgent> agent;  // call loop only
+    std::unique_ptr<SessionControl> control;  // call loop only; outlives the agent
+    std::unique_ptr<agent::CallAgent> agent;    // call loop only
     bool stopping() {
       std::lock_guard l(mutex);
       return stopped;
