@@ -6,8 +6,10 @@
 #   scripts/stack.sh down     stop only what `up` started (pids in the run folder)
 #   scripts/stack.sh status   say what runs and whether it answers
 #   scripts/stack.sh restart-server   stop and start only livekit-server (Redis and SIP stay), with
-#                             the settings below as they are now (tests: rejoin after a restart,
-#                             or switch PARLEY_STACK_UDP for one test and back)
+#                             the settings below as they are now (tests: rejoin after a restart)
+#   scripts/stack.sh udp off|on   make the server's ICE/UDP port unreachable (or reachable again)
+#                             without restarting anything, so ICE must use TCP; only inside
+#                             scripts/netns.sh, since it changes the namespace's loopback
 #
 # Settings (environment):
 #   PARLEY_RUN_DIR        run folder for configs, logs and pids (default: <repo>/.run/stack)
@@ -28,7 +30,7 @@ PARLEY_CACHE=${PARLEY_CACHE:-$HOME/.cache/parley}
 RUN=${PARLEY_RUN_DIR:-$repo/.run/stack}
 WEBHOOK_URL=${PARLEY_WEBHOOK_URL:-http://127.0.0.1:8080/livekit/webhook}
 BIN=$PARLEY_CACHE/bin
-REDIS_PORT=6379 LK_PORT=7880 SIP_HEALTH_PORT=8091
+REDIS_PORT=6379 LK_PORT=7880 LK_UDP_PORT=7882 SIP_HEALTH_PORT=8091
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -62,15 +64,33 @@ ensure_lo_up() {
   if ip link show lo 2>/dev/null | grep -q "state DOWN"; then ip link set lo up 2>/dev/null || true; fi
 }
 
+# udp off|on: the server keeps listening on and advertising 127.0.0.1:7882, but with "off" every
+# UDP datagram to or from that port on lo is dropped (an HTB class whose queue holds nothing; this
+# kernel has the u32 classifier but no drop action), as a firewall that only lets TCP through
+# would. Loopback carries all of the namespace's local traffic, the veth addresses' included.
+udp_block() {
+  [ "${PARLEY_IN_NETNS:-}" = 1 ] || die "udp $1: only inside scripts/netns.sh (it changes lo's queueing)"
+  tc qdisc del dev lo root 2>/dev/null || true
+  [ "$1" = off ] || { log "udp: livekit-server's UDP port $LK_UDP_PORT is reachable"; return 0; }
+  tc qdisc add dev lo root handle 1: htb default 20 2>/dev/null
+  tc class add dev lo parent 1: classid 1:20 htb rate 10gbit 2>/dev/null
+  tc class add dev lo parent 1: classid 1:10 htb rate 10gbit 2>/dev/null
+  tc qdisc add dev lo parent 1:10 handle 10: pfifo limit 0
+  for dir in dport sport; do
+    tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip protocol 17 0xff match ip $dir $LK_UDP_PORT 0xffff flowid 1:10
+  done
+  log "udp: datagrams to and from livekit-server's UDP port $LK_UDP_PORT are dropped; ICE must use TCP 7881"
+}
+
 write_livekit_config() {
   local udp
   if [ "${PARLEY_STACK_UDP:-1}" = 0 ]; then
     # Media only on an address lo does not have: no UDP and (the filter applies to both) no TCP candidate.
-    udp="udp_port: 7882
+    udp="udp_port: $LK_UDP_PORT
   ips:
     includes: [127.0.0.2/32]"
   else
-    udp="udp_port: 7882"
+    udp="udp_port: $LK_UDP_PORT"
   fi
   local redis=""
   if [ "${PARLEY_STACK_SERVER_REDIS:-1}" != 0 ]; then redis="redis:
@@ -160,7 +180,7 @@ restart_server() {
   write_livekit_config
   start livekit "$BIN/livekit-server" --config "$RUN/livekit.yaml"
   wait_for livekit 30 livekit_ok
-  log "livekit-server: restarted, OK on http://127.0.0.1:$LK_PORT (udp: ${PARLEY_STACK_UDP:-1})"
+  log "livekit-server: restarted, OK on http://127.0.0.1:$LK_PORT"
 }
 
 stop_one() {
@@ -206,5 +226,6 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   restart-server) restart_server ;;
-  *) echo "usage: $0 up|down|status|restart-server" >&2; exit 2 ;;
+  udp) case "${2:-}" in on|off) udp_block "$2" ;; *) die "usage: $0 udp on|off" ;; esac ;;
+  *) echo "usage: $0 up|down|status|restart-server|udp on|off" >&2; exit 2 ;;
 esac

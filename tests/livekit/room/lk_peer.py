@@ -177,16 +177,23 @@ def main():
     ap.add_argument("--tail", type=float, default=0.5)
     ap.add_argument("--timeout", type=float, default=20)
     a = ap.parse_args()
+    code = 0
     try:
         if a.mode == "record":
             asyncio.run(record(a))
         elif a.mode == "publish":
             asyncio.run(publish(a))
         else:
-            sys.exit(0 if asyncio.run(data(a)) else 1)
+            code = 0 if asyncio.run(data(a)) else 1
     except asyncio.TimeoutError:
         emit("timeout")
-        sys.exit(1)
+        code = 1
+    # The SDK's native runtime sometimes panics while the interpreter shuts down ("panic in a
+    # function that cannot unwind", exit -6) after everything above is done; leave without that
+    # teardown so the caller sees this script's own result.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ garbage thrown at the media port. Needs the local stack (ctest fixture livekit_s
 PARLEY_PROBE, PARLEY_BIN (for tts) and, for the restart tests, PARLEY_RUN_DIR of that stack.
 """
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -183,8 +184,7 @@ def test_parley_rejoins_after_a_server_restart(long_speech, tmp_path):
                       "--seconds", "7", "--out", rec)
     peer.wait("subscribed", timeout=20)
     peer.wait("recorded", timeout=30)
-    if peer.finish(60) != 0:  # seen: the SDK panicking while disconnecting, after the file is written
-        print("restart: the late peer exited", peer.proc.returncode, "".join(peer.stderr_lines[-15:]))
+    assert peer.finish(60) == 0, peer.stderr_lines[-10:]
     ref, got = envelope_16k(long_speech), envelope_16k(rec)
     whole, lag = best_correlation(ref, got)
     windows = windowed_match(ref, got, lag, 0, min(len(got), len(ref) + lag))
@@ -262,3 +262,53 @@ def test_garbage_on_the_media_ports_neither_crashes_nor_drops_the_call(long_spee
     assert not [e for e in probe.seen if e["event"] in ("disconnected", "reconnected")], \
         [e for e in probe.seen if e["event"] in ("disconnected", "reconnected")]
     assert leave(probe) == 0
+
+
+# ---- ICE over TCP ----
+
+def udp_dropped():
+    """Datagrams the `stack.sh udp off` queue has dropped so far."""
+    out = subprocess.run(["tc", "-s", "qdisc", "show", "dev", "lo"], capture_output=True, text=True).stdout
+    m = re.search(r"qdisc pfifo 10:.*?dropped (\d+)", out, re.S)
+    return int(m.group(1)) if m else 0
+
+
+def test_ice_over_tcp_when_the_servers_udp_is_unreachable(long_speech, tmp_path):
+    """Every datagram to or from the server's UDP port is dropped (stack.sh udp off): parley's ICE
+    must pick TCP (active, to the server's 7881) on both PeerConnections, and audio must flow."""
+    out = subprocess.run([STACK, "udp", "off"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    try:
+        room = room_name("tcp")
+        rec = str(tmp_path / "heard.wav")
+        probe = start_probe(room, "parley-probe")
+        joined = probe.wait("joined", timeout=30)
+        pairs = [probe.wait("selected_pair", timeout=10) for _ in range(2)]
+        print(f"tcp: parley joined {joined['t'] - probe.started:.2f} s after it started; selected pairs: "
+              f"{[(p['local'], p['remote']) for p in pairs]}")
+        for p in pairs:
+            assert p["transport"] == "tcp" and " tcp " in p["remote"] and " 7881 " in p["remote"], p
+        peer = start_peer("record", "--room", room, "--identity", "py-ear", "--from", "parley-probe",
+                          "--seconds", "9", "--out", rec)
+        peer.wait("ready", timeout=30)
+        mouth = start_peer("publish", "--room", room, "--identity", "py-mouth", "--wav", long_speech,
+                           "--wait-for", "parley-probe", "--lead", "0.5")
+        probe.send("publish_wav " + long_speech)
+        probe.wait("published")
+        assert peer.finish(60) == 0, peer.stderr_lines[-10:]
+        probe.drain()
+        heard = [(ev["frames"], round(ev["rms"])) for ev in probe.seen if ev["event"] == "audio" and ev["from"] == "py-mouth"]
+        print(f"tcp: parley heard py-mouth over TCP (frames, rms per second): {heard}")
+        full = heard[1:-1]
+        assert len(full) >= 4 and all(f >= 45 for f, _ in full) and sum(r > 100 for _, r in full) >= len(full) // 2, heard
+        ref, got = envelope_16k(long_speech), envelope_16k(rec)
+        whole, lag = best_correlation(ref, got)
+        windows = windowed_match(ref, got, lag, 100, min(len(got), len(ref) + lag))
+        dropped = udp_dropped()
+        print(f"tcp: python heard parley over TCP: {describe(windows)}; UDP datagrams dropped on lo: {dropped}")
+        assert_windows_match(windows, "over TCP")
+        assert dropped > 0, "the UDP block never dropped anything: was UDP really off?"
+        assert leave(probe) == 0
+        mouth.finish(60)
+    finally:
+        subprocess.run([STACK, "udp", "on"], capture_output=True, text=True, timeout=30)

@@ -118,6 +118,7 @@ class JsonProcess:
 
     def __init__(self, argv, stdin=False):
         self.argv = argv
+        self.started = time.monotonic()
         # stderr goes to a file, not a pipe: a child that logs a lot must never block on a pipe
         # the test is too busy to drain (that would stall its media loop and fake a failure).
         self._err = tempfile.TemporaryFile(mode="w+", prefix="parley-child-")
