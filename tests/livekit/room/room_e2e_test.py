@@ -14,7 +14,8 @@ import tempfile
 
 import pytest
 
-from room_support import ENV, PARLEY, compare, room_name, start_peer, transcribe, tts, word_similarity
+from room_support import (ENV, PARLEY, assert_windows_match, best_correlation, compare, describe, envelope_16k,
+                          room_name, start_peer, transcribe, tts, windowed_match, word_similarity)
 
 # Said by flite (parley tts), which pocketsphinx recognises almost word for word.
 SENTENCE = "please call me back tomorrow morning at nine o'clock about the meeting"
@@ -35,6 +36,17 @@ def speech_wav():
     return tts(SENTENCE, os.path.join(tempfile.mkdtemp(prefix="parley-room-"), "speech.wav"))
 
 
+def assert_envelope_follows(original, recorded, label):
+    """The recording's energy envelope follows the original's in 1.5 s windows (0.5 s apart), each at its own lag
+    near the global one: jitter buffers shift the timeline piecewise (more so on a loaded
+    machine), which a single global lag cannot follow."""
+    ref, got = envelope_16k(original), envelope_16k(recorded)
+    _, lag = best_correlation(ref, got)
+    windows = windowed_match(ref, got, lag, max(lag, 0), min(len(got), len(ref) + lag), width=150, step=50)
+    print(f"{label}: 1.5 s envelope windows: {describe(windows)}")
+    assert_windows_match(windows, label)
+
+
 def parley(*args, timeout=90):
     return subprocess.run([PARLEY, *args], capture_output=True, text=True, env=ENV, timeout=timeout)
 
@@ -51,7 +63,7 @@ def test_python_hears_what_parley_says(speech_wav, tmp_path):
     assert peer.finish(60) == 0, peer.stderr_lines
     wave_corr, env_corr, lag = compare(speech_wav, rec)
     print(f"parley -> python: waveform correlation {wave_corr:.3f}, envelope {env_corr:.3f}, lag {lag:.2f} s")
-    assert env_corr > 0.9
+    assert_envelope_follows(speech_wav, rec, "parley -> python")
     assert wave_corr > 0.5
     assert_same_words(speech_wav, rec, "parley -> python")
 
@@ -70,8 +82,8 @@ def test_parley_listen_records_what_python_says(speech_wav, tmp_path):
     print(f"python -> parley: waveform correlation {wave_corr:.3f}, envelope {env_corr:.3f}, lag {lag:.2f} s")
     # The receive path plays out through an adaptive jitter buffer that conceals and skips
     # frames, which shifts the waveform piecewise: one global lag cannot align it, the energy
-    # envelope still does.
-    assert env_corr > 0.9
+    # envelope (window by window) still does.
+    assert_envelope_follows(speech_wav, out_wav, "python -> parley")
     assert_same_words(speech_wav, out_wav, "python -> parley")
 
 

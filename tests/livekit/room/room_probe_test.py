@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from hostile_packets import blast, tcp_garbage
-from room_support import (best_correlation, envelope, leave, read_wav, resample, room_name,
-                          start_peer, start_probe, tts, write_wav)
+from room_support import (assert_windows_match, best_correlation, describe, envelope, leave, read_wav, resample,
+                          room_name, start_peer, start_probe, tts, windowed_match, write_wav, envelope_16k)
 
 STACK = os.environ.get("PARLEY_STACK", os.path.join(os.path.dirname(__file__), "../../../scripts/stack.sh"))
 
@@ -83,43 +83,6 @@ def long_speech():
     path = os.path.join(d, "paragraph.wav")
     write_wav(path, rate, np.concatenate(parts))
     return path
-
-
-def envelope_16k(path):
-    rate, pcm = read_wav(path)
-    return envelope(resample(pcm, rate, 16000), 16000)
-
-
-def windowed_match(ref, rec, lag, start, end, width=200, search=30):
-    """Envelope correlation of rec in 2 s windows (1 s apart, 10 ms steps) from start to end,
-    each at its best lag within `search` steps of `lag`: receivers' jitter buffers stretch and
-    squeeze the timeline by tens of milliseconds, which a single global lag cannot follow.
-    Returns [(second, correlation, lag in s)]."""
-    out = []
-    for s in range(max(0, start), min(end, len(rec)) - width + 1, 100):
-        seg = rec[s:s + width] - rec[s:s + width].mean()
-        best = (0.0, lag)
-        for cand in range(lag - search, lag + search + 1):
-            if s - cand < 0 or s - cand + width > len(ref):
-                continue
-            r = ref[s - cand: s - cand + width]
-            r = r - r.mean()
-            d = np.sqrt((r * r).sum() * (seg * seg).sum())
-            c = float((r * seg).sum() / d) if d > 0 else 0.0
-            best = max(best, (c, cand))
-        out.append((s / 100, best[0], best[1] / 100))
-    return out
-
-
-def assert_windows_match(windows, label):
-    """Most windows must match well; a window straddling a jitter-buffer shift may not."""
-    corrs = np.array([c for _, c, _ in windows])
-    assert len(corrs) >= 3, f"{label}: too little audio"
-    assert np.median(corrs) > 0.85 and (corrs > 0.8).mean() >= 0.6, f"{label}: {describe(windows)}"
-
-
-def describe(windows):
-    return ", ".join(f"{t:.1f}s:{c:.2f}@{lag:+.2f}" for t, c, lag in windows)
 
 
 def test_audio_continues_after_the_signal_is_cut(long_speech, tmp_path):

@@ -94,6 +94,43 @@ def compare(original, recorded):
     return wave_corr, env_corr, lag / 16000.0
 
 
+def windowed_match(ref, rec, lag, start, end, width=200, search=30, step=100):
+    """Envelope correlation of rec in windows of `width` (every `step`; 10 ms units) from start to end,
+    each at its best lag within `search` steps of `lag`: receivers' jitter buffers stretch and
+    squeeze the timeline by tens of milliseconds, which a single global lag cannot follow.
+    Returns [(second, correlation, lag in s)]."""
+    out = []
+    for s in range(max(0, start), min(end, len(rec)) - width + 1, step):
+        seg = rec[s:s + width] - rec[s:s + width].mean()
+        best = (0.0, lag)
+        for cand in range(lag - search, lag + search + 1):
+            if s - cand < 0 or s - cand + width > len(ref):
+                continue
+            r = ref[s - cand: s - cand + width]
+            r = r - r.mean()
+            d = np.sqrt((r * r).sum() * (seg * seg).sum())
+            c = float((r * seg).sum() / d) if d > 0 else 0.0
+            best = max(best, (c, cand))
+        out.append((s / 100, best[0], best[1] / 100))
+    return out
+
+
+def assert_windows_match(windows, label):
+    """Most windows must match well; a window straddling a jitter-buffer shift may not."""
+    corrs = np.array([c for _, c, _ in windows])
+    assert len(corrs) >= 3, f"{label}: too little audio"
+    assert np.median(corrs) > 0.85 and (corrs > 0.8).mean() >= 0.6, f"{label}: {describe(windows)}"
+
+
+def describe(windows):
+    return ", ".join(f"{t:.1f}s:{c:.2f}@{lag:+.2f}" for t, c, lag in windows)
+
+
+def envelope_16k(path):
+    rate, pcm = read_wav(path)
+    return envelope(resample(pcm, rate, 16000), 16000)
+
+
 def transcribe(path):
     out = subprocess.run([PARLEY, "stt", "--wav", path], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -113,6 +150,18 @@ def tts(text, path):
 
 # ---- processes that print JSON lines ----
 
+_children = []
+
+
+def kill_children():
+    """Kills every child still running (a failed assertion leaves its peers behind)."""
+    while _children:
+        p = _children.pop()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 class JsonProcess:
     """A child that prints one JSON object per line on stdout; a thread queues them."""
 
@@ -124,6 +173,7 @@ class JsonProcess:
         self._err = tempfile.TemporaryFile(mode="w+", prefix="parley-child-")
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._err,
                                      stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, text=True, env=ENV)
+        _children.append(self.proc)
         self.events = queue.Queue()
         self.seen = []
         threading.Thread(target=self._read, daemon=True).start()
