@@ -94,10 +94,11 @@ def compare(original, recorded):
     return wave_corr, env_corr, lag / 16000.0
 
 
-def windowed_match(ref, rec, lag, start, end, width=200, search=30, step=100):
+def windowed_match(ref, rec, lag, start, end, width=200, search=150, step=100):
     """Envelope correlation of rec in windows of `width` (every `step`; 10 ms units) from start to end,
     each at its best lag within `search` steps of `lag`: receivers' jitter buffers stretch and
-    squeeze the timeline by tens of milliseconds, which a single global lag cannot follow.
+    squeeze the timeline by tens of milliseconds, which a single global lag cannot follow, and on
+    a starved machine (load 15 on 2 cores) a sender's stalls delay the rest by a second or more.
     Returns [(second, correlation, lag in s)]."""
     out = []
     for s in range(max(0, start), min(end, len(rec)) - width + 1, step):
