@@ -106,22 +106,22 @@ void PocketsphinxStt::release(void* decoder) {
 }
 
 Status PocketsphinxStt::warm_up() {
-  std::vector<void*> loaded;
-  Status status;
+  // Only new decoders, each idle as soon as it is loaded: calls keep using the ones there are
+  // (taking idle ones here would make a caller wait for every load).
   for (;;) {
     {
       std::lock_guard lock(mutex_);
-      if (created_ >= options_.max_decoders) break;
+      if (created_ >= options_.max_decoders) return {};
+      ++created_;  // reserve the slot; the model loads outside the pool lock
     }
-    auto d = acquire();  // a new one: none is idle while this loop holds them
+    auto d = load_decoder();
     if (!d) {
-      status = tl::unexpected(d.error());
-      break;
+      std::lock_guard lock(mutex_);
+      --created_;
+      return tl::unexpected(d.error());
     }
-    loaded.push_back(*d);
+    release(*d);
   }
-  for (void* d : loaded) release(d);
-  return status;
 }
 
 size_t PocketsphinxStt::decoders_created() const {
