@@ -141,7 +141,8 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
   // Trailing silence goes to the recogniser too: some need it to settle the last word.
   if (providers_.stt) providers_.stt->push_frame(frame);
   silence_run_ += dur;
-  if (silence_run_ >= options_.speech_pause) end_segment(now);
+  const bool overlap_pending = segment_over_reply_ && !interrupted_ && reply_;
+  if (silence_run_ >= (overlap_pending ? options_.overlap_pause : options_.speech_pause)) end_segment(now);
 }
 
 void VoicePipeline::start_segment(Clock::time_point now) {
@@ -167,7 +168,9 @@ void VoicePipeline::check_interruption(Clock::time_point now) {
   playout_.pause();
   if (handler_.on_audio_cleared) handler_.on_audio_cleared();
   count("interruption");
-  logger_.debug("caller speech over the agent: audio paused", {{"reply", reply_->id}});
+  logger_.debug("caller speech over the agent: audio paused",
+                {{"reply", reply_->id},
+                 {"speech_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - speech_started_).count()}});
 }
 
 void VoicePipeline::end_segment(Clock::time_point now) {

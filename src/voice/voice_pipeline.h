@@ -49,6 +49,10 @@ struct VoicePipelineOptions {
   int output_rate = 48000;
   std::chrono::milliseconds min_speech{60};
   std::chrono::milliseconds speech_pause{200};
+  // Over the agent's reply, caller speech that is not yet an interruption ends only after this
+  // much silence (the VAD's minimum silence): the gaps between words must not restart the
+  // min_interruption count.
+  std::chrono::milliseconds overlap_pause{550};
   std::chrono::milliseconds prefix_padding{300};
   EndpointingOptions endpointing;
   std::chrono::milliseconds min_interruption{500};

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "core/metrics.h"
@@ -141,6 +143,25 @@ TEST(VoicePipeline, InterruptionStopsWithinOneFrameOfTheDecision) {
   auto last = h.frames.back().at;
   EXPECT_LE(last, speech_start + 500ms);
   EXPECT_GE(last, speech_start + 460ms);
+}
+
+// Real speech has gaps between words (flite leaves 200–300 ms): over the agent they must not
+// restart the interruption count, or a question would interrupt only at its second or third word.
+TEST(VoicePipeline, PausesBetweenWordsDoNotDelayTheInterruption) {
+  PipelineHarness h;
+  h.start();
+  h.pipeline->say("We are open from nine in the morning to six in the evening, every day of the week.");
+  h.silence(1000ms);
+  auto speech_start = h.clock.now();
+  h.stt.answers.push_back({std::string("what are your opening hours"), 100ms});
+  h.speak(200ms);
+  h.silence(260ms);  // longer than speech_pause (200 ms), shorter than overlap_pause (550 ms)
+  h.speak(600ms);
+  auto paused = std::find_if(h.frames.begin(), h.frames.end(), [&](const auto& f) { return f.at >= speech_start + 700ms; });
+  EXPECT_EQ(paused, h.frames.end()) << "the agent kept talking 700 ms into the caller's speech";
+  auto last = h.frames.back().at;
+  EXPECT_LE(last, speech_start + 500ms + 20ms);
+  EXPECT_EQ(h.stt.cancels, 0) << "the first word was not dropped as a short overlap";
 }
 
 TEST(VoicePipeline, ShortSpeechOverTheAgentDoesNotInterrupt) {
