@@ -61,10 +61,15 @@ std::optional<media::AudioFrame> LocalAudioTrackImpl::pop() {
       while (auto f = assembler_.pop()) frames_.push_back(std::move(*f));
       if (auto f = assembler_.pop_padded()) frames_.push_back(std::move(*f));
     }
-    if (frames_.empty()) return std::nullopt;
+    if (frames_.empty()) {
+      if (trailing_silence_ == 0) return std::nullopt;
+      --trailing_silence_;
+      return media::AudioFrame::silence(48000, 1, std::chrono::milliseconds(20));
+    }
   }
   media::AudioFrame f = std::move(frames_.front());
   frames_.pop_front();
+  trailing_silence_ = kTrailingSilenceFrames;
   return f;
 }
 

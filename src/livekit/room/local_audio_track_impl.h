@@ -22,6 +22,11 @@ namespace parley::livekit {
 class LocalAudioTrackImpl final : public LocalAudioTrack {
  public:
   static constexpr size_t kMaxQueuedFrames = 1500;  // 30 s
+  // After the last voiced frame (the end of a reply, or clear() at a barge-in) this many frames
+  // of silence follow before the track goes quiet: a receiver that simply stops getting packets
+  // conceals the loss by stretching the last sound (libwebrtc's NetEq "expand"), which keeps the
+  // agent audibly talking for a while after it stopped.
+  static constexpr int kTrailingSilenceFrames = 5;
 
   LocalAudioTrackImpl(std::string track_id, std::unique_ptr<media::OpusEncoder> encoder);
   ~LocalAudioTrackImpl() override;
@@ -50,6 +55,7 @@ class LocalAudioTrackImpl final : public LocalAudioTrack {
   media::FrameAssembler assembler_{48000, 1};
   std::deque<media::AudioFrame> frames_;
   std::chrono::steady_clock::time_point last_push_{};
+  int trailing_silence_ = 0;  // silence frames still to send (guarded by mutex_)
   std::atomic<uint64_t> sent_{0};
 };
 
