@@ -133,6 +133,9 @@ std::unique_ptr<voice::SpeechRecognizer> ProviderSet::recognizer(const std::stri
 
 std::unique_ptr<voice::VoiceActivityDetector> ProviderSet::vad() const {
   if (vad_) return vad_();
+  // Mode 3 (the strictest): mode 1 heard the soft start of words 150–300 ms sooner (a quicker
+  // barge-in on live calls, tests/agent/agent_fallbacks_live_test.py) but also made utterances
+  // longer and the recogniser 3–4× slower to answer; endpointing matters more.
   return make_webrtc_vad(3);
 }
 
