@@ -1,5 +1,7 @@
 #include "livekit/room/local_audio_track_impl.h"
 
+#include <algorithm>
+
 #include "livekit/rtc/peer_connection.h"
 
 namespace parley::livekit {
@@ -73,10 +75,42 @@ std::optional<media::AudioFrame> LocalAudioTrackImpl::pop() {
   return f;
 }
 
+SendIntervals LocalAudioTrackImpl::send_intervals() const {
+  SendIntervals s;
+  for (size_t i = 0; i < s.ms.size(); ++i) s.ms[i] = intervals_[i].load(std::memory_order_relaxed);
+  return s;
+}
+
+uint64_t SendIntervals::count() const {
+  uint64_t n = 0;
+  for (auto c : ms) n += c;
+  return n;
+}
+
+double SendIntervals::quantile_upper_ms(double q) const {
+  const uint64_t n = count();
+  if (n == 0) return 0;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < ms.size(); ++i) {
+    seen += ms[i];
+    if (static_cast<double>(seen) >= q * static_cast<double>(n)) return static_cast<double>(i + 1);
+  }
+  return static_cast<double>(ms.size());
+}
+
 void LocalAudioTrackImpl::send_next() {
   if (sender_ == nullptr) return;
   auto frame = pop();
-  if (!frame) return;
+  if (!frame) {
+    last_send_ = {};  // a gap in the audio, not in the pacing
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (last_send_ != std::chrono::steady_clock::time_point{}) {
+    auto ms = static_cast<size_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now - last_send_).count());
+    intervals_[std::min(ms, SendIntervals::kBuckets - 1)].fetch_add(1, std::memory_order_relaxed);
+  }
+  last_send_ = now;
   auto packet = encoder_->encode(*frame);
   if (!packet) return;
   sender_->send_opus(std::span<const uint8_t>(packet->data(), packet->size()),

@@ -36,6 +36,7 @@ class LocalAudioTrackImpl final : public LocalAudioTrack {
   void clear() override;
   const std::string& sid() const override { return sid_; }
   uint64_t frames_sent() const override { return sent_.load(); }
+  SendIntervals send_intervals() const override;
 
   // Media loop: encode and send the next frame, if any is queued.
   void send_next();
@@ -57,6 +58,9 @@ class LocalAudioTrackImpl final : public LocalAudioTrack {
   std::chrono::steady_clock::time_point last_push_{};
   int trailing_silence_ = 0;  // silence frames still to send (guarded by mutex_)
   std::atomic<uint64_t> sent_{0};
+  // Media loop writes, any thread reads: see SendIntervals.
+  std::chrono::steady_clock::time_point last_send_{};
+  std::array<std::atomic<uint32_t>, SendIntervals::kBuckets> intervals_{};
 };
 
 }  // namespace parley::livekit

@@ -8,6 +8,7 @@
 // be called from any thread.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -99,6 +100,17 @@ struct RoomCallbacks {
   std::function<void(const Error&)> on_disconnected;
 };
 
+// Intervals between consecutive sent frames of a local track, in 1 ms buckets: ms[i] counts
+// intervals in [i, i + 1) ms, the last bucket everything longer. Only intervals where audio was
+// waiting at both sends count (a gap in what was pushed is no pacing fault).
+struct SendIntervals {
+  static constexpr size_t kBuckets = 101;
+  std::array<uint64_t, kBuckets> ms{};
+  uint64_t count() const;
+  // The smallest bound b (ms) such that at least q of the intervals are below b; 0 when empty.
+  double quantile_upper_ms(double q) const;
+};
+
 // A published microphone-style audio track. push() takes PCM at any rate and channel count;
 // it is resampled to 48 kHz mono, cut into 20 ms frames, Opus-encoded and sent one frame
 // every 20 ms. Thread-safe.
@@ -113,6 +125,8 @@ class LocalAudioTrack {
   virtual void clear() = 0;
   virtual const std::string& sid() const = 0;  // TR_… once published
   virtual uint64_t frames_sent() const = 0;
+  // Pacing as sent (cheap: one relaxed counter per frame). Any thread.
+  virtual SendIntervals send_intervals() const = 0;
 };
 
 // An open text stream: the header went out when it was opened; each write() sends one or more
