@@ -1,11 +1,13 @@
 #include "agent/provider_set.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <boost/asio/post.hpp>
 
 #include "providers/llm/fallback_llm.h"
 #include "providers/llm/openai_llm.h"
+#include "providers/speech/deepgram_stt.h"
 #include "providers/speech/openai_stt.h"
 #include "providers/speech/openai_tts.h"
 #include "agent/embedded_engines.h"
@@ -65,6 +67,24 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       set->recognizers_.emplace_back(name, [io, o](const std::string& language) mutable {
         o.language = language;
         return std::make_unique<providers::OpenAiStt>(*io, o);
+      });
+    } else if (name == "deepgram") {
+      auto u = parse_url(p.deepgram.url);
+      if (!u || !u->websocket()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "providers.deepgram.url: '" + p.deepgram.url + "' is not a ws:// or wss:// URL");
+      }
+      providers::DeepgramSttOptions o;
+      o.url = *u;
+      o.api_key = p.deepgram.api_key;
+      o.model = p.deepgram.model;
+      o.connect_timeout = p.stt_timeout;
+      // Inside the turn's STT timeout, so the caller hears of a silent Deepgram as such.
+      o.finalize_timeout = std::max<std::chrono::milliseconds>(p.stt_timeout * 4 / 5, std::chrono::milliseconds(500));
+      auto* io = &net;
+      set->recognizers_.emplace_back(name, [io, o](const std::string& language) mutable {
+        o.language = language;
+        return std::make_unique<providers::DeepgramStt>(*io, o);
       });
     } else if (name == "pocketsphinx") {
       auto ps = providers::PocketsphinxStt::shared();

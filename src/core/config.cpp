@@ -491,6 +491,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
         d.string("url", c.providers.deepgram.url);
         bool from_env = sources.env.count("DEEPGRAM_API_KEY") > 0;
         d.string("api_key", c.providers.deepgram.api_key, !from_env);
+        d.string("model", c.providers.deepgram.model);
       }
     }
     {
@@ -572,7 +573,10 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                       {"tts_model", providers.openai.tts_model},
                       {"tts_voice", providers.openai.tts_voice},
                       {"system_prompt", providers.openai.system_prompt}}},
-                    {"deepgram", {{"url", providers.deepgram.url}, {"api_key", secret(providers.deepgram.api_key)}}}};
+                    {"deepgram",
+                     {{"url", providers.deepgram.url},
+                      {"api_key", secret(providers.deepgram.api_key)},
+                      {"model", providers.deepgram.model}}}};
   j["log"] = {{"level", log::to_string(log.level)}, {"format", log.format == log::Format::kJson ? "json" : "text"}};
   return j;
 }

@@ -74,6 +74,7 @@ struct OpenAiConfig {
 struct DeepgramConfig {
   std::string url = "wss://api.deepgram.com/v1/listen";
   std::string api_key;  // secret
+  std::string model = "nova-3";
 };
 
 struct ProvidersConfig {

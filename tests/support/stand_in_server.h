@@ -1,5 +1,6 @@
-// Starts tests/providers/openai_stand_in.py (a local OpenAI API stand-in) on 127.0.0.1 and a free
-// port for the life of the object; kills it on destruction.
+// Starts a local provider stand-in (by default tests/providers/openai_stand_in.py, the OpenAI
+// API) on 127.0.0.1 and a free port for the life of the object; kills it on destruction. The
+// script prints its port on its first line of output.
 #pragma once
 
 #include <signal.h>
@@ -17,17 +18,17 @@ namespace parley::testing {
 
 class StandInServer {
  public:
-  StandInServer() {
+  explicit StandInServer(std::string script_name = "openai_stand_in.py", std::string python = "python3") {
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
-    std::string script = std::string(PARLEY_SOURCE_DIR) + "/tests/providers/openai_stand_in.py";
-    const char* argv[] = {"python3", script.c_str(), nullptr};
-    if (posix_spawnp(&pid_, "python3", &actions, nullptr, const_cast<char* const*>(argv), environ) != 0) {
-      throw std::runtime_error("cannot start python3");
+    std::string script = std::string(PARLEY_SOURCE_DIR) + "/tests/providers/" + script_name;
+    const char* argv[] = {python.c_str(), script.c_str(), nullptr};
+    if (posix_spawnp(&pid_, python.c_str(), &actions, nullptr, const_cast<char* const*>(argv), environ) != 0) {
+      throw std::runtime_error("cannot start " + python);
     }
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
