@@ -14,7 +14,7 @@
 // with it is the Opus encode of one 20 ms frame measured in the same run (the pacing quantum is
 // 20 ms, and one frame's encode is what every reply must pay at least).
 //
-//   build/bench/voice/bench_voice [--calls 1,20] [--questions 3] [--loops 2]
+//   build/bench/voice/bench_voice [--calls 1,20] [--questions 3] [--loops 2] [--decoders 4]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -32,6 +32,7 @@
 #include "core/asio_loop.h"
 #include "media/opus_encoder.h"
 #include "media/resampler.h"
+#include "providers/stt/pocketsphinx_stt.h"
 #include "providers/tts/flite_tts.h"
 
 using namespace parley;
@@ -249,17 +250,19 @@ int main(int argc, char** argv) {
   std::vector<int> call_counts = {1, 20};
   size_t questions = 3;
   unsigned n_loops = 2;
+  int decoders = Config{}.providers.pocketsphinx.max_decoders;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--calls") == 0) call_counts = parse_calls(argv[i + 1]);
     else if (std::strcmp(argv[i], "--questions") == 0) questions = static_cast<size_t>(std::atoi(argv[i + 1]));
     else if (std::strcmp(argv[i], "--loops") == 0) n_loops = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    else if (std::strcmp(argv[i], "--decoders") == 0) decoders = std::atoi(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: bench_voice [--calls 1,20] [--questions 3] [--loops 2]\n");
+      std::fprintf(stderr, "usage: bench_voice [--calls 1,20] [--questions 3] [--loops 2] [--decoders 4]\n");
       return 2;
     }
   }
-  if (call_counts.empty() || questions == 0 || n_loops == 0) {
-    std::fprintf(stderr, "bench_voice: --calls, --questions and --loops must be positive\n");
+  if (call_counts.empty() || questions == 0 || n_loops == 0 || decoders < 1) {
+    std::fprintf(stderr, "bench_voice: --calls, --questions, --loops and --decoders must be positive\n");
     return 2;
   }
   log::set_level(log::Level::kWarn);
@@ -268,7 +271,13 @@ int main(int argc, char** argv) {
   config->providers.stt = {"pocketsphinx"};
   config->providers.tts = {"flite", "espeak-ng"};
   config->providers.llm = {"script"};
+  config->providers.pocketsphinx.max_decoders = decoders;
   config->agent.greeting = {{"en", "Hello, how can I help?"}};
+  // Every decoder loaded before the first call, so that no run's CPU figure carries model loading.
+  if (auto ps = providers::PocketsphinxStt::shared(static_cast<size_t>(decoders)); !ps || !(*ps)->warm_up()) {
+    std::fprintf(stderr, "pocketsphinx: cannot load %d decoders\n", decoders);
+    return 1;
+  }
   AsioLoop net("net");
   auto providers = agent::ProviderSet::create(*config, net.io_context());
   if (!providers) {
@@ -279,8 +288,8 @@ int main(int argc, char** argv) {
       flite_48k("what are your opening hours"), flite_48k("how much does it cost"), flite_48k("where are you located")};
   const double floor_ms = opus_encode_floor_ms(asks[0]);
 
-  std::printf("voice agent latency, embedded engines (pocketsphinx, script, flite); %zu questions per call, %u call loops\n",
-              questions, n_loops);
+  std::printf("voice agent latency, embedded engines (pocketsphinx, script, flite); %zu questions per call, %u call loops, %d pocketsphinx decoders\n",
+              questions, n_loops, decoders);
   std::printf("reference: Opus encode of one 20 ms frame in this run = %.3f ms\n\n", floor_ms);
   std::printf("| calls | turns | e2e p50 ms | e2e p95 ms | end-of-utterance p50 | STT p50 | LLM TTFT p50 | TTS TTFB p50 | agent's own p50 ms | agent's own p95 ms | own p95 / encode floor | CPU per call (cores) |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");

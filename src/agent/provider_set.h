@@ -52,7 +52,10 @@ class ProviderSet {
 
  private:
   ProviderSet() = default;
-  std::unique_ptr<boost::asio::thread_pool> pool_;  // first member destroyed last: joined in ~ProviderSet
+  // First members, destroyed last: joined in ~ProviderSet. Recognition and synthesis have a pool
+  // each, so a sentence to speak never queues behind many callers' audio frames.
+  std::unique_ptr<boost::asio::thread_pool> pool_;      // recognition (and decoder loading)
+  std::unique_ptr<boost::asio::thread_pool> tts_pool_;  // synthesis
   std::shared_ptr<providers::ScriptLlm> script_;
   std::vector<std::shared_ptr<providers::LlmProvider>> llms_;  // without the script
   std::vector<std::pair<std::string, RecognizerFactory>> recognizers_;

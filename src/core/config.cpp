@@ -493,6 +493,10 @@ ConfigLoad load_config(const ConfigSources& sources) {
         d.string("api_key", c.providers.deepgram.api_key, !from_env);
         d.string("model", c.providers.deepgram.model);
       }
+      {
+        Reader ps = r.section("pocketsphinx");
+        ps.integer("max_decoders", c.providers.pocketsphinx.max_decoders, 1, 256);
+      }
     }
     {
       Reader r = top.section("log");
@@ -576,7 +580,8 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                     {"deepgram",
                      {{"url", providers.deepgram.url},
                       {"api_key", secret(providers.deepgram.api_key)},
-                      {"model", providers.deepgram.model}}}};
+                      {"model", providers.deepgram.model}}},
+                    {"pocketsphinx", {{"max_decoders", providers.pocketsphinx.max_decoders}}}};
   j["log"] = {{"level", log::to_string(log.level)}, {"format", log.format == log::Format::kJson ? "json" : "text"}};
   return j;
 }

@@ -77,6 +77,12 @@ struct DeepgramConfig {
   std::string model = "nova-3";
 };
 
+struct PocketsphinxConfig {
+  // Callers recognised at the same instant; more wait (their audio is kept) until one frees.
+  // Each decoder costs about 90 MB of memory and a quarter second to load at start-up.
+  int max_decoders = 8;
+};
+
 struct ProvidersConfig {
   // Each role is a chain: the first is used, the next ones take over when it fails.
   std::vector<std::string> stt{"pocketsphinx"};
@@ -88,6 +94,7 @@ struct ProvidersConfig {
   Millis tts_timeout{5'000};
   OpenAiConfig openai;
   DeepgramConfig deepgram;
+  PocketsphinxConfig pocketsphinx;
 };
 
 struct LogConfig {

@@ -73,6 +73,16 @@ TEST(Config, HttpUrlWhereAWebSocketIsRequiredIsRejected) {
   EXPECT_NE(issue->message.find("not a WebSocket URL"), std::string::npos);
 }
 
+TEST(Config, PocketsphinxDecodersAreBounded) {
+  auto ok = load_config(with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_decoders: 12}}\n")));
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.config.providers.pocketsphinx.max_decoders, 12);
+  auto zero = load_config(with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_decoders: 0}}\n")));
+  ASSERT_NE(find_issue(zero, "providers.pocketsphinx.max_decoders"), nullptr);
+}
+
 TEST(Config, NegativeTimeoutIsRejected) {
   auto load = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k, request_timeout: -3s}\n")));
   auto* issue = find_issue(load, "livekit.request_timeout");

@@ -190,6 +190,20 @@ TEST(PocketsphinxStt, WarmUpLoadsEveryDecoderOnceAndKeepsThemIdle) {
   EXPECT_EQ((*stt)->decoders_created(), 3u);
 }
 
+// serve's configuration asks the process-wide provider for its decoders; a smaller request later
+// (a test, a second ProviderSet) must not take decoders away from calls.
+TEST(PocketsphinxStt, SharedProviderLimitOnlyRises) {
+  auto a = PocketsphinxStt::shared(2);
+  ASSERT_TRUE(a) << a.error().to_string();
+  const size_t before = (*a)->max_decoders();
+  auto b = PocketsphinxStt::shared(before + 3);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(a->get(), b->get());
+  EXPECT_EQ((*b)->max_decoders(), before + 3);
+  ASSERT_TRUE(PocketsphinxStt::shared(1));
+  EXPECT_EQ((*a)->max_decoders(), before + 3);
+}
+
 // Two calls recognising at once on two threads, each with its own decoder from the pool.
 TEST(PocketsphinxStt, ConcurrentStreams) {
   auto stt = provider();

@@ -5,6 +5,7 @@
 #include <sphinxbase/err.h>
 #include <sphinxbase/feat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "providers/stt/pocketsphinx_stream.h"
@@ -44,14 +45,19 @@ Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::create(const Pocketsph
   return self;
 }
 
-Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::shared() {
+Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::shared(size_t max_decoders) {
   static std::mutex m;
   static std::shared_ptr<PocketsphinxStt> instance;
   std::lock_guard lock(m);
   if (!instance) {
-    auto created = create();
+    PocketsphinxOptions options;
+    options.max_decoders = max_decoders;
+    auto created = create(options);
     if (!created) return tl::unexpected(created.error());
     instance = *created;
+  } else {
+    std::lock_guard pool_lock(instance->mutex_);
+    instance->max_decoders_ = std::max(instance->max_decoders_, max_decoders);
   }
   return instance;
 }
@@ -86,9 +92,9 @@ Result<void*> PocketsphinxStt::acquire() {
       idle_.pop_back();
       return d;
     }
-    if (created_ >= options_.max_decoders) {
+    if (created_ >= max_decoders_) {
       return make_error(ErrorCode::kResourceExhausted,
-                        "pocketsphinx: all " + std::to_string(options_.max_decoders) + " decoders are busy", true);
+                        "pocketsphinx: all " + std::to_string(max_decoders_) + " decoders are busy", true);
     }
     ++created_;  // reserve the slot; the model loads outside the pool lock
   }
@@ -111,7 +117,7 @@ Status PocketsphinxStt::warm_up() {
   for (;;) {
     {
       std::lock_guard lock(mutex_);
-      if (created_ >= options_.max_decoders) return {};
+      if (created_ >= max_decoders_) return {};
       ++created_;  // reserve the slot; the model loads outside the pool lock
     }
     auto d = load_decoder();
@@ -122,6 +128,11 @@ Status PocketsphinxStt::warm_up() {
     }
     release(*d);
   }
+}
+
+size_t PocketsphinxStt::max_decoders() const {
+  std::lock_guard lock(mutex_);
+  return max_decoders_;
 }
 
 size_t PocketsphinxStt::decoders_created() const {

@@ -24,7 +24,10 @@ namespace parley::providers {
 
 struct PocketsphinxOptions {
   std::string model_dir = "/usr/share/pocketsphinx/model/en-us";  // en-us/, en-us.lm.bin, cmudict-en-us.dict
-  size_t max_decoders = 4;         // concurrent streams; more wait for kResourceExhausted (retryable)
+  // Concurrent streams; more wait for kResourceExhausted (retryable). Each decoder holds its own
+  // copy of the language model and dictionary (about 90 MB private memory; sphinxbase's trie
+  // keeps lookup caches inside the model, so one copy cannot serve two threads).
+  size_t max_decoders = 4;
   int interim_interval_ms = 300;   // how often a stream looks for a new interim hypothesis
 };
 
@@ -32,8 +35,9 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
  public:
   // Checks the model files; loads the first decoder (so a broken model fails here, not mid-call).
   static Result<std::shared_ptr<PocketsphinxStt>> create(const PocketsphinxOptions& options = {});
-  // The process-wide provider with default options (created on first use).
-  static Result<std::shared_ptr<PocketsphinxStt>> shared();
+  // The process-wide provider (created on first use with default options); a caller that
+  // asks for more decoders than it allows raises the limit (never lowers it).
+  static Result<std::shared_ptr<PocketsphinxStt>> shared(size_t max_decoders = PocketsphinxOptions{}.max_decoders);
   ~PocketsphinxStt() override;
 
   std::string_view name() const override { return "pocketsphinx"; }
@@ -44,6 +48,7 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   // caller waits for a model load mid-call. Idempotent; for a process that serves calls.
   Status warm_up();
   size_t decoders_created() const;
+  size_t max_decoders() const;
   const PocketsphinxOptions& options() const { return options_; }
 
   // Used by streams.
@@ -53,7 +58,7 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   const std::vector<float>& initial_cmn() const { return initial_cmn_; }
 
  private:
-  explicit PocketsphinxStt(const PocketsphinxOptions& options) : options_(options) {}
+  explicit PocketsphinxStt(const PocketsphinxOptions& options) : options_(options), max_decoders_(options.max_decoders) {}
   Result<void*> load_decoder();
 
   PocketsphinxOptions options_;
@@ -61,6 +66,7 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   std::vector<void*> idle_;  // ps_decoder_t*
   std::vector<float> initial_cmn_;  // written once by create()
   size_t created_ = 0;
+  size_t max_decoders_;  // under mutex_: shared() may raise it
 };
 
 }  // namespace parley::providers
