@@ -13,7 +13,7 @@
 #include "livekit/room/text_stream_reader.h"
 #include "livekit/rtc/peer_connection.h"
 #include "livekit/signal/signal_client.h"
-#include "media/frame_pacer.h"
+#include "media/shared_frame_tick.h"
 #include "media/jitter_buffer.h"
 #include "media/resampler.h"
 
@@ -129,7 +129,7 @@ class RoomImpl final : public Room {
         options_(std::move(options)),
         cb_(std::move(cb)),
         log_(options_.logger),
-        pacer_(SystemClock::instance()) {}
+        tick_(media::SharedFrameTick::for_loop(media_)) {}
 
   GlibLoop& media_loop() { return media_; }
 
@@ -744,40 +744,30 @@ class RoomImpl final : public Room {
   void start_pump() {
     if (pump_timer_.active() || closed_) return;
     if (remote_audio_.empty() && local_tracks_.empty()) return;
-    pacer_.start();
-    schedule_pump();
-  }
-
-  void schedule_pump() {
     auto weak = weak_this();
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(pacer_.time_until_next());
-    pump_timer_ = media_.post_after(std::max(wait, 1ms), [weak] {
+    pump_timer_ = tick_->subscribe([weak] {
       if (auto self = weak.lock()) self->pump();
     });
   }
 
-  // Every 20 ms: one frame per remote track out to the consumer, one frame per local track out
-  // to the network.
+  // Every 20 ms, on the media loop's shared tick: one frame per remote track out to the consumer,
+  // one frame per local track out to the network.
   void pump() {
     if (closed_) return;
-    int due = pacer_.take_due();
-    for (int i = 0; i < due; ++i) {
-      for (auto& [cid, t] : local_tracks_) t->send_next();
-      for (auto& [sid, ra] : remote_audio_) {
-        if (!ra.announced) continue;
-        media::JitterFrame jf = ra.jitter->pull();
-        if (!cb_.on_audio) continue;
-        if (ra.resampler) {
-          auto out = ra.resampler->process(jf.audio);
-          if (!out || out->empty()) continue;
-          cb_.on_audio(ra.info, *out);
-        } else {
-          cb_.on_audio(ra.info, jf.audio);
-        }
-        if (closed_) return;
+    for (auto& [cid, t] : local_tracks_) t->send_next();
+    for (auto& [sid, ra] : remote_audio_) {
+      if (!ra.announced) continue;
+      media::JitterFrame jf = ra.jitter->pull();
+      if (!cb_.on_audio) continue;
+      if (ra.resampler) {
+        auto out = ra.resampler->process(jf.audio);
+        if (!out || out->empty()) continue;
+        cb_.on_audio(ra.info, *out);
+      } else {
+        cb_.on_audio(ra.info, jf.audio);
       }
+      if (closed_) return;
     }
-    schedule_pump();
   }
 
   void on_data_packet(const std::string& label, std::span<const uint8_t> data) {
@@ -892,7 +882,7 @@ class RoomImpl final : public Room {
   std::string stream_id_;
   TextStreamReader text_;
 
-  media::FramePacer pacer_;
+  std::shared_ptr<media::SharedFrameTick> tick_;  // the media loop's, shared with its other rooms
   TimerHandle connect_timer_, pump_timer_, retry_timer_;
   bool connected_ = false, closed_ = false, reconnecting_ = false, rejoining_ = false, resume_disabled_ = false;
   int rejoin_attempts_ = 0;
