@@ -145,9 +145,33 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
   if (silence_run_ >= (overlap_pending ? options_.overlap_pause : options_.speech_pause)) end_segment(now);
 }
 
+// The VAD hears a word's soft start late (WebRTC VAD mode 3 by 100–350 ms on live calls), and
+// barge-in counts the caller's speech from its onset: so the onset moves back over the frames just
+// before the VAD's run that stand clearly above the quietest frame of the prefix (a rising word,
+// not the line's steady noise), by at most kMaxOnsetBackdate.
+microseconds VoicePipeline::sound_before_speech(microseconds vad_run) const {
+  constexpr auto kMaxOnsetBackdate = milliseconds(300);
+  constexpr double kAboveFloorDb = 12, kMinLevelDbov = -55;
+  double floor_db = 0;
+  for (const auto& f : recent_) floor_db = std::min(floor_db, media::level_dbov(f.samples()));
+  const double threshold = std::max(floor_db + kAboveFloorDb, kMinLevelDbov);
+  microseconds in_run{0}, before{0};
+  for (auto it = recent_.rbegin(); it != recent_.rend(); ++it) {
+    if (in_run < vad_run) {
+      in_run += it->duration();
+      continue;
+    }
+    if (before + it->duration() > kMaxOnsetBackdate || media::level_dbov(it->samples()) <= threshold) break;
+    before += it->duration();
+  }
+  return before;
+}
+
 void VoicePipeline::start_segment(Clock::time_point now) {
   in_speech_ = true;
-  speech_started_ = now - duration_cast<nanoseconds>(speech_run_) + duration_cast<nanoseconds>(recent_.back().duration());
+  onset_backdate_ = sound_before_speech(speech_run_);
+  speech_started_ = now - duration_cast<nanoseconds>(speech_run_) + duration_cast<nanoseconds>(recent_.back().duration()) -
+                    duration_cast<nanoseconds>(onset_backdate_);
   speech_run_ = microseconds(0);
   eou_timer_.cancel();
   false_interruption_timer_.cancel();
@@ -170,7 +194,8 @@ void VoicePipeline::check_interruption(Clock::time_point now) {
   count("interruption");
   logger_.debug("caller speech over the agent: audio paused",
                 {{"reply", reply_->id},
-                 {"speech_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - speech_started_).count()}});
+                 {"speech_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - speech_started_).count()},
+                 {"onset_backdated_ms", std::chrono::duration_cast<std::chrono::milliseconds>(onset_backdate_).count()}});
 }
 
 void VoicePipeline::end_segment(Clock::time_point now) {

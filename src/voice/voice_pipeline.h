@@ -154,6 +154,7 @@ class VoicePipeline {
   void maybe_commit();
   void commit_turn();
   void check_interruption(Clock::time_point now);
+  std::chrono::microseconds sound_before_speech(std::chrono::microseconds vad_run) const;
   void resume_false_interruption();
   // Reply side.
   void start_reply(std::optional<std::string> text, bool interruptible, std::string hangup_reason, TurnMetrics metrics,
@@ -192,6 +193,7 @@ class VoicePipeline {
   std::chrono::microseconds speech_run_{0};
   std::chrono::microseconds silence_run_{0};
   Clock::time_point speech_started_{};
+  std::chrono::microseconds onset_backdate_{0};  // sound before the VAD's run counted into speech_started_
   Clock::time_point last_speech_{};
   uint64_t stt_seq_ = 0;       // results of older sequences are stale
   int stt_pending_ = 0;

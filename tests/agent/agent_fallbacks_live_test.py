@@ -205,7 +205,8 @@ def test_barge_in_stops_the_agent_within_the_interruption_time(tmp_path):
         assert measured is not None, "three attempts and the caller never talked over the agent"
         print(f"barge-in: the agent fell silent {measured * 1000:.0f} ms after the caller's onset "
               f"(limit {(MIN_INTERRUPTION + 0.2) * 1000:.0f} ms = interruption time + 200 ms)")
-        print(f"  parley decided {decision['speech_ms']} ms into the speech its VAD heard, "
+        print(f"  parley decided {decision['speech_ms']} ms into the caller's speech (its onset moved "
+              f"{decision.get('onset_backdated_ms')} ms before its VAD's), "
               f"{decided_after * 1000:.0f} ms after the room's onset; the room was silent "
               f"{(measured - decided_after) * 1000:.0f} ms after that decision")
         # parley's own part: the decision at the configured time into the speech it heard (the

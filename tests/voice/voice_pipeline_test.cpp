@@ -164,6 +164,46 @@ TEST(VoicePipeline, PausesBetweenWordsDoNotDelayTheInterruption) {
   EXPECT_EQ(h.stt.cancels, 0) << "the first word was not dropped as a short overlap";
 }
 
+// A word's soft start that the VAD does not yet call speech still counts towards the
+// interruption: the agent stops 500 ms after the sound began, not 500 ms after the VAD woke.
+TEST(VoicePipeline, InterruptionCountsFromTheSoundsOnsetNotTheVads) {
+  PipelineHarness h;
+  h.start();
+  h.pipeline->say("We are open from nine in the morning to six in the evening, every day of the week.");
+  h.silence(1000ms);
+  auto onset = h.clock.now();
+  h.stt.answers.push_back({std::string("stop"), 100ms});
+  auto soft = testing::test_frame(true, 48000, 400);
+  soft.samples()[0] = 0;  // the fake VAD's "not speech", at -38 dBov
+  for (int i = 0; i < 10; ++i) {  // 200 ms
+    h.pipeline->push_audio(soft);
+    h.loop.advance(20ms);
+  }
+  h.speak(1000ms);
+  auto last = h.frames.back().at;
+  EXPECT_LE(last, onset + 500ms);
+  EXPECT_GE(last, onset + 460ms);
+}
+
+// The line's steady noise before the caller speaks is not a rising word: no earlier onset.
+TEST(VoicePipeline, SteadyNoiseDoesNotMoveTheOnset) {
+  PipelineHarness h;
+  h.start();
+  h.pipeline->say("We are open from nine in the morning to six in the evening, every day of the week.");
+  auto noise = testing::test_frame(true, 48000, 400);
+  noise.samples()[0] = 0;
+  for (int i = 0; i < 50; ++i) {  // 1 s of noise at -38 dBov, never speech for the VAD
+    h.pipeline->push_audio(noise);
+    h.loop.advance(20ms);
+  }
+  auto speech_start = h.clock.now();
+  h.stt.answers.push_back({std::string("stop"), 100ms});
+  h.speak(1000ms);
+  auto last = h.frames.back().at;
+  EXPECT_LE(last, speech_start + 500ms);
+  EXPECT_GE(last, speech_start + 460ms);
+}
+
 TEST(VoicePipeline, ShortSpeechOverTheAgentDoesNotInterrupt) {
   PipelineHarness h;
   h.start();
