@@ -11,7 +11,12 @@ cd "$repo"
 
 if [ "${PARLEY_IN_NETNS:-}" != 1 ]; then
   bash scripts/install.sh all
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  # The same configuration as scripts/test.sh's optimised build, so the two README commands share
+  # build/ (a different build type here made each of them rebuild everything after the other).
+  if [ ! -f build/CMakeCache.txt ]; then
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
+      "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG" >/dev/null
+  fi
   cmake --build build -j "$(nproc)" --target parley
   exec scripts/netns.sh bash "$0" "$@"
 fi

@@ -84,7 +84,15 @@ SignalClient::SignalClient(AsioLoop& loop, log::Logger logger)
     : loop_(loop), log_(std::move(logger)), interceptor_(std::make_unique<Interceptor>(*this)) {}
 
 SignalClient::~SignalClient() {
-  if (ws_) ws_->abort();
+  if (!ws_) return;
+  // The transport's state belongs to the loop's thread; the last owner may be any thread (a
+  // test's, the room's). Its callbacks hold only weak references to this client, so the abort
+  // can wait for the loop.
+  if (loop_.is_current()) {
+    ws_->abort();
+  } else {
+    loop_.post([ws = ws_] { ws->abort(); });
+  }
 }
 
 void SignalClient::connect(SignalConnectOptions options, SignalHandler* handler, Connected done, Lost on_lost) {
