@@ -26,6 +26,8 @@ class AsioLoop final : public EventLoop {
   const std::string& name() const override { return name_; }
 
   boost::asio::io_context& io_context() { return io_; }
+  // True once stop() was called: nothing posted runs any more.
+  bool stopped() const { return io_.stopped(); }
   void stop();
 
  private:

@@ -1,5 +1,7 @@
 #include "livekit/signal/signal_client.h"
 
+#include <future>
+
 #include "core/metrics.h"
 #include "livekit/signal/signal_dispatch.h"
 
@@ -85,14 +87,20 @@ SignalClient::SignalClient(AsioLoop& loop, log::Logger logger)
 
 SignalClient::~SignalClient() {
   if (!ws_) return;
-  // The transport's state belongs to the loop's thread; the last owner may be any thread (a
-  // test's, the room's). Its callbacks hold only weak references to this client, so the abort
-  // can wait for the loop.
-  if (loop_.is_current()) {
+  // The transport's state belongs to the loop's thread, but the last owner may be any thread (a
+  // test's, a CLI's main). A running loop aborts it itself, and this waits (bounded) so that the
+  // socket is closed when the client is gone; a stopped loop runs nothing, so nothing races.
+  if (loop_.is_current() || loop_.stopped()) {
     ws_->abort();
-  } else {
-    loop_.post([ws = ws_] { ws->abort(); });
+    return;
   }
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  loop_.post([ws = ws_, done] {
+    ws->abort();
+    done->set_value();
+  });
+  (void)finished.wait_for(std::chrono::seconds(1));
 }
 
 void SignalClient::connect(SignalConnectOptions options, SignalHandler* handler, Connected done, Lost on_lost) {
