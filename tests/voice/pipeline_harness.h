@@ -70,9 +70,11 @@ class PipelineHarness {
   // The caller speaks (or is silent) for `d`, one 20 ms frame at a time in real order.
   void speak(std::chrono::milliseconds d) { feed(true, d); }
   void silence(std::chrono::milliseconds d) { feed(false, d); }
-  void feed(bool speech, std::chrono::milliseconds d) {
+  void feed(bool speech, std::chrono::milliseconds d) { feed(testing::test_frame(speech), d); }
+  // The same 20 ms frame, over and over for `d`.
+  void feed(const media::AudioFrame& frame, std::chrono::milliseconds d) {
     for (auto t = 0ms; t < d; t += 20ms) {
-      pipeline->push_audio(testing::test_frame(speech));
+      pipeline->push_audio(frame);
       loop.advance(20ms);
     }
   }

@@ -175,10 +175,7 @@ TEST(VoicePipeline, InterruptionCountsFromTheSoundsOnsetNotTheVads) {
   h.stt.answers.push_back({std::string("stop"), 100ms});
   auto soft = testing::test_frame(true, 48000, 400);
   soft.samples()[0] = 0;  // the fake VAD's "not speech", at -38 dBov
-  for (int i = 0; i < 10; ++i) {  // 200 ms
-    h.pipeline->push_audio(soft);
-    h.loop.advance(20ms);
-  }
+  h.feed(soft, 200ms);
   h.speak(1000ms);
   auto last = h.frames.back().at;
   EXPECT_LE(last, onset + 500ms);
@@ -192,10 +189,7 @@ TEST(VoicePipeline, SteadyNoiseDoesNotMoveTheOnset) {
   h.pipeline->say("We are open from nine in the morning to six in the evening, every day of the week.");
   auto noise = testing::test_frame(true, 48000, 400);
   noise.samples()[0] = 0;
-  for (int i = 0; i < 50; ++i) {  // 1 s of noise at -38 dBov, never speech for the VAD
-    h.pipeline->push_audio(noise);
-    h.loop.advance(20ms);
-  }
+  h.feed(noise, 1000ms);  // at -38 dBov, never speech for the VAD
   auto speech_start = h.clock.now();
   h.stt.answers.push_back({std::string("stop"), 100ms});
   h.speak(1000ms);
