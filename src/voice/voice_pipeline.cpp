@@ -145,8 +145,8 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
   if (silence_run_ >= (overlap_pending ? options_.overlap_pause : options_.speech_pause)) end_segment(now);
 }
 
-// The VAD hears a word's soft start late (WebRTC VAD mode 3 by 100–350 ms on live calls), and
-// barge-in counts the caller's speech from its onset: so the onset moves back over the frames just
+// A strict VAD can call a word's soft start speech only a few frames in, and barge-in counts the
+// caller's speech from its onset: so the onset moves back over the frames just
 // before the VAD's run that stand clearly above the quietest frame of the prefix (a rising word,
 // not the line's steady noise), by at most kMaxOnsetBackdate.
 microseconds VoicePipeline::sound_before_speech(microseconds vad_run) const {
