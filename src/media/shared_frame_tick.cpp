@@ -73,12 +73,8 @@ void SharedFrameTick::fire() {
       firing_ = subscribers_;
     }
     for (auto& sub : firing_) {
-      {
-        // Cancelled by an earlier subscriber in this same tick (a room leaving another)?
-        std::lock_guard lock(mutex_);
-        if (!sub->active) continue;
-      }
-      sub->on_frame();
+      // Cancelled by an earlier subscriber in this same tick (a room leaving another)?
+      if (sub->active.load()) sub->on_frame();
     }
     firing_.clear();
   }

@@ -11,6 +11,7 @@
 // stall the schedule restarts from now.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -44,7 +45,7 @@ class SharedFrameTick : public std::enable_shared_from_this<SharedFrameTick> {
  private:
   struct Subscriber {
     std::function<void()> on_frame;
-    bool active = true;  // under mutex_
+    std::atomic<bool> active{true};  // false once cancelled (any thread)
   };
   void arm();
   void fire();
@@ -54,7 +55,7 @@ class SharedFrameTick : public std::enable_shared_from_this<SharedFrameTick> {
   TimerHandle timer_;                                 // loop thread
   bool armed_ = false;                                // loop thread
   bool in_fire_ = false;                              // loop thread
-  mutable std::mutex mutex_;                          // guards subscribers_ and active flags
+  mutable std::mutex mutex_;                          // guards subscribers_
   std::vector<std::shared_ptr<Subscriber>> subscribers_;
   std::vector<std::shared_ptr<Subscriber>> firing_;  // loop thread: the snapshot being run
 };
