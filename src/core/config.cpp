@@ -335,6 +335,22 @@ void validate_livekit(const LiveKitConfig& lk, std::vector<ConfigIssue>& issues)
   }
 }
 
+// An HMAC secret that is empty or short is one anyone can compute or guess, so a webhook or token
+// signed with it proves nothing: refused, except LiveKit's documented dev secret ("secret", what
+// `livekit-server --dev` uses). An unset livekit.api_secret is reported by validate_livekit.
+void validate_secret_strength(const std::string& name, const std::string& api_key, const std::string& secret,
+                              std::vector<ConfigIssue>& issues) {
+  constexpr size_t kMinSecret = 32;
+  if (secret.empty()) {
+    if (name == "livekit.api_secret") return;
+    issues.push_back({name, "is empty, so anyone could sign webhooks for key " + api_key,
+                      "set the key's real secret (an empty ${VARIABLE} expands to nothing), or remove the key"});
+  } else if (secret.size() < kMinSecret && secret != "secret") {
+    issues.push_back({name, "is shorter than " + std::to_string(kMinSecret) + " characters, so it can be guessed",
+                      "generate a longer one (livekit-server generate-keys)"});
+  }
+}
+
 void validate_listen(const std::string& key, const std::string& listen, std::vector<ConfigIssue>& issues) {
   auto colon = listen.rfind(':');
   bool ok = colon != std::string::npos && colon + 1 < listen.size();
@@ -522,9 +538,9 @@ ConfigLoad load_config(const ConfigSources& sources) {
     issues.push_back({"agent.transfer_to", "'" + c.agent.transfer_to + "' is not a sip: or tel: URI",
                       "write it as sip:operator@pbx.example.com or tel:+15550100"});
   }
-  if (c.livekit.api_secret.size() > 0 && c.livekit.api_secret.size() < 32 && c.livekit.api_secret != "secret") {
-    issues.push_back({"livekit.api_secret", "is shorter than 32 characters",
-                      "generate a longer one (livekit-server generate-keys)", true});
+  validate_secret_strength("livekit.api_secret", c.livekit.api_key, c.livekit.api_secret, issues);
+  for (const auto& [key, secret] : c.webhook.extra_keys) {
+    validate_secret_strength("webhook.extra_keys." + key, key, secret, issues);
   }
   return result;
 }
