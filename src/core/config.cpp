@@ -324,6 +324,10 @@ void validate_livekit(const LiveKitConfig& lk, std::vector<ConfigIssue>& issues)
     issues.push_back({"livekit.url", "scheme '" + u->scheme + "' is not one LiveKit serves",
                       "use ws://, wss://, http:// or https://"});
   }
+  if (auto u = parse_url(lk.url); u && u->plaintext_remote()) {
+    issues.push_back({"livekit.url", "'" + lk.url + "' is plaintext to a remote host: tokens and the API travel unencrypted",
+                      "use " + std::string(u->websocket() ? "wss://" : "https://") + u->host + " (TLS)", true});
+  }
   if (lk.api_key.empty()) {
     issues.push_back({"livekit.api_key", "is not set", "export LIVEKIT_API_KEY (the dev server's key is devkey)"});
   }

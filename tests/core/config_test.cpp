@@ -173,6 +173,18 @@ TEST(Config, EmptyAndShortSecretsAreRefused) {
   EXPECT_FALSE(short_secret->warning);
 }
 
+TEST(Config, PlaintextUrlToARemoteHostIsWarnedAbout) {
+  auto remote = load_config(with_secret(write_temp("livekit: {url: 'ws://livekit.example.com:7880', api_key: k}\n")));
+  EXPECT_TRUE(remote.ok());
+  bool warned = false;
+  for (const auto& i : remote.issues) {
+    if (i.key == "livekit.url" && i.warning && i.fix.find("wss://livekit.example.com") != std::string::npos) warned = true;
+  }
+  EXPECT_TRUE(warned);
+  auto local = load_config(with_secret(write_temp("livekit: {url: 'ws://127.0.0.1:7880', api_key: k}\n")));
+  for (const auto& i : local.issues) EXPECT_NE(i.key, "livekit.url") << i.to_string();
+}
+
 TEST(Config, SecretsAreRedactedInTheEffectiveConfiguration) {
   auto s = with_secret(source_dir() + "/parley.example.yaml");
   s.env["LIVEKIT_API_SECRET"] = "a-very-secret-secret-value-123456";
