@@ -143,7 +143,14 @@ std::vector<SipFinding> check_sip_status(const SipDesired& w, const std::vector<
       }
     }
     if (holders.empty()) {
-      out.push_back({"no inbound trunk has " + n + ": the SIP bridge refuses calls to it", kSetup});
+      // A trunk without numbers takes calls to any number no other trunk lists.
+      auto catch_all = std::find_if(trunks.begin(), trunks.end(), [](const auto& t) { return t.numbers.empty(); });
+      out.push_back({"no inbound trunk has " + n +
+                         (catch_all == trunks.end()
+                              ? std::string(": the SIP bridge refuses calls to it")
+                              : ": only the catch-all trunk " + describe(catch_all->name, catch_all->sip_trunk_id) +
+                                    " would take them"),
+                     kSetup});
     } else if (holders.size() > 1) {
       std::string list;
       for (const auto& h : holders) list += (list.empty() ? "" : ", ") + h;
