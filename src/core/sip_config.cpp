@@ -35,13 +35,16 @@ void validate_sip(SipConfig& sip, std::vector<ConfigIssue>& issues) {
                         "list the provider's signalling addresses as IPs or CIDR ranges, e.g. [203.0.113.10, 198.51.100.0/24]"});
     }
   }
-  if (t.auth_username.empty() != t.auth_password.empty()) {
-    bool user = !t.auth_username.empty();
-    issues.push_back({trunk + (user ? "auth_password" : "auth_username"),
-                      user ? "is not set, but auth_username is: digest auth needs both"
-                           : "is not set, but auth_password is: digest auth needs both",
-                      user ? "export PARLEY_SIP_AUTH_PASSWORD (or write auth_password: ${VARIABLE}), or remove auth_username"
-                           : "set auth_username to the user name the provider sends, or remove auth_password"});
+  if (!t.auth_username.empty() && t.auth_password.empty()) {
+    issues.push_back({trunk + "auth_password", "is not set, but auth_username is: digest auth needs both",
+                      "export PARLEY_SIP_AUTH_PASSWORD (or write auth_password: ${VARIABLE}), or remove auth_username"});
+  } else if (t.auth_username.empty() && !t.auth_password.empty()) {
+    // Only a warning: PARLEY_SIP_AUTH_PASSWORD may be exported for `parley sip trunk create
+    // --auth-password`, and must not stop every other command. `parley sip setup` ignores it;
+    // it stays registered as a secret for log redaction.
+    issues.push_back({trunk + "auth_username",
+                      "is not set, so the auth password (PARLEY_SIP_AUTH_PASSWORD or auth_password) is not used",
+                      "set auth_username to the user name the provider sends, or unset the password", true});
   }
   if (sip.dispatch_rule.name.empty()) {
     issues.push_back({"sip.dispatch_rule.name", "is empty, so parley cannot find its dispatch rule by name",

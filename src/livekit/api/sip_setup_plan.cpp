@@ -13,7 +13,8 @@ SipDesired sip_desired(const Config& c) {
   d.numbers = t.numbers;
   d.allowed_addresses = t.allowed_addresses;
   d.auth_username = t.auth_username;
-  d.auth_password = t.auth_password;
+  // A password without a user name is not auth (the configuration check warns about it).
+  if (!t.auth_username.empty()) d.auth_password = t.auth_password;
   d.rule_name = c.sip.dispatch_rule.name;
   d.room_prefix = c.sip.dispatch_rule.room_prefix;
   if (!c.agent.agent_name.empty()) d.agent_names = {c.agent.agent_name};

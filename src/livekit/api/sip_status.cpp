@@ -130,34 +130,27 @@ std::vector<SipFinding> check_sip_status(const SipDesired& w, const std::vector<
     out.push_back({std::to_string(named_trunks) + " inbound trunks are named '" + w.trunk_name + "'",
                    "delete all but one with parley sip trunk delete ID"});
   }
-  // Every configured number on exactly one trunk, compared in E.164 so "8 495…" on another
-  // trunk counts as "+7495…".
+  // Every configured number on parley's trunk and on no other, compared in E.164 so "8 495…"
+  // on another trunk counts as "+7495…".
   for (const auto& n : w.numbers) {
-    std::vector<std::string> holders;
+    bool held = false;
     for (const auto& t : trunks) {
-      for (const auto& tn : t.numbers) {
-        if (e164_or_raw(tn) == n) {
-          holders.push_back(describe(t.name, t.sip_trunk_id));
-          break;
-        }
-      }
+      bool has = std::any_of(t.numbers.begin(), t.numbers.end(), [&](const auto& tn) { return e164_or_raw(tn) == n; });
+      held |= has;
+      if (!has || t.name == w.trunk_name) continue;
+      out.push_back({n + " is on trunk " + describe(t.name, t.sip_trunk_id) + ", not only on parley's '" + w.trunk_name +
+                         "': which trunk takes a call depends on how the provider spells the number",
+                     "delete that trunk (parley sip trunk delete " + t.sip_trunk_id + "), then " + kSetup});
     }
-    if (holders.empty()) {
-      // A trunk without numbers takes calls to any number no other trunk lists.
-      auto catch_all = std::find_if(trunks.begin(), trunks.end(), [](const auto& t) { return t.numbers.empty(); });
-      out.push_back({"no inbound trunk has " + n +
-                         (catch_all == trunks.end()
-                              ? std::string(": the SIP bridge refuses calls to it")
-                              : ": only the catch-all trunk " + describe(catch_all->name, catch_all->sip_trunk_id) +
-                                    " would take them"),
-                     kSetup});
-    } else if (holders.size() > 1) {
-      std::string list;
-      for (const auto& h : holders) list += (list.empty() ? "" : ", ") + h;
-      out.push_back({n + " is on " + std::to_string(holders.size()) + " trunks (" + list +
-                         "): the bridge picks one by how the provider spells the number",
-                     "keep it on '" + w.trunk_name + "' only: delete the others with parley sip trunk delete ID"});
-    }
+    if (held) continue;
+    // A trunk without numbers takes calls to any number no other trunk lists.
+    auto catch_all = std::find_if(trunks.begin(), trunks.end(), [](const auto& t) { return t.numbers.empty(); });
+    out.push_back({"no inbound trunk has " + n +
+                       (catch_all == trunks.end()
+                            ? std::string(": the SIP bridge refuses calls to it")
+                            : ": only the catch-all trunk " + describe(catch_all->name, catch_all->sip_trunk_id) +
+                                  " would take them"),
+                   kSetup});
   }
   if (!mine) {
     out.push_back({"no inbound trunk is named '" + w.trunk_name + "'", kSetup});

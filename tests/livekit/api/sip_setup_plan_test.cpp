@@ -53,6 +53,23 @@ std::string all(const std::vector<SipFinding>& f) {
   return s;
 }
 
+TEST(SipSetupPlan, DesiredStateFromTheConfiguration) {
+  Config c;
+  c.sip.inbound_trunk.numbers = {"+74951234567"};
+  c.sip.inbound_trunk.auth_password = "unused-without-user";
+  auto d = sip_desired(c);
+  EXPECT_EQ(d.trunk_name, "parley-inbound");
+  EXPECT_EQ(d.rule_name, "parley-calls");
+  EXPECT_EQ(d.room_prefix, "call-");
+  EXPECT_TRUE(d.agent_names.empty());  // agent.agent_name unset: the default dispatch
+  EXPECT_EQ(d.auth_password, "");      // a password alone is not auth
+  c.sip.inbound_trunk.auth_username = "u";
+  c.agent.agent_name = "parley";
+  d = sip_desired(c);
+  EXPECT_EQ(d.auth_password, "unused-without-user");
+  EXPECT_EQ(d.agent_names, std::vector<std::string>{"parley"});
+}
+
 TEST(SipSetupPlan, EmptyServerCreatesBoth) {
   auto p = plan_sip_setup(want(), {}, {});
   EXPECT_TRUE(p.problems.empty());
@@ -168,7 +185,12 @@ TEST(SipStatus, NumberOnTwoTrunks) {
   auto f = check_sip_status(want(),
                             {trunk("ST_1", "parley-inbound", {"+74951234567"}), trunk("ST_2", "old", {"84951234567"})},
                             {rule("SDR_1", "parley-calls", {"ST_1"})});
-  EXPECT_TRUE(mentions(f, "+74951234567 is on 2 trunks")) << all(f);
+  EXPECT_TRUE(mentions(f, "+74951234567 is on trunk 'old' (ST_2), not only on parley's 'parley-inbound'")) << all(f);
+  // Also when parley's own trunk lacks it: the fix is to delete the other, not only to run setup.
+  auto g = check_sip_status(want(), {trunk("ST_1", "parley-inbound", {}), trunk("ST_2", "old", {"+7 495 123 45 67"})},
+                            {rule("SDR_1", "parley-calls", {"ST_1"})});
+  EXPECT_TRUE(mentions(g, "is on trunk 'old' (ST_2)")) << all(g);
+  EXPECT_FALSE(mentions(g, "no inbound trunk has")) << all(g);
 }
 
 TEST(SipStatus, NoRuleForTheTrunk) {
