@@ -192,3 +192,19 @@ def test_6_bad_configuration_is_exit_2_naming_the_key(config):
     proc = parley(config, "sip", "setup", "--set", "sip.inbound_trunk.numbers=[]", "--set",
                   "sip.inbound_trunk.allowed_addresses=[]", "--set", "sip.inbound_trunk.auth_username=", password=None)
     assert proc.returncode == 2 and "sip.inbound_trunk has no numbers" in proc.stderr, proc.stderr
+
+
+def test_7_numbers_on_the_command_line_are_normalised_too(config):
+    proc = parley(config, "--json", "sip", "trunk", "create", "--name", TRUNK + "-cli", "--number", "8 (916) " + LOCAL,
+                  "--allowed-address", "198.51.100.1")
+    assert proc.returncode == 0, proc.stderr
+    made = json.loads(proc.stdout)["sip_trunk_id"]
+    try:
+        async def get(lk):
+            return [t for t in (await lk.sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest())).items if t.sip_trunk_id == made]
+        (t,) = sdk(get)
+        assert list(t.numbers) == ["+7916" + LOCAL]
+    finally:
+        assert parley(config, "sip", "trunk", "delete", made).returncode == 0
+    bad = parley(config, "sip", "trunk", "create", "--name", "x", "--number", "916 " + LOCAL)
+    assert bad.returncode == 2 and "no country code" in bad.stderr, bad.stderr

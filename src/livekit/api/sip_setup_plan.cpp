@@ -76,15 +76,6 @@ CreateDispatchRuleOptions dispatch_rule_options(const SipDesired& w, const std::
 
 namespace {
 
-template <class T>
-std::vector<const T*> named(const std::vector<T>& items, const std::string& name) {
-  std::vector<const T*> out;
-  for (const auto& i : items) {
-    if (i.name == name) out.push_back(&i);
-  }
-  return out;
-}
-
 TrunkPlan plan_trunk(const SipDesired& w, const SipInboundTrunk* have) {
   TrunkPlan p;
   if (!have) return p;

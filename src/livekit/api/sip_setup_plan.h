@@ -70,6 +70,15 @@ std::string format_list(const std::vector<std::string>& v, std::string_view empt
 bool same_set(std::vector<std::string> a, std::vector<std::string> b);
 // The number in E.164 when it is one, else as written (so odd spellings still compare).
 std::string e164_or_raw(const std::string& number);
+// The trunks or rules with this name: parley's own, normally exactly one.
+template <class T>
+std::vector<const T*> named(const std::vector<T>& items, const std::string& name) {
+  std::vector<const T*> out;
+  for (const auto& i : items) {
+    if (i.name == name) out.push_back(&i);
+  }
+  return out;
+}
 // "'name' (ID)"
 std::string describe(const std::string& name, const std::string& id);
 

@@ -119,15 +119,10 @@ std::vector<SipFinding> check_sip_status(const SipDesired& w, const std::vector<
     out.push_back({"sip.inbound_trunk has no numbers, allowed addresses or auth configured",
                    "set sip.inbound_trunk.numbers (and the provider's allowed_addresses) in parley.yaml"});
   }
-  const SipInboundTrunk* mine = nullptr;
-  int named_trunks = 0;
-  for (const auto& t : trunks) {
-    if (t.name != w.trunk_name) continue;
-    if (!mine) mine = &t;
-    ++named_trunks;
-  }
-  if (named_trunks > 1) {
-    out.push_back({std::to_string(named_trunks) + " inbound trunks are named '" + w.trunk_name + "'",
+  auto my_trunks = named(trunks, w.trunk_name);
+  const SipInboundTrunk* mine = my_trunks.empty() ? nullptr : my_trunks.front();
+  if (my_trunks.size() > 1) {
+    out.push_back({std::to_string(my_trunks.size()) + " inbound trunks are named '" + w.trunk_name + "'",
                    "delete all but one with parley sip trunk delete ID"});
   }
   // Every configured number on parley's trunk and on no other, compared in E.164 so "8 495…"
@@ -159,15 +154,10 @@ std::vector<SipFinding> check_sip_status(const SipDesired& w, const std::vector<
   }
 
   const std::string trunk_id = mine ? mine->sip_trunk_id : "";
-  const SipDispatchRule* my_rule = nullptr;
-  int named_rules = 0;
-  for (const auto& r : rules) {
-    if (r.name != w.rule_name) continue;
-    if (!my_rule) my_rule = &r;
-    ++named_rules;
-  }
-  if (named_rules > 1) {
-    out.push_back({std::to_string(named_rules) + " dispatch rules are named '" + w.rule_name + "'",
+  auto my_rules = named(rules, w.rule_name);
+  const SipDispatchRule* my_rule = my_rules.empty() ? nullptr : my_rules.front();
+  if (my_rules.size() > 1) {
+    out.push_back({std::to_string(my_rules.size()) + " dispatch rules are named '" + w.rule_name + "'",
                    "delete all but one with parley sip dispatch delete ID"});
   }
   if (!my_rule) out.push_back({"no dispatch rule is named '" + w.rule_name + "'", kSetup});
