@@ -11,6 +11,7 @@
 #include <openssl/sha.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/sip_config.h"
 #include "core/url.h"
 
 extern char** environ;
@@ -437,6 +438,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       {"LIVEKIT_URL", "livekit.url"},          {"LIVEKIT_API_KEY", "livekit.api_key"},
       {"LIVEKIT_API_SECRET", "livekit.api_secret"}, {"OPENAI_API_KEY", "providers.openai.api_key"},
       {"OPENAI_BASE_URL", "providers.openai.base_url"}, {"DEEPGRAM_API_KEY", "providers.deepgram.api_key"},
+      {"PARLEY_SIP_AUTH_PASSWORD", "sip.inbound_trunk.auth_password"},
   };
   for (const auto& [var, key] : env_keys) {
     auto it = sources.env.find(var);
@@ -519,6 +521,23 @@ ConfigLoad load_config(const ConfigSources& sources) {
       }
     }
     {
+      Reader r = top.section("sip");
+      {
+        Reader t = r.section("inbound_trunk");
+        t.string("name", c.sip.inbound_trunk.name);
+        t.list("numbers", c.sip.inbound_trunk.numbers);
+        t.list("allowed_addresses", c.sip.inbound_trunk.allowed_addresses);
+        t.string("auth_username", c.sip.inbound_trunk.auth_username);
+        bool from_env = sources.env.count("PARLEY_SIP_AUTH_PASSWORD") > 0;
+        t.string("auth_password", c.sip.inbound_trunk.auth_password, !from_env);
+      }
+      {
+        Reader d = r.section("dispatch_rule");
+        d.string("name", c.sip.dispatch_rule.name);
+        d.string("room_prefix", c.sip.dispatch_rule.room_prefix);
+      }
+    }
+    {
       Reader r = top.section("log");
       std::string level, format;
       r.string("level", level);
@@ -538,6 +557,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
     issues.push_back({"webhook.path", "'" + c.webhook.path + "' does not start with /", "write it as /livekit/webhook"});
   }
   validate_providers(c.providers, issues);
+  validate_sip(c.sip, issues);
   if (!c.agent.transfer_to.empty() && c.agent.transfer_to.rfind("sip:", 0) != 0 && c.agent.transfer_to.rfind("tel:", 0) != 0) {
     issues.push_back({"agent.transfer_to", "'" + c.agent.transfer_to + "' is not a sip: or tel: URI",
                       "write it as sip:operator@pbx.example.com or tel:+15550100"});
@@ -602,6 +622,13 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                       {"api_key", secret(providers.deepgram.api_key)},
                       {"model", providers.deepgram.model}}},
                     {"pocketsphinx", {{"max_decoders", providers.pocketsphinx.max_decoders}}}};
+  j["sip"] = {{"inbound_trunk",
+                {{"name", sip.inbound_trunk.name},
+                 {"numbers", sip.inbound_trunk.numbers},
+                 {"allowed_addresses", sip.inbound_trunk.allowed_addresses},
+                 {"auth_username", sip.inbound_trunk.auth_username},
+                 {"auth_password", secret(sip.inbound_trunk.auth_password)}}},
+              {"dispatch_rule", {{"name", sip.dispatch_rule.name}, {"room_prefix", sip.dispatch_rule.room_prefix}}}};
   j["log"] = {{"level", log::to_string(log.level)}, {"format", log.format == log::Format::kJson ? "json" : "text"}};
   return j;
 }
@@ -622,6 +649,7 @@ std::string Config::hash() const {
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out{livekit.api_secret, providers.openai.api_key, providers.deepgram.api_key};
   for (const auto& [k, v] : webhook.extra_keys) out.push_back(v);
+  out.push_back(sip.inbound_trunk.auth_password);
   out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }), out.end());
   return out;
 }

@@ -61,6 +61,26 @@ struct AgentConfig {
   std::string transfer_to;  // where "operator" transfers the caller: sip:… or tel:… ("" = no transfer)
 };
 
+// LiveKit SIP: the inbound trunk and dispatch rule `parley sip setup` keeps in line with this.
+// parley finds its own trunk and rule on the server by these names.
+struct SipInboundTrunkConfig {
+  std::string name = "parley-inbound";
+  std::vector<std::string> numbers;            // E.164 after loading ("+74951234567")
+  std::vector<std::string> allowed_addresses;  // the provider's signalling IPs or CIDR ranges
+  std::string auth_username;                   // digest auth; "" = none
+  std::string auth_password;                   // secret: PARLEY_SIP_AUTH_PASSWORD or ${VAR}
+};
+
+struct SipDispatchRuleConfig {
+  std::string name = "parley-calls";
+  std::string room_prefix = "call-";  // an individual room per caller: <prefix>_<caller>_<random>
+};
+
+struct SipConfig {
+  SipInboundTrunkConfig inbound_trunk;
+  SipDispatchRuleConfig dispatch_rule;
+};
+
 struct OpenAiConfig {
   std::string base_url = "https://api.openai.com/v1";
   std::string api_key;  // secret
@@ -109,6 +129,7 @@ struct Config {
   AgentConfig agent;
   ProvidersConfig providers;
   LogConfig log;
+  SipConfig sip;
 
   // The effective configuration; secrets shown as "[redacted]" (or "" when unset) unless asked.
   nlohmann::ordered_json to_json(bool show_secrets = false) const;
