@@ -260,10 +260,15 @@ CallVerdict judge_call(const PhoneState& p, const RoomObservation& room, const C
   if (!p.provisional.empty()) {
     sip.reached = true;
     sip.at = p.provisional.front().at;
+    // Each code once, at its first time; the bridge repeats 180 every second while ringing.
     std::vector<std::string> seen;
-    for (const auto& r : p.provisional) {
-      std::string s = response_text(r) + " at " + secs(r.at);
-      if (std::find(seen.begin(), seen.end(), s) == seen.end() && seen.size() < 3) seen.push_back(s);
+    for (size_t i = 0; i < p.provisional.size(); ++i) {
+      const auto& r = p.provisional[i];
+      bool first = std::none_of(p.provisional.begin(), p.provisional.begin() + long(i),
+                                [&](const SipResponse& e) { return e.code == r.code; });
+      if (!first) continue;
+      auto n = std::count_if(p.provisional.begin(), p.provisional.end(), [&](const SipResponse& e) { return e.code == r.code; });
+      seen.push_back(response_text(r) + " at " + secs(r.at) + (n > 1 ? " (" + std::to_string(n) + " times)" : ""));
     }
     sip.detail = join(seen);
   } else if (p.final) {
