@@ -49,19 +49,13 @@ std::string join(const std::vector<std::string>& v, const std::string& sep = ", 
 
 std::string response_text(const SipResponse& r) { return std::to_string(r.code) + " " + r.reason; }
 
-bool lists_number(const livekit::SipInboundTrunk& t, const std::string& number) {
-  const std::string want = normalize_number(number);
-  return std::any_of(t.numbers.begin(), t.numbers.end(),
-                     [&](const std::string& n) { return n == number || normalize_number(n) == want; });
-}
-
 // Trunks the bridge would consider for the called number: those listing it, else the default
 // (number-less) ones.
 std::vector<const livekit::SipInboundTrunk*> trunks_for(const CallFacts& f) {
   std::vector<const livekit::SipInboundTrunk*> specific, fallback;
   if (!f.trunks) return {};
   for (const auto& t : *f.trunks) {
-    if (lists_number(t, f.number)) specific.push_back(&t);
+    if (trunk_lists_number(t, f.number)) specific.push_back(&t);
     if (t.numbers.empty()) fallback.push_back(&t);
   }
   return specific.empty() ? fallback : specific;
@@ -84,9 +78,7 @@ const std::string kBridgeKeysFix =
 Cause no_answer(const CallFacts& f, const PhoneState& p) {
   return {"nothing answered SIP at " + f.sip_address + " (" + (p.error.empty() ? "no response" : p.error) +
               "): the SIP bridge is not running there",
-          "start livekit-sip (locally: scripts/stack.sh up) and check its sip_port/listen_ip and "
-          "diagnose.sip_address (--sip-address); if it exits at start its log says why, e.g. \"unable to connect "
-          "to redis\": fix its redis.address"};
+          bridge_not_running_fix(f.sip_address)};
 }
 
 // The bridge rang, then went silent without a final answer and without joining a room: it
@@ -215,6 +207,18 @@ Cause no_agent(const CallFacts& f, const RoomObservation& room) {
 }
 
 }  // namespace
+
+bool trunk_lists_number(const livekit::SipInboundTrunk& t, const std::string& number) {
+  const std::string want = normalize_number(number);
+  return std::any_of(t.numbers.begin(), t.numbers.end(),
+                     [&](const std::string& n) { return n == number || normalize_number(n) == want; });
+}
+
+std::string bridge_not_running_fix(const std::string& where) {
+  return "start livekit-sip (locally: scripts/stack.sh up) listening at " + where +
+         " (its sip_port and listen_ip), or point diagnose.sip_address (--sip-address) at it; if it exits at start "
+         "its log says why, e.g. \"unable to connect to redis\": fix its redis.address";
+}
 
 std::string normalize_number(const std::string& number) {
   std::string out;

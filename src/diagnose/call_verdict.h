@@ -53,6 +53,13 @@ struct CallVerdict {
 
 CallVerdict judge_call(const PhoneState& phone, const RoomObservation& room, const CallFacts& facts);
 
+// Whether trunk t takes calls to number (listed, compared normalised, as livekit-server does).
+bool trunk_lists_number(const livekit::SipInboundTrunk& t, const std::string& number);
+
+// The fix when nothing answers SIP at `where` (host:port): shared by the sip_bridge check and
+// the test call.
+std::string bridge_not_running_fix(const std::string& where);
+
 // E.164-ish comparison the way the bridge matches trunk numbers: digits and a leading '+'.
 std::string normalize_number(const std::string& number);
 // Whether ip (dotted IPv4) is inside one of the entries (an address, or address/prefix).

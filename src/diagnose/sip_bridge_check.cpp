@@ -3,6 +3,7 @@
 // bridge itself with SIP OPTIONS, which livekit-sip answers 200 as soon as it listens
 // (pkg/sip/inbound.go onOptions). A bridge that cannot reach its Redis exits at start, so it
 // fails here too.
+#include "diagnose/call_verdict.h"
 #include "diagnose/checks.h"
 #include "diagnose/sip_phone.h"
 #include "diagnose/test_call.h"
@@ -29,9 +30,7 @@ class SipBridgeCheck final : public Check {
       return CheckResult::fail(
           answer.error().message + ": the SIP bridge (livekit-sip) is not running at " + addr->to_string() +
               ", so every call to your numbers fails",
-          "start livekit-sip (locally: scripts/stack.sh up) with sip_port/listen_ip matching " + addr->to_string() +
-              " (or set diagnose.sip_address); if it exits at start its log says why, e.g. \"unable to connect to "
-              "redis\": fix its redis.address");
+          bridge_not_running_fix(addr->to_string()));
     }
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f ms", answer->at * 1000);

@@ -29,11 +29,10 @@ class SipTrunkCheck final : public Check {
     }
     const std::string number = ctx.config().diagnose.call_number;
     if (!number.empty()) {
-      const std::string want = normalize_number(number);
       bool listed = false;
       for (const auto& t : s->inbound) {
-        for (const auto& n : t.numbers) listed = listed || n == number || normalize_number(n) == want;
-        listed = listed || t.numbers.empty();  // a trunk without numbers takes every called number
+        // a trunk without numbers takes every called number
+        listed = listed || t.numbers.empty() || trunk_lists_number(t, number);
       }
       if (!listed) {
         std::string open_rule;
