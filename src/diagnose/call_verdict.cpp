@@ -165,6 +165,11 @@ Cause final_error(const CallFacts& f, const PhoneState& p, const RoomObservation
       return {got + ": no inbound trunk matched the called number " + f.number,
               "add " + f.number + " to an inbound trunk: parley sip trunk create --name main --number " + f.number};
     case 486:
+      if (!room.sip_joined && !room.api_error.empty()) {
+        return {got + ": the bridge rejected the call, and the room could not be observed (" + room.api_error +
+                    "); if the call never reaches a room, the SIP bridge cannot authenticate to the LiveKit server",
+                "fix parley's own LiveKit key first (`parley diagnose`), then run the test call again; " + kBridgeKeysFix};
+      }
       if (!room.sip_joined) {
         return {got + " and the call never appeared in a room: the SIP bridge cannot authenticate to the LiveKit "
                       "server (its API key or secret does not match the server's; its log says \"error establishing "
