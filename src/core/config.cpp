@@ -538,6 +538,15 @@ ConfigLoad load_config(const ConfigSources& sources) {
       }
     }
     {
+      Reader r = top.section("diagnose");
+      r.string("call_number", c.diagnose.call_number);
+      r.string("call_from", c.diagnose.call_from);
+      r.string("sip_address", c.diagnose.sip_address);
+      r.string("call_username", c.diagnose.call_username);
+      r.string("call_password", c.diagnose.call_password, !sources.overrides.count("diagnose.call_password"));
+      r.duration("call_timeout", c.diagnose.call_timeout);
+    }
+    {
       Reader r = top.section("log");
       std::string level, format;
       r.string("level", level);
@@ -629,6 +638,12 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                  {"auth_username", sip.inbound_trunk.auth_username},
                  {"auth_password", secret(sip.inbound_trunk.auth_password)}}},
               {"dispatch_rule", {{"name", sip.dispatch_rule.name}, {"room_prefix", sip.dispatch_rule.room_prefix}}}};
+  j["diagnose"] = {{"call_number", diagnose.call_number},
+                   {"call_from", diagnose.call_from},
+                   {"sip_address", diagnose.sip_address},
+                   {"call_username", diagnose.call_username},
+                   {"call_password", secret(diagnose.call_password)},
+                   {"call_timeout", format_duration(diagnose.call_timeout)}};
   j["log"] = {{"level", log::to_string(log.level)}, {"format", log.format == log::Format::kJson ? "json" : "text"}};
   return j;
 }
@@ -647,7 +662,8 @@ std::string Config::hash() const {
 }
 
 std::vector<std::string> Config::secrets() const {
-  std::vector<std::string> out{livekit.api_secret, providers.openai.api_key, providers.deepgram.api_key};
+  std::vector<std::string> out{livekit.api_secret, providers.openai.api_key, providers.deepgram.api_key,
+                               diagnose.call_password};
   for (const auto& [k, v] : webhook.extra_keys) out.push_back(v);
   out.push_back(sip.inbound_trunk.auth_password);
   out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }), out.end());

@@ -117,6 +117,16 @@ struct ProvidersConfig {
   PocketsphinxConfig pocketsphinx;
 };
 
+// `parley diagnose`'s test call (the sip_call check runs when call_number is set).
+struct DiagnoseConfig {
+  std::string call_number;           // the number the test call dials (one of a trunk's numbers)
+  std::string call_from = "+15550199";  // the test call's caller number
+  std::string sip_address;           // the SIP bridge, host[:port]; "" = the LiveKit host, port 5060
+  std::string call_username;         // digest credentials, for a trunk with auth
+  std::string call_password;         // secret
+  Millis call_timeout{20'000};       // INVITE -> 200 OK
+};
+
 struct LogConfig {
   log::Level level = log::Level::kInfo;
   log::Format format = log::Format::kText;
@@ -128,6 +138,7 @@ struct Config {
   CallsConfig calls;
   AgentConfig agent;
   ProvidersConfig providers;
+  DiagnoseConfig diagnose;
   LogConfig log;
   SipConfig sip;
 
