@@ -12,6 +12,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import wave
+
+import numpy as np
 
 from google.protobuf.json_format import MessageToJson
 from livekit import api
@@ -19,6 +22,33 @@ from livekit.protocol import models, webhook
 
 PARLEY = os.environ.get("PARLEY_BIN", "parley")
 LIVEKIT_URL = "ws://127.0.0.1:7880"
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "providers", "llm", "default_script.yaml")
+
+
+def scripted_answer(intent):
+    """The embedded script's English answer for an intent (what the agent must say)."""
+    text = open(SCRIPT, encoding="utf-8").read()
+    block = text[text.index(f"- name: {intent}\n"):]
+    return re.search(r'answer:\s*\n\s*en: "([^"]*)"', block).group(1)
+
+
+def synthesise(text, path, rate=16000):
+    """`text` spoken by flite at `rate`, as int16 samples (also left in the WAV at `path`)."""
+    subprocess.run([PARLEY, "tts", "--voice", "flite", "--rate", str(rate), "--text", text, "--out", path],
+                   check=True, capture_output=True)
+    with wave.open(path, "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+
+
+def recognise(pcm, rate, path):
+    """What pocketsphinx (`parley stt`) hears in int16 `pcm` at `rate`, lower-cased."""
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(pcm, dtype=np.int16).tobytes())
+    r = subprocess.run([PARLEY, "stt", "--wav", path], check=True, capture_output=True, text=True)
+    return r.stdout.strip().lower()
 
 
 def wait_until(cond, timeout, what):
@@ -119,6 +149,12 @@ class Serve:
                 self.proc.kill()
                 self.proc.wait()
         self.log_file.close()
+
+
+def log_time(line):
+    """A log line's timestamp as seconds since the epoch (parley logs UTC with milliseconds)."""
+    return datetime.datetime.strptime(line["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
 
 
 def sign(body, key="devkey", secret="secret", ttl=datetime.timedelta(minutes=5)):
