@@ -1,0 +1,53 @@
+"""Ten phone calls at once: ten baresip phones dial the bridge together, every call is answered by
+`parley serve`, and each phone hears the right answer to its own question (different wordings of
+three questions), recognised with pocketsphinx from the phone's recording."""
+import concurrent.futures
+import threading
+
+from serve_support import recognise, synthesise
+from sip_support import PhoneCall, assert_answers
+
+CALLS = [
+    ("what are your opening hours", "hours"),
+    ("where are you located", "address"),
+    ("how much does it cost", "prices"),
+    ("when are you open", "hours"),
+    ("what is your address", "address"),
+    ("what are your prices", "prices"),
+    ("what time do you close", "hours"),
+    ("where can i find you", "address"),
+    ("how much is a visit", "prices"),
+    ("are you open today", "hours"),
+]
+
+
+def test_ten_simultaneous_calls(serve, line, tmp_path):
+    speech = [synthesise(q, str(tmp_path / f"q{i}.wav")) for i, (q, _) in enumerate(CALLS)]
+    active = []   # parley's active calls when all ten phones had heard the greeting
+    everyone_greeted = threading.Barrier(len(CALLS), timeout=60,
+                                         action=lambda: active.append(serve.metric("parley_calls_active")))
+
+    def one(i):
+        call = PhoneCall(line, caller=f"+155500{10 + i}", observe=False)
+        try:
+            setup = call.dial(timeout=60)
+            call.wait_greeting(timeout=60)
+            everyone_greeted.wait()   # then all ten ask at the same moment
+            r = call.ask(speech[i], timeout=60)
+            heard = recognise(r["audio"], r["rate"], str(tmp_path / f"a{i}.wav"))
+            call.hangup()
+            return setup, r["latency"], heard
+        finally:
+            call.close()
+
+    with concurrent.futures.ThreadPoolExecutor(len(CALLS)) as pool:
+        results = list(pool.map(one, range(len(CALLS))))
+    failures = []
+    for (question, intent), (setup, latency, heard) in zip(CALLS, results):
+        print(f"{question!r}: answered in {setup:.2f}s, answer audible {latency:.2f}s after the question; heard {heard!r}")
+        try:
+            assert_answers(heard, intent, f"asked {question!r}")
+        except AssertionError as e:
+            failures.append(str(e))
+    assert not failures, "\n".join(failures)
+    assert active == [len(CALLS)], f"parley had {active} calls active while all ten phones were connected"
