@@ -332,7 +332,15 @@ snd_path {self.dir}
                 self._cond.wait(min(left, 0.2))
 
     def event_types(self):
-        return [(ev.get("type"), ev.get("param")) for _, ev in self.events]
+        """[(type, param, count)] with repeats folded (the bridge sends 180 Ringing every second)."""
+        out = []
+        for _, ev in list(self.events):
+            key = (ev.get("type"), ev.get("param"))
+            if out and out[-1][:2] == key:
+                out[-1] = key + (out[-1][2] + 1,)
+            else:
+                out.append(key + (1,))
+        return out
 
     # ---- calls ----
     def dial(self, uri):
@@ -450,7 +458,17 @@ snd_path {self.dir}
             for t, size in self._marks:
                 if size >= want:
                     return t
-        return None
+        # Read before the watcher's next look: it is in the file now, so now is the bound.
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            return None
+        if size < want:
+            return None
+        now = time.monotonic()
+        with self._cond:
+            self._marks.append((now, size))
+        return now
 
     def first_sound(self, start_sample=0, level=300, window=0.02):
         """Index of the first `window`-long stretch from start_sample whose RMS exceeds `level`."""
