@@ -31,6 +31,21 @@ QUESTIONS = {
 }
 
 
+# Different wordings of those questions, for many calls at once: (question, intent).
+WORDINGS = [
+    ("what are your opening hours", "hours"),
+    ("where are you located", "address"),
+    ("how much does it cost", "prices"),
+    ("when are you open", "hours"),
+    ("what is your address", "address"),
+    ("what are your prices", "prices"),
+    ("what time do you close", "hours"),
+    ("where can i find you", "address"),
+    ("how much is a visit", "prices"),
+    ("are you open today", "hours"),
+]
+
+
 def answer_words(heard, intent):
     return [w for w in QUESTIONS[intent][1] if w in heard.split()]
 
@@ -268,4 +283,4 @@ class PhoneCall:
                 delete_room(self.room)
 
 
-__all__ = ["QUESTIONS", "assert_answers", "Line", "RoomObserver", "PhoneCall", "Phone", "PhoneError", "delete_room", "parley_json"]
+__all__ = ["QUESTIONS", "WORDINGS", "assert_answers", "Line", "RoomObserver", "PhoneCall", "Phone", "PhoneError", "delete_room", "parley_json"]

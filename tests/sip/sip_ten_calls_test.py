@@ -5,20 +5,9 @@ import concurrent.futures
 import threading
 
 from serve_support import recognise, synthesise
-from sip_support import PhoneCall, assert_answers
+from sip_support import WORDINGS, PhoneCall, assert_answers
 
-CALLS = [
-    ("what are your opening hours", "hours"),
-    ("where are you located", "address"),
-    ("how much does it cost", "prices"),
-    ("when are you open", "hours"),
-    ("what is your address", "address"),
-    ("what are your prices", "prices"),
-    ("what time do you close", "hours"),
-    ("where can i find you", "address"),
-    ("how much is a visit", "prices"),
-    ("are you open today", "hours"),
-]
+CALLS = WORDINGS
 
 
 def test_ten_simultaneous_calls(serve, line, tmp_path):
