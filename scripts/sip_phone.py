@@ -40,9 +40,10 @@ import subprocess
 import tempfile
 import threading
 import time
-import wave
 
 import numpy as np
+
+from wav_file import read_wav, write_wav
 
 BARESIP = os.environ.get("PARLEY_BARESIP", "baresip")
 MODULE_PATH = os.environ.get("PARLEY_BARESIP_MODULES", "/usr/lib/baresip/modules")
@@ -67,21 +68,6 @@ def free_port():
             u.close()
             t.close()
     raise RuntimeError("no free port for a SIP phone")
-
-
-def write_wav(path, pcm, rate):
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(pcm, dtype=np.int16).tobytes())
-
-
-def read_wav(path):
-    """(int16 samples, rate) of a mono 16-bit WAV."""
-    with wave.open(path, "rb") as w:
-        assert w.getsampwidth() == 2 and w.getnchannels() == 1, path
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16), w.getframerate()
 
 
 def resample(pcm, rate, to):

@@ -14,14 +14,13 @@ CPU per call (share of one core), of `parley serve` and of livekit-sip side by s
 window in which every call is connected and asking its questions; parley / bridge is the ratio.
 """
 import argparse
-import asyncio
 import os
 import tempfile
 import threading
 import time
 
 from serve_support import Serve, synthesise, wait_until
-from sip_support import WORDINGS, Line, PhoneCall, delete_room, list_rooms
+from sip_support import WORDINGS, Line, PhoneCall, delete_rooms
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -119,9 +118,7 @@ def main():
             for n in [int(x) for x in a.calls.split(",")]:
                 run(n, a.questions, serve, line, a.bridge_pid, speech, a.codec)
                 wait_until(lambda: serve.metric("parley_calls_active") == 0, 30, "every call ended")
-            for room in asyncio.run(list_rooms()):
-                if room.startswith("bench-phone_"):
-                    delete_room(room)
+            delete_rooms("bench-phone_")
     finally:
         serve.stop()
 
