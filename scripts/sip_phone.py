@@ -199,8 +199,8 @@ snd_path {self.dir}
                 self.proc.wait()
 
     def stop(self):
-        """Ends the process (any call with it) and the helper threads; keeps the folder unless it
-        was a temporary one and the caller asked for no recordings (see cleanup())."""
+        """Ends the process (any call with it) and the helper threads; keeps the folder (config,
+        log, recordings): cleanup() removes it too when the phone made it."""
         self._stop.set()
         if self._sock:
             try:

@@ -261,7 +261,7 @@ class PhoneCall:
             if self.observer:
                 self.observer.close()
         finally:
-            self.phone.stop()
+            self.phone.cleanup()   # removes the phone's folder only when it made it (workdir=None)
             if self.room:
                 delete_room(self.room)
 

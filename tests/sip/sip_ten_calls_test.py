@@ -17,7 +17,7 @@ def test_ten_simultaneous_calls(serve, line, tmp_path):
                                          action=lambda: active.append(serve.metric("parley_calls_active")))
 
     def one(i):
-        call = PhoneCall(line, caller=f"+155500{10 + i}", observe=False)
+        call = PhoneCall(line, caller=f"+155500{10 + i}", observe=False, workdir=str(tmp_path / f"phone{i}"))
         try:
             setup = call.dial(timeout=60)
             call.wait_greeting(timeout=60)
