@@ -90,6 +90,8 @@ def test_caller_hangup_ends_the_session_within_2s(serve, line, tmp_path):
         ended = wait_until(lambda: serve.find("call ended", room=room) and
                            len(call_records(serve, room)) >= 2 and call_records(serve, room), 5,
                            "parley's call ended records")
+        wait_until(lambda: serve.metric("parley_calls_active") == 0, max(0.05, hung_up + 2.0 - time.time()),
+                   "parley_calls_active back to 0 within 2 s of the hang-up")
     finally:
         call.close()
     assert "reset by user" in closed.get("param", ""), closed   # the phone hung up, not the far end
