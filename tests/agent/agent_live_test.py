@@ -5,40 +5,16 @@ voice is recognised with pocketsphinx (`parley stt`) and its lk.transcription st
 as the caller's app would. Then the caller hangs up in the middle of an answer and the session
 must be gone within 2 s."""
 import asyncio
-import datetime
 import os
-import re
-import subprocess
 import time
 import uuid
 
 import pytest
-from livekit import api
 
-from lk_caller import AGENT_RATE, Caller, read_wav, write_wav
-from serve_support import LIVEKIT_URL, PARLEY, Serve, wait_until
+from lk_caller import AGENT_RATE, Caller
+from serve_support import Serve, delete_room, log_time, recognise, scripted_answer, synthesise, wait_until
 
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "providers", "llm", "default_script.yaml")
 AGENT = "parley-agent"
-
-
-def scripted_answer(intent):
-    """The embedded script's English answer for an intent (what the agent must say)."""
-    text = open(SCRIPT, encoding="utf-8").read()
-    block = text[text.index(f"- name: {intent}\n"):]
-    return re.search(r'answer:\s*\n\s*en: "([^"]*)"', block).group(1)
-
-
-def synthesise(text, path):
-    subprocess.run([PARLEY, "tts", "--voice", "flite", "--rate", "16000", "--text", text, "--out", path],
-                   check=True, capture_output=True)
-    return read_wav(path)
-
-
-def recognise(pcm, rate, path):
-    write_wav(path, pcm, rate)
-    r = subprocess.run([PARLEY, "stt", "--wav", path], check=True, capture_output=True, text=True)
-    return r.stdout.strip().lower()
 
 
 QUESTIONS = [
@@ -54,16 +30,6 @@ def serve():
     wait_until(lambda: s.get("/readyz")[0] == 200, 10, "/readyz 200 (LiveKit reachable)")
     yield s
     s.stop()
-
-
-async def delete_room(room):
-    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
-    try:
-        await lk.room.delete_room(api.DeleteRoomRequest(room=room))
-    except Exception:
-        pass
-    finally:
-        await lk.aclose()
 
 
 async def conversation(serve, room, workdir):
@@ -93,12 +59,6 @@ async def conversation(serve, room, workdir):
         hung_up = time.time()
         await caller.hang_up()
     return caller, results, transcripts, hung_up
-
-
-def log_time(line):
-    """A log line's timestamp as seconds since the epoch (parley logs UTC with milliseconds)."""
-    return datetime.datetime.strptime(line["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=datetime.timezone.utc).timestamp()
 
 
 def test_a_caller_talks_with_the_agent_and_hangs_up(serve, tmp_path):

@@ -17,8 +17,32 @@ from google.protobuf.json_format import MessageToJson
 from livekit import api
 from livekit.protocol import models, webhook
 
+from wav_file import read_wav, write_wav
+
 PARLEY = os.environ.get("PARLEY_BIN", "parley")
 LIVEKIT_URL = "ws://127.0.0.1:7880"
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "providers", "llm", "default_script.yaml")
+
+
+def scripted_answer(intent):
+    """The embedded script's English answer for an intent (what the agent must say)."""
+    text = open(SCRIPT, encoding="utf-8").read()
+    block = text[text.index(f"- name: {intent}\n"):]
+    return re.search(r'answer:\s*\n\s*en: "([^"]*)"', block).group(1)
+
+
+def synthesise(text, path, rate=16000):
+    """`text` spoken by flite at `rate`, as int16 samples (also left in the WAV at `path`)."""
+    subprocess.run([PARLEY, "tts", "--voice", "flite", "--rate", str(rate), "--text", text, "--out", path],
+                   check=True, capture_output=True)
+    return read_wav(path)[0]
+
+
+def recognise(pcm, rate, path):
+    """What pocketsphinx (`parley stt`) hears in int16 `pcm` at `rate`, lower-cased."""
+    write_wav(path, pcm, rate)
+    r = subprocess.run([PARLEY, "stt", "--wav", path], check=True, capture_output=True, text=True)
+    return r.stdout.strip().lower()
 
 
 def wait_until(cond, timeout, what):
@@ -119,6 +143,32 @@ class Serve:
                 self.proc.kill()
                 self.proc.wait()
         self.log_file.close()
+
+
+async def list_rooms():
+    """Names of the rooms on the local server (the official SDK's server API)."""
+    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
+    try:
+        return [r.name for r in (await lk.room.list_rooms(api.ListRoomsRequest())).rooms]
+    finally:
+        await lk.aclose()
+
+
+async def delete_room(room):
+    """Deletes a room a test made, if it is still there."""
+    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
+    try:
+        await lk.room.delete_room(api.DeleteRoomRequest(room=room))
+    except Exception:
+        pass
+    finally:
+        await lk.aclose()
+
+
+def log_time(line):
+    """A log line's timestamp as seconds since the epoch (parley logs UTC with milliseconds)."""
+    return datetime.datetime.strptime(line["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
 
 
 def sign(body, key="devkey", secret="secret", ttl=datetime.timedelta(minutes=5)):

@@ -1,0 +1,51 @@
+"""Ten phone calls at once: ten baresip phones dial the bridge together, every call is answered by
+`parley serve`, and each phone hears the right answer to its own question (different wordings of
+three questions), recognised with pocketsphinx from the phone's recording."""
+import concurrent.futures
+import threading
+
+from serve_support import recognise, synthesise
+from sip_support import WORDINGS, PhoneCall, assert_answers
+
+CALLS = WORDINGS
+
+
+def test_ten_simultaneous_calls(serve, line, tmp_path):
+    speech = [synthesise(q, str(tmp_path / f"q{i}.wav")) for i, (q, _) in enumerate(CALLS)]
+    active = []   # parley's active calls when all ten phones had heard the greeting
+    everyone_greeted = threading.Barrier(len(CALLS), timeout=60,
+                                         action=lambda: active.append(serve.metric("parley_calls_active")))
+
+    def one(i):
+        call = PhoneCall(line, caller=f"+155500{10 + i}", observe=False, workdir=str(tmp_path / f"phone{i}"))
+        try:
+            setup = call.dial(timeout=60)
+            call.wait_greeting(timeout=60)
+            everyone_greeted.wait()   # then all ten ask at the same moment
+            r = call.ask(speech[i], timeout=60)
+            heard = recognise(r["audio"], r["rate"], str(tmp_path / f"a{i}.wav"))
+            call.hangup()
+            return setup, r["latency"], heard
+        except threading.BrokenBarrierError:
+            return "another call failed before all ten had been greeted"
+        except AssertionError as e:
+            everyone_greeted.abort()
+            return str(e)
+        finally:
+            call.close()
+
+    with concurrent.futures.ThreadPoolExecutor(len(CALLS)) as pool:
+        results = list(pool.map(one, range(len(CALLS))))
+    failures = []
+    for (question, intent), result in zip(CALLS, results):
+        if isinstance(result, str):
+            failures.append(f"asked {question!r}: {result}")
+            continue
+        setup, latency, heard = result
+        print(f"{question!r}: answered in {setup:.2f}s, answer audible {latency:.2f}s after the question; heard {heard!r}")
+        try:
+            assert_answers(heard, intent, f"asked {question!r}")
+        except AssertionError as e:
+            failures.append(str(e))
+    assert not failures, "\n".join(failures)
+    assert active == [len(CALLS)], f"parley had {active} calls active while all ten phones were connected"
