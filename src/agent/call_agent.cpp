@@ -212,6 +212,7 @@ void CallAgent::on_tool_call(const providers::ToolCall& call) {
 void CallAgent::hang_up(const std::string& reason) {
   if (hanging_up_ || stopped_) return;
   hanging_up_ = true;
+  hang_up_reason_ = reason;
   if (!deps_.control || !caller_) return end(reason);
   std::weak_ptr<int> weak = alive_;
   deps_.control->hang_up(room_name_, caller_->identity, [this, weak, reason](Status st) {
@@ -228,11 +229,14 @@ void CallAgent::end(const std::string& reason) {
   ended_ = true;
   // Stop now (no more audio out), then tell the owner, which calls stop() too.
   stop(reason);
-  if (on_end_) on_end_(reason);
+  if (on_end_) on_end_(summary_.end_reason);
 }
 
-void CallAgent::stop(const std::string& reason) {
+void CallAgent::stop(const std::string& requested) {
   if (stopped_) return;
+  // Once the agent hangs up, the caller leaving (the bridge's BYE, the webhook) is its effect,
+  // and often arrives before the API answers: the call ended for the agent's reason.
+  const std::string reason = hanging_up_ ? hang_up_reason_ : requested;
   stopped_ = true;
   max_duration_timer_.cancel();
   join_timer_.cancel();

@@ -93,6 +93,7 @@ class CallAgent {
   int user_segment_ = 0;
   bool user_segment_open_ = false;
   bool hanging_up_ = false;
+  std::string hang_up_reason_;  // why the agent hung up (the call's end reason from then on)
   bool ended_ = false;
   bool stopped_ = false;
   CallSummary summary_;

@@ -56,6 +56,7 @@ class FakeControl final : public CallControl {
  public:
   void hang_up(const std::string& room, const std::string& identity, std::function<void(Status)> done) override {
     hangups.push_back(room + "/" + identity);
+    if (hold_hangup) return held.push_back(std::move(done));
     done(fail_hangup ? make_error(ErrorCode::kUnavailable, "api down", true) : Status{});
   }
   void transfer(const std::string& room, const std::string& identity, const std::string& to,
@@ -66,6 +67,8 @@ class FakeControl final : public CallControl {
   std::vector<std::string> hangups, transfers;
   bool fail_hangup = false;
   bool fail_transfer = false;
+  bool hold_hangup = false;  // the API has not answered yet
+  std::vector<std::function<void(Status)>> held;
 };
 
 class CallAgentTest : public ::testing::Test {
@@ -185,6 +188,24 @@ TEST_F(CallAgentTest, GoodbyeHangsUpTheCallerAfterSayingIt) {
   EXPECT_TRUE(room->left);
   EXPECT_TRUE(agent->stopped());
   EXPECT_EQ(agent->summary().end_reason, "agent_goodbye");
+}
+
+// The bridge sends BYE and the caller leaves the room before RemoveParticipant's answer comes
+// back: the call still ended because the agent said goodbye, not because the caller left.
+TEST_F(CallAgentTest, TheCallerLeavingBecauseOfTheAgentsHangUpKeepsTheAgentsReason) {
+  control.hold_hangup = true;
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("okay thanks goodbye");
+  ASSERT_EQ(control.hangups.size(), 1u);
+  ASSERT_TRUE(ends.empty());
+  room->events.on_participant_left("sip_+15550100");
+  EXPECT_EQ(ends, std::vector<std::string>{"agent_goodbye"});
+  EXPECT_EQ(agent->summary().end_reason, "agent_goodbye");
+  control.held.front()(Status{});
+  loop.advance(1s);
+  EXPECT_EQ(ends.size(), 1u);
 }
 
 TEST_F(CallAgentTest, OperatorTransfersToTheConfiguredUri) {
