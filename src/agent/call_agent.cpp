@@ -36,6 +36,7 @@ nlohmann::json CallSummary::to_json() const {
                       {"interruptions", interruptions}};
   if (median_end_to_end) j["median_end_to_end_seconds"] = std::round(*median_end_to_end * 1000) / 1000;
   if (max_end_to_end) j["max_end_to_end_seconds"] = std::round(*max_end_to_end * 1000) / 1000;
+  if (!quality.empty()) j["quality"] = quality.to_json();
   return j;
 }
 
@@ -80,6 +81,13 @@ void CallAgent::start() {
   CallRoomEvents ev;
   ev.on_joined = guard(&CallAgent::on_joined);
   ev.on_caller = guard(&CallAgent::on_caller);
+  ev.on_caller_ringing = [this, weak](const RemoteCaller& caller) {
+    if (!weak.lock() || stopped_) return;
+    // The phone rings for as long as the trunk lets it; the bridge ends the call (the caller
+    // leaves) when nobody answers, so the join timeout no longer applies.
+    join_timer_.cancel();
+    logger_.info("waiting for the caller's phone to be answered", {{"caller", caller.identity}});
+  };
   ev.on_caller_audio = [this, weak](const media::AudioFrame& f) {
     if (weak.lock() && !stopped_ && pipeline_) pipeline_->push_audio(f);
   };
@@ -256,7 +264,11 @@ void CallAgent::stop(const std::string& reason) {
   recognizer_.reset();
   vad_.reset();
   llm_.reset();
-  if (deps_.room) deps_.room->leave();
+  if (deps_.room) {
+    summary_.quality = deps_.room->quality();
+    deps_.room->leave();
+  }
+  summary_.quality.observe();
   summary_.end_reason = reason;
   summary_.duration_seconds = started_ == Clock::time_point{} ? 0 : duration<double>(clock_.now() - started_).count();
   if (started_ != Clock::time_point{}) active_gauge().get().dec();

@@ -7,7 +7,8 @@
 //
 // Ends when the caller leaves, the room goes away or the agent hung up: the pipeline stops at
 // once, the room is left, every audio buffer is freed (zeroed), and one "call ended" record goes
-// to the log and the metrics (duration, turns, latencies — never audio or words).
+// to the log and the metrics (duration, turns, latencies, both legs' audio quality — never audio or
+// words).
 //
 // Threading: everything on `loop` (the call's loop). on_end may be called once, on that loop.
 #pragma once
@@ -45,6 +46,7 @@ struct CallSummary {
   int interruptions = 0;
   std::optional<double> median_end_to_end;
   std::optional<double> max_end_to_end;
+  CallQuality quality;  // both legs' packet loss, jitter, concealment
   nlohmann::json to_json() const;
 };
 

@@ -136,6 +136,22 @@ double active_sessions() {
   return metrics::registry().gauge("parley_agent_active_sessions", "Voice agent sessions running now").get().value();
 }
 
+// An outbound call: the callee's participant is in the room while its phone rings, which may
+// take longer than the join timeout; the greeting waits for the answer, and nothing is said into
+// the ringing.
+TEST_F(CallAgentTest, ARingingPhoneIsWaitedForPastTheJoinTimeoutAndGreetedOnceAnswered) {
+  start();
+  room->events.on_joined({});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  loop.advance(45s);
+  EXPECT_TRUE(ends.empty()) << ends.front();
+  EXPECT_EQ(room->frames, 0);
+  room->events.on_caller({"sip_+15550100", "TR_caller", true});
+  loop.advance(5s);
+  EXPECT_GT(room->frames, 0);
+  EXPECT_EQ(room->agent_said(), "Hello, you are speaking with parley. How can I help?");
+}
+
 TEST_F(CallAgentTest, GreetsOnlyOnceTheCallersAudioIsSubscribed) {
   start();
   EXPECT_TRUE(room->joined);
