@@ -137,6 +137,9 @@ listen_ip: 127.0.0.1
 nat_1_to_1_ip: 127.0.0.1
 rtp_port: 10000-10999
 health_port: $SIP_HEALTH_PORT
+# The machine is shared (builds, other stacks): never report "under load" (health 429, outbound
+# calls refused) because of the whole machine's CPU.
+max_cpu_utilization: 1.0
 logging:
   level: info
 YAML
