@@ -220,6 +220,7 @@ void CallAgent::on_tool_call(const providers::ToolCall& call) {
 void CallAgent::hang_up(const std::string& reason) {
   if (hanging_up_ || stopped_) return;
   hanging_up_ = true;
+  hangup_reason_ = reason;
   if (!deps_.control || !caller_) return end(reason);
   std::weak_ptr<int> weak = alive_;
   deps_.control->hang_up(room_name_, caller_->identity, [this, weak, reason](Status st) {
@@ -236,12 +237,16 @@ void CallAgent::end(const std::string& reason) {
   ended_ = true;
   // Stop now (no more audio out), then tell the owner, which calls stop() too.
   stop(reason);
-  if (on_end_) on_end_(reason);
+  if (on_end_) on_end_(summary_.end_reason);
 }
 
-void CallAgent::stop(const std::string& reason) {
+void CallAgent::stop(const std::string& why) {
   if (stopped_) return;
   stopped_ = true;
+  // Once the agent hangs up, the caller leaving (seen in the room, or as admission's webhook,
+  // often before RemoveParticipant's answer) is that hang-up, not the caller's doing.
+  const bool our_hangup = hanging_up_ && (why == "caller_left" || why.rfind("room_", 0) == 0);
+  const std::string reason = our_hangup ? hangup_reason_ : why;
   max_duration_timer_.cancel();
   join_timer_.cancel();
   if (pipeline_) {

@@ -95,6 +95,7 @@ class CallAgent {
   int user_segment_ = 0;
   bool user_segment_open_ = false;
   bool hanging_up_ = false;
+  std::string hangup_reason_;  // why the agent is hanging up (the record's reason once the caller is gone)
   bool ended_ = false;
   bool stopped_ = false;
   CallSummary summary_;

@@ -56,6 +56,10 @@ class FakeControl final : public CallControl {
  public:
   void hang_up(const std::string& room, const std::string& identity, std::function<void(Status)> done) override {
     hangups.push_back(room + "/" + identity);
+    if (hold_hangup) {
+      held_hangup = std::move(done);
+      return;
+    }
     done(fail_hangup ? make_error(ErrorCode::kUnavailable, "api down", true) : Status{});
   }
   void transfer(const std::string& room, const std::string& identity, const std::string& to,
@@ -65,6 +69,8 @@ class FakeControl final : public CallControl {
   }
   std::vector<std::string> hangups, transfers;
   bool fail_hangup = false;
+  bool hold_hangup = false;  // answer hang_up only when the test says so
+  std::function<void(Status)> held_hangup;
   bool fail_transfer = false;
 };
 
@@ -201,6 +207,23 @@ TEST_F(CallAgentTest, GoodbyeHangsUpTheCallerAfterSayingIt) {
   EXPECT_TRUE(room->left);
   EXPECT_TRUE(agent->stopped());
   EXPECT_EQ(agent->summary().end_reason, "agent_goodbye");
+}
+
+// RemoveParticipant's answer often comes after the room (or admission's webhook) saw the caller
+// leave: that departure is the agent's own hang-up, and the record says so.
+TEST_F(CallAgentTest, TheCallerLeavingBecauseTheAgentHungUpIsTheAgentsHangUp) {
+  control.hold_hangup = true;
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("okay thanks goodbye");
+  ASSERT_EQ(control.hangups.size(), 1u);
+  room->events.on_participant_left("sip_+15550100");
+  EXPECT_EQ(ends, std::vector<std::string>{"agent_goodbye"});
+  EXPECT_EQ(agent->summary().end_reason, "agent_goodbye");
+  control.held_hangup({});
+  loop.run_ready();
+  EXPECT_EQ(ends.size(), 1u);
 }
 
 TEST_F(CallAgentTest, OperatorTransfersToTheConfiguredUri) {
