@@ -86,7 +86,7 @@ def agent_record(serve, room):
 
 def test_transfer_to_an_operator_phone(serve, line, operator, speech, tmp_path):
     caller = CALLERS["transfer"]
-    call = PhoneCall(line, caller=caller)
+    call = PhoneCall(line, caller=caller, workdir=str(tmp_path / "phone"))
     try:
         call.dial()
         room = call.room
@@ -191,7 +191,7 @@ def test_outbound_call_greets_once_answered(serve, callee, outbound_trunk, tmp_p
 
 def test_numbers_and_call_quality_in_the_call_record(serve, line, speech, tmp_path):
     caller = CALLERS["quality"]
-    call = PhoneCall(line, caller=caller)
+    call = PhoneCall(line, caller=caller, workdir=str(tmp_path / "phone"))
     try:
         call.dial()
         room = call.room
