@@ -39,11 +39,16 @@ livekit::webhook::WebhookEvent sip_joined(const std::map<std::string, std::strin
   return *livekit::webhook::parse_webhook_event(ev.dump());
 }
 
+// A call from `number` to +15559990000 as the bridge brings it in through an individual rule.
+CallRecord inbound(const std::string& number) {
+  return make_call_record(sip_joined({{"sip.callID", "SCL_in"}, {"sip.ruleID", "SDR_1"}, {"sip.phoneNumber", number},
+                                      {"sip.trunkPhoneNumber", "+15559990000"}},
+                                     "call_" + number + "_Ab", "sip_" + number),
+                          {});
+}
+
 TEST(CallRecordNumbers, InboundAndOutboundPutTheNumbersTheRightWayRound) {
-  auto in = make_call_record(sip_joined({{"sip.callID", "SCL_in"}, {"sip.ruleID", "SDR_1"},
-                                         {"sip.phoneNumber", "+15551234567"}, {"sip.trunkPhoneNumber", "+15559990000"}},
-                                        "call_+15551234567_Ab", "sip_+15551234567"),
-                              {});
+  auto in = inbound("+15551234567");
   EXPECT_EQ(in.direction, "inbound");
   EXPECT_EQ(in.sip_call_id, "SCL_in");
   EXPECT_EQ(in.call_id, "SCL_in");
@@ -77,10 +82,7 @@ class CallLoggerTest : public ::testing::Test {
 };
 
 TEST_F(CallLoggerTest, EveryLineOfAMaskedCallHidesTheNumbersWhereverTheyAre) {
-  auto r = make_call_record(sip_joined({{"sip.callID", "SCL_in"}, {"sip.ruleID", "SDR_1"},
-                                        {"sip.phoneNumber", "+15551234567"}, {"sip.trunkPhoneNumber", "+15559990000"}},
-                                       "call_+15551234567_Ab", "sip_+15551234567"),
-                             {});
+  auto r = inbound("+15551234567");
   auto logger = call_logger(r, true);
   // As other layers write them: the room's "track subscribed", the agent's summary.
   logger.info("track subscribed", {{"participant", r.caller_identity}});
@@ -105,10 +107,7 @@ TEST_F(CallLoggerTest, EveryLineOfAMaskedCallHidesTheNumbersWhereverTheyAre) {
 }
 
 TEST_F(CallLoggerTest, AShortNumberIsMaskedInTheIdentityAndRoomButNotInOtherFigures) {
-  auto r = make_call_record(sip_joined({{"sip.callID", "SCL_x"}, {"sip.ruleID", "SDR_1"}, {"sip.phoneNumber", "1001"},
-                                        {"sip.trunkPhoneNumber", "+15559990000"}},
-                                       "call_1001_Ab", "sip_1001"),
-                             {});
+  auto r = inbound("1001");
   call_logger(r, true).info("track subscribed", {{"participant", "sip_1001"}, {"frames", 1001}});
   auto j = nlohmann::json::parse(lines_.at(0));
   EXPECT_EQ(j["participant"], "sip_****");
