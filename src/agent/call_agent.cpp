@@ -86,6 +86,7 @@ void CallAgent::start() {
     // The phone rings for as long as the trunk lets it; the bridge ends the call (the caller
     // leaves) when nobody answers, so the join timeout no longer applies.
     join_timer_.cancel();
+    ringing_ = caller.identity;
     logger_.info("waiting for the caller's phone to be answered", {{"caller", caller.identity}});
   };
   ev.on_caller_audio = [this, weak](const media::AudioFrame& f) {
@@ -97,7 +98,10 @@ void CallAgent::start() {
     pipeline_->push_dtmf(digit);
   };
   ev.on_participant_left = [this, weak](const std::string& identity) {
-    if (weak.lock() && !stopped_ && caller_ && identity == caller_->identity) end("caller_left");
+    if (!weak.lock() || stopped_) return;
+    if (caller_ && identity == caller_->identity) return end("caller_left");
+    // The bridge gave up on a phone that rang unanswered (or the callee declined).
+    if (!caller_ && identity == ringing_) end("caller_left");
   };
   ev.on_disconnected = [this, weak](const std::string& reason) {
     if (weak.lock() && !stopped_) end("room_" + reason);
@@ -245,8 +249,11 @@ void CallAgent::stop(const std::string& why) {
   stopped_ = true;
   // Once the agent hangs up, the caller leaving (seen in the room, or as admission's webhook,
   // often before RemoveParticipant's answer) is that hang-up, not the caller's doing.
-  const bool our_hangup = hanging_up_ && (why == "caller_left" || why.rfind("room_", 0) == 0);
-  const std::string reason = our_hangup ? hangup_reason_ : why;
+  const bool gone = why == "caller_left" || why.rfind("room_", 0) == 0;
+  const bool our_hangup = hanging_up_ && gone;
+  // Likewise a phone that only rang and is gone was not answered (admission may see it first).
+  const bool unanswered = !caller_ && !ringing_.empty() && gone;
+  const std::string reason = our_hangup ? hangup_reason_ : unanswered ? "not_answered" : why;
   max_duration_timer_.cancel();
   join_timer_.cancel();
   if (pipeline_) {

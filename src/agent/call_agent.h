@@ -85,6 +85,7 @@ class CallAgent {
 
   std::string language_;
   std::optional<RemoteCaller> caller_;
+  std::string ringing_;  // identity of a phone caller whose phone still rings
   std::unique_ptr<voice::SpeechRecognizer> recognizer_;
   std::unique_ptr<voice::VoiceActivityDetector> vad_;
   std::unique_ptr<providers::LlmProvider> llm_;

@@ -158,6 +158,26 @@ TEST_F(CallAgentTest, ARingingPhoneIsWaitedForPastTheJoinTimeoutAndGreetedOnceAn
   EXPECT_EQ(room->agent_said(), "Hello, you are speaking with parley. How can I help?");
 }
 
+TEST_F(CallAgentTest, APhoneThatRingsUnansweredEndsTheCallAsNotAnswered) {
+  start();
+  room->events.on_joined({});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  loop.advance(10s);
+  room->events.on_participant_left("sip_+15550100");
+  EXPECT_EQ(ends, std::vector<std::string>{"not_answered"});
+  EXPECT_EQ(room->frames, 0);
+  EXPECT_TRUE(room->left);
+
+  // The same when admission stops the session first (its participant_left webhook).
+  ends.clear();
+  agent.reset();
+  start();
+  room->events.on_joined({});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  agent->stop("caller_left");
+  EXPECT_EQ(agent->summary().end_reason, "not_answered");
+}
+
 TEST_F(CallAgentTest, GreetsOnlyOnceTheCallersAudioIsSubscribed) {
   start();
   EXPECT_TRUE(room->joined);

@@ -4,7 +4,8 @@
 - transfer: the caller asks for an operator; parley transfers the call (TransferSIPParticipant,
   SIP REFER) to agent.transfer_to, a second phone, which rings and answers, and hears the caller;
 - outbound: `parley call` dials a phone through an outbound trunk; the agent greets only once the
-  phone is answered, so the phone hears the greeting from its first word;
+  phone is answered, so the phone hears the greeting from its first word; a declined call ends
+  as not_answered;
 - numbers and call quality: the call record carries the SIP call id, the numbers (masked) and
   both legs' packet loss, jitter and concealment; no log line of the whole run shows a number.
 """
@@ -187,6 +188,23 @@ def test_outbound_call_greets_once_answered(serve, callee, outbound_trunk, tmp_p
     assert admitted["direction"] == "outbound" and admitted["sip_call_id"] == out["sip_call_id"]
     assert admitted["caller_number"] == masked(OUTBOUND_NUMBER) and admitted["called_number"] == masked(CALLEE)
     assert record["call"]["reason"] in ("caller_left", "room_disconnected"), record
+
+
+def test_outbound_call_declined_is_not_answered(serve, callee, outbound_trunk):
+    mark = callee.mark()
+    r = subprocess.run([PARLEY, "call", CALLEE, "--trunk", outbound_trunk, "--json"], env=ENV,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    room = json.loads(r.stdout)["room_name"]
+    try:
+        callee.wait_event("CALL_INCOMING", 20, after=mark)
+        wait_until(lambda: serve.find("waiting for the caller's phone to be answered", room=mask_room(room)), 15,
+                   "the agent waiting for the answer")
+        callee.hangup()  # declines the ringing call
+        record = agent_record(serve, room)
+    finally:
+        delete_room(room)
+    assert record["call"]["reason"] == "not_answered" and record["call"]["turns"] == 0, record
 
 
 def test_numbers_and_call_quality_in_the_call_record(serve, line, speech, tmp_path):
