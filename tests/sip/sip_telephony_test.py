@@ -143,13 +143,18 @@ def callee():
         yield p
 
 
+def parley_call(trunk):
+    """`parley call CALLEE` through `trunk`, into the room it names by default."""
+    r = subprocess.run([PARLEY, "call", CALLEE, "--trunk", trunk, "--json"], env=ENV,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return json.loads(r.stdout)
+
+
 def test_outbound_call_greets_once_answered(serve, callee, outbound_trunk, tmp_path):
     mark = callee.mark()
     placed = time.monotonic()
-    r = subprocess.run([PARLEY, "call", CALLEE, "--trunk", outbound_trunk, "--json"], env=ENV,
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stdout + r.stderr
-    out = json.loads(r.stdout)
+    out = parley_call(outbound_trunk)
     room = out["room_name"]
     assert room.startswith(f"out_{CALLEE}_"), room
     observer = RoomObserver("out", CALLEE)
@@ -192,10 +197,7 @@ def test_outbound_call_greets_once_answered(serve, callee, outbound_trunk, tmp_p
 
 def test_outbound_call_declined_is_not_answered(serve, callee, outbound_trunk):
     mark = callee.mark()
-    r = subprocess.run([PARLEY, "call", CALLEE, "--trunk", outbound_trunk, "--json"], env=ENV,
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stdout + r.stderr
-    room = json.loads(r.stdout)["room_name"]
+    room = parley_call(outbound_trunk)["room_name"]
     try:
         callee.wait_event("CALL_INCOMING", 20, after=mark)
         wait_until(lambda: serve.find("waiting for the caller's phone to be answered", room=mask_room(room)), 15,

@@ -9,7 +9,8 @@
 namespace parley::livekit {
 
 namespace {
-double round_to(double v, double step) { return std::round(v / step) * step; }
+// Divides (not multiplies by a step) so that 1.4 prints as 1.4, not 1.4000000000000001.
+double round_to(double v, double per_unit) { return std::round(v * per_unit) / per_unit; }
 }  // namespace
 
 double AudioQuality::loss_ratio() const {
@@ -27,9 +28,9 @@ nlohmann::json AudioQuality::to_json() const {
   nlohmann::json j = {{"measured", measured},
                       {"packets_expected", expected},
                       {"packets_lost", std::max<int64_t>(0, lost)},
-                      {"loss_ratio", round_to(loss_ratio(), 0.0001)},
-                      {"jitter_ms", round_to(jitter_ms, 0.01)}};
-  if (auto c = concealed_share()) j["concealed_share"] = round_to(*c, 0.0001);
+                      {"loss_ratio", round_to(loss_ratio(), 10000)},
+                      {"jitter_ms", round_to(jitter_ms, 100)}};
+  if (auto c = concealed_share()) j["concealed_share"] = round_to(*c, 10000);
   return j;
 }
 
