@@ -35,6 +35,8 @@ foreach(_dir IN LISTS _ps_includes)
 endforeach()
 set_target_properties(PkgConfig::POCKETSPHINX PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_ps_existing}")
 pkg_check_modules(ESPEAK_NG REQUIRED IMPORTED_TARGET espeak-ng)
+# libre (the SIP stack under baresip): the SIP phone of `parley diagnose --call`.
+pkg_check_modules(LIBRE REQUIRED IMPORTED_TARGET libre)
 
 # flite ships no pkg-config file.
 find_path(FLITE_INCLUDE_DIR flite/flite.h REQUIRED)

@@ -25,6 +25,7 @@ DEB_PACKAGES=(
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   flite1-dev libespeak-ng-dev espeak-ng
   libgtest-dev libgmock-dev libbenchmark-dev
+  libre-dev
   redis-server baresip sox curl iproute2 procps util-linux
   python3-venv
 )

@@ -13,10 +13,11 @@ Reads LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET.
 import asyncio
 import os
 import time
-import wave
 
 import numpy as np
 from livekit import api, rtc
+
+import wav_file
 
 URL = os.environ.get("LIVEKIT_URL", "ws://127.0.0.1:7880")
 KEY = os.environ.get("LIVEKIT_API_KEY", "devkey")
@@ -27,18 +28,9 @@ AGENT_RATE = 48000    # what we record the agent at
 
 
 def read_wav(path):
-    with wave.open(path, "rb") as w:
-        assert w.getsampwidth() == 2 and w.getnchannels() == 1, path
-        assert w.getframerate() == RATE, f"{path}: want {RATE} Hz, got {w.getframerate()}"
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-
-
-def write_wav(path, pcm, rate):
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(pcm, dtype=np.int16).tobytes())
+    pcm, rate = wav_file.read_wav(path)
+    assert rate == RATE, f"{path}: want {RATE} Hz, got {rate}"
+    return pcm
 
 
 class Transcript:

@@ -40,9 +40,10 @@ import subprocess
 import tempfile
 import threading
 import time
-import wave
 
 import numpy as np
+
+from wav_file import read_wav, write_wav
 
 BARESIP = os.environ.get("PARLEY_BARESIP", "baresip")
 MODULE_PATH = os.environ.get("PARLEY_BARESIP_MODULES", "/usr/lib/baresip/modules")
@@ -67,21 +68,6 @@ def free_port():
             u.close()
             t.close()
     raise RuntimeError("no free port for a SIP phone")
-
-
-def write_wav(path, pcm, rate):
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(pcm, dtype=np.int16).tobytes())
-
-
-def read_wav(path):
-    """(int16 samples, rate) of a mono 16-bit WAV."""
-    with wave.open(path, "rb") as w:
-        assert w.getsampwidth() == 2 and w.getnchannels() == 1, path
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16), w.getframerate()
 
 
 def resample(pcm, rate, to):
@@ -213,8 +199,8 @@ snd_path {self.dir}
                 self.proc.wait()
 
     def stop(self):
-        """Ends the process (any call with it) and the helper threads; keeps the folder unless it
-        was a temporary one and the caller asked for no recordings (see cleanup())."""
+        """Ends the process (any call with it) and the helper threads; keeps the folder (config,
+        log, recordings): cleanup() removes it too when the phone made it."""
         self._stop.set()
         if self._sock:
             try:
@@ -332,7 +318,15 @@ snd_path {self.dir}
                 self._cond.wait(min(left, 0.2))
 
     def event_types(self):
-        return [(ev.get("type"), ev.get("param")) for _, ev in self.events]
+        """[(type, param, count)] with repeats folded (the bridge sends 180 Ringing every second)."""
+        out = []
+        for _, ev in list(self.events):
+            key = (ev.get("type"), ev.get("param"))
+            if out and out[-1][:2] == key:
+                out[-1] = key + (out[-1][2] + 1,)
+            else:
+                out.append(key + (1,))
+        return out
 
     # ---- calls ----
     def dial(self, uri):
@@ -450,7 +444,17 @@ snd_path {self.dir}
             for t, size in self._marks:
                 if size >= want:
                     return t
-        return None
+        # Read before the watcher's next look: it is in the file now, so now is the bound.
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            return None
+        if size < want:
+            return None
+        now = time.monotonic()
+        with self._cond:
+            self._marks.append((now, size))
+        return now
 
     def first_sound(self, start_sample=0, level=300, window=0.02):
         """Index of the first `window`-long stretch from start_sample whose RMS exceeds `level`."""

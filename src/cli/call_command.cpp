@@ -10,6 +10,7 @@
 #include <random>
 
 #include "cli/api_session.h"
+#include "core/phone_number.h"
 #include "livekit/api/sip_client.h"
 
 namespace parley::cli {
@@ -54,6 +55,9 @@ const CommandRegistrar registrar(33, [](CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--dtmf", o->dtmf, "digits to send once the call connects");
   cmd->add_flag("--wait", o->wait_until_answered, "return only once the callee answers");
   cmd->callback([&ctx, o] {
+    auto e164 = normalize_e164(o->sip_call_to);  // "8 495 123-45-67" -> "+74951234567"
+    if (!e164) throw CliExit(kExitUsage, e164.error().message + " (fix: write it as +74951234567)");
+    o->sip_call_to = *e164;
     ApiSession api(ctx);
     livekit::SipClient sip_client(api.twirp());
     if (o->sip_trunk_id.empty()) o->sip_trunk_id = only_outbound_trunk(sip_client);

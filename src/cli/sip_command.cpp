@@ -4,6 +4,7 @@
 
 #include "cli/api_session.h"
 #include "livekit/api/sip_client.h"
+#include "core/phone_number.h"
 
 namespace parley::cli {
 namespace {
@@ -12,6 +13,15 @@ std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
   return out;
+}
+
+// Numbers given on the command line, rewritten to E.164 as the configuration's are.
+void normalize_numbers(std::vector<std::string>& numbers, const std::string& flag) {
+  for (auto& n : numbers) {
+    auto e164 = normalize_e164(n);
+    if (!e164) throw CliExit(kExitUsage, flag + ": " + e164.error().message + " (fix: write it as +74951234567)");
+    n = *e164;
+  }
 }
 
 struct SipOptions {
@@ -37,6 +47,8 @@ void add_trunk_commands(CLI::App* sip, CommandContext& ctx, std::shared_ptr<SipO
   create->add_option("--address", o->outbound.address, "outbound: SIP provider host[:port]");
   create->add_option("--transport", o->outbound.transport, "outbound: udp, tcp or tls");
   create->callback([&ctx, o] {
+    normalize_numbers(o->inbound.numbers, "--number");
+    normalize_numbers(o->inbound.allowed_numbers, "--allowed-number");
     ApiSession api(ctx);
     livekit::SipClient sip_client(api.twirp());
     if (o->outbound_kind) {

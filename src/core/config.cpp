@@ -11,6 +11,7 @@
 #include <openssl/sha.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/sip_config.h"
 #include "core/url.h"
 
 extern char** environ;
@@ -324,6 +325,10 @@ void validate_livekit(const LiveKitConfig& lk, std::vector<ConfigIssue>& issues)
     issues.push_back({"livekit.url", "scheme '" + u->scheme + "' is not one LiveKit serves",
                       "use ws://, wss://, http:// or https://"});
   }
+  if (auto u = parse_url(lk.url); u && u->plaintext_remote()) {
+    issues.push_back({"livekit.url", "'" + lk.url + "' is plaintext to a remote host: tokens and the API travel unencrypted",
+                      "use " + std::string(u->websocket() ? "wss://" : "https://") + u->host + " (TLS)", true});
+  }
   if (lk.api_key.empty()) {
     issues.push_back({"livekit.api_key", "is not set", "export LIVEKIT_API_KEY (the dev server's key is devkey)"});
   }
@@ -332,6 +337,22 @@ void validate_livekit(const LiveKitConfig& lk, std::vector<ConfigIssue>& issues)
   }
   if (lk.request_timeout.count() == 0) {
     issues.push_back({"livekit.request_timeout", "is zero", "use a positive duration such as 30s"});
+  }
+}
+
+// An HMAC secret that is empty or short is one anyone can compute or guess, so a webhook or token
+// signed with it proves nothing: refused, except LiveKit's documented dev secret ("secret", what
+// `livekit-server --dev` uses). An unset livekit.api_secret is reported by validate_livekit.
+void validate_secret_strength(const std::string& name, const std::string& api_key, const std::string& secret,
+                              std::vector<ConfigIssue>& issues) {
+  constexpr size_t kMinSecret = 32;
+  if (secret.empty()) {
+    if (name == "livekit.api_secret") return;
+    issues.push_back({name, "is empty, so anyone could sign webhooks for key " + api_key,
+                      "set the key's real secret (an empty ${VARIABLE} expands to nothing), or remove the key"});
+  } else if (secret.size() < kMinSecret && secret != "secret") {
+    issues.push_back({name, "is shorter than " + std::to_string(kMinSecret) + " characters, so it can be guessed",
+                      "generate a longer one (livekit-server generate-keys)"});
   }
 }
 
@@ -417,6 +438,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       {"LIVEKIT_URL", "livekit.url"},          {"LIVEKIT_API_KEY", "livekit.api_key"},
       {"LIVEKIT_API_SECRET", "livekit.api_secret"}, {"OPENAI_API_KEY", "providers.openai.api_key"},
       {"OPENAI_BASE_URL", "providers.openai.base_url"}, {"DEEPGRAM_API_KEY", "providers.deepgram.api_key"},
+      {"PARLEY_SIP_AUTH_PASSWORD", "sip.inbound_trunk.auth_password"},
   };
   for (const auto& [var, key] : env_keys) {
     auto it = sources.env.find(var);
@@ -499,6 +521,32 @@ ConfigLoad load_config(const ConfigSources& sources) {
       }
     }
     {
+      Reader r = top.section("sip");
+      {
+        Reader t = r.section("inbound_trunk");
+        t.string("name", c.sip.inbound_trunk.name);
+        t.list("numbers", c.sip.inbound_trunk.numbers);
+        t.list("allowed_addresses", c.sip.inbound_trunk.allowed_addresses);
+        t.string("auth_username", c.sip.inbound_trunk.auth_username);
+        bool from_env = sources.env.count("PARLEY_SIP_AUTH_PASSWORD") > 0;
+        t.string("auth_password", c.sip.inbound_trunk.auth_password, !from_env);
+      }
+      {
+        Reader d = r.section("dispatch_rule");
+        d.string("name", c.sip.dispatch_rule.name);
+        d.string("room_prefix", c.sip.dispatch_rule.room_prefix);
+      }
+    }
+    {
+      Reader r = top.section("diagnose");
+      r.string("call_number", c.diagnose.call_number);
+      r.string("call_from", c.diagnose.call_from);
+      r.string("sip_address", c.diagnose.sip_address);
+      r.string("call_username", c.diagnose.call_username);
+      r.string("call_password", c.diagnose.call_password, !sources.overrides.count("diagnose.call_password"));
+      r.duration("call_timeout", c.diagnose.call_timeout);
+    }
+    {
       Reader r = top.section("log");
       std::string level, format;
       r.string("level", level);
@@ -518,13 +566,14 @@ ConfigLoad load_config(const ConfigSources& sources) {
     issues.push_back({"webhook.path", "'" + c.webhook.path + "' does not start with /", "write it as /livekit/webhook"});
   }
   validate_providers(c.providers, issues);
+  validate_sip(c.sip, issues);
   if (!c.agent.transfer_to.empty() && c.agent.transfer_to.rfind("sip:", 0) != 0 && c.agent.transfer_to.rfind("tel:", 0) != 0) {
     issues.push_back({"agent.transfer_to", "'" + c.agent.transfer_to + "' is not a sip: or tel: URI",
                       "write it as sip:operator@pbx.example.com or tel:+15550100"});
   }
-  if (c.livekit.api_secret.size() > 0 && c.livekit.api_secret.size() < 32 && c.livekit.api_secret != "secret") {
-    issues.push_back({"livekit.api_secret", "is shorter than 32 characters",
-                      "generate a longer one (livekit-server generate-keys)", true});
+  validate_secret_strength("livekit.api_secret", c.livekit.api_key, c.livekit.api_secret, issues);
+  for (const auto& [key, secret] : c.webhook.extra_keys) {
+    validate_secret_strength("webhook.extra_keys." + key, key, secret, issues);
   }
   return result;
 }
@@ -582,6 +631,19 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                       {"api_key", secret(providers.deepgram.api_key)},
                       {"model", providers.deepgram.model}}},
                     {"pocketsphinx", {{"max_decoders", providers.pocketsphinx.max_decoders}}}};
+  j["sip"] = {{"inbound_trunk",
+                {{"name", sip.inbound_trunk.name},
+                 {"numbers", sip.inbound_trunk.numbers},
+                 {"allowed_addresses", sip.inbound_trunk.allowed_addresses},
+                 {"auth_username", sip.inbound_trunk.auth_username},
+                 {"auth_password", secret(sip.inbound_trunk.auth_password)}}},
+              {"dispatch_rule", {{"name", sip.dispatch_rule.name}, {"room_prefix", sip.dispatch_rule.room_prefix}}}};
+  j["diagnose"] = {{"call_number", diagnose.call_number},
+                   {"call_from", diagnose.call_from},
+                   {"sip_address", diagnose.sip_address},
+                   {"call_username", diagnose.call_username},
+                   {"call_password", secret(diagnose.call_password)},
+                   {"call_timeout", format_duration(diagnose.call_timeout)}};
   j["log"] = {{"level", log::to_string(log.level)}, {"format", log.format == log::Format::kJson ? "json" : "text"}};
   return j;
 }
@@ -600,8 +662,10 @@ std::string Config::hash() const {
 }
 
 std::vector<std::string> Config::secrets() const {
-  std::vector<std::string> out{livekit.api_secret, providers.openai.api_key, providers.deepgram.api_key};
+  std::vector<std::string> out{livekit.api_secret, providers.openai.api_key, providers.deepgram.api_key,
+                               diagnose.call_password};
   for (const auto& [k, v] : webhook.extra_keys) out.push_back(v);
+  out.push_back(sip.inbound_trunk.auth_password);
   out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }), out.end());
   return out;
 }

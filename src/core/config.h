@@ -61,6 +61,26 @@ struct AgentConfig {
   std::string transfer_to;  // where "operator" transfers the caller: sip:… or tel:… ("" = no transfer)
 };
 
+// LiveKit SIP: the inbound trunk and dispatch rule `parley sip setup` keeps in line with this.
+// parley finds its own trunk and rule on the server by these names.
+struct SipInboundTrunkConfig {
+  std::string name = "parley-inbound";
+  std::vector<std::string> numbers;            // E.164 after loading ("+74951234567")
+  std::vector<std::string> allowed_addresses;  // the provider's signalling IPs or CIDR ranges
+  std::string auth_username;                   // digest auth; "" = none
+  std::string auth_password;                   // secret: PARLEY_SIP_AUTH_PASSWORD or ${VAR}
+};
+
+struct SipDispatchRuleConfig {
+  std::string name = "parley-calls";
+  std::string room_prefix = "call-";  // an individual room per caller: <prefix>_<caller>_<random>
+};
+
+struct SipConfig {
+  SipInboundTrunkConfig inbound_trunk;
+  SipDispatchRuleConfig dispatch_rule;
+};
+
 struct OpenAiConfig {
   std::string base_url = "https://api.openai.com/v1";
   std::string api_key;  // secret
@@ -97,6 +117,16 @@ struct ProvidersConfig {
   PocketsphinxConfig pocketsphinx;
 };
 
+// `parley diagnose`'s test call (the sip_call check runs when call_number is set).
+struct DiagnoseConfig {
+  std::string call_number;           // the number the test call dials (one of a trunk's numbers)
+  std::string call_from = "+15550199";  // the test call's caller number
+  std::string sip_address;           // the SIP bridge, host[:port]; "" = the LiveKit host, port 5060
+  std::string call_username;         // digest credentials, for a trunk with auth
+  std::string call_password;         // secret
+  Millis call_timeout{20'000};       // INVITE -> 200 OK
+};
+
 struct LogConfig {
   log::Level level = log::Level::kInfo;
   log::Format format = log::Format::kText;
@@ -108,7 +138,9 @@ struct Config {
   CallsConfig calls;
   AgentConfig agent;
   ProvidersConfig providers;
+  DiagnoseConfig diagnose;
   LogConfig log;
+  SipConfig sip;
 
   // The effective configuration; secrets shown as "[redacted]" (or "" when unset) unless asked.
   nlohmann::ordered_json to_json(bool show_secrets = false) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -17,7 +18,9 @@ namespace {
 struct State {
   std::mutex mutex;
   Sink sink;
-  std::vector<std::string> secrets;
+  // Copy-on-write, so a line is redacted outside the lock. Bounded: only configured secrets are
+  // registered; tokens (a new one every join and refresh) are found by their shape instead.
+  std::shared_ptr<const std::vector<std::string>> secrets = std::make_shared<std::vector<std::string>>();
   std::shared_ptr<spdlog::logger> stderr_logger;
 };
 
@@ -52,6 +55,32 @@ std::string text_value(const nlohmann::json& v) {
   return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+bool base64url_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+// A JWT (join, refresh or API token) is three base64url parts joined by dots, the first an
+// encoded JSON object, so it starts with "eyJ". Each one is replaced whole, wherever it is (a URL
+// query, an error echoed by a server), without being registered: tokens are minted per join and
+// refresh, and a list of them would grow without end.
+void redact_tokens(std::string& line) {
+  for (size_t pos = line.find("eyJ"); pos != std::string::npos; pos = line.find("eyJ", pos)) {
+    if (pos > 0 && base64url_char(line[pos - 1])) {
+      pos += 3;
+      continue;
+    }
+    size_t end = pos;
+    int dots = 0;
+    while (end < line.size() && (base64url_char(line[end]) || line[end] == '.')) dots += line[end++] == '.';
+    if (dots >= 2 && end - pos >= 20) {
+      line.replace(pos, end - pos, "[redacted]");
+      pos += 10;
+    } else {
+      pos = end;
+    }
+  }
+}
+
 void redact(std::string& line, const std::vector<std::string>& secrets) {
   for (const auto& secret : secrets) {
     for (size_t pos = line.find(secret); pos != std::string::npos; pos = line.find(secret, pos)) {
@@ -59,6 +88,7 @@ void redact(std::string& line, const std::vector<std::string>& secrets) {
       pos += 10;
     }
   }
+  redact_tokens(line);
 }
 
 }  // namespace
@@ -105,15 +135,21 @@ void set_sink(Sink sink) {
 void add_secret(std::string secret) {
   if (secret.size() < 4) return;
   std::lock_guard lock(state().mutex);
-  for (const auto& s : state().secrets) {
-    if (s == secret) return;
-  }
-  state().secrets.push_back(std::move(secret));
+  const auto& current = *state().secrets;
+  if (std::find(current.begin(), current.end(), secret) != current.end()) return;
+  auto next = std::make_shared<std::vector<std::string>>(current);
+  next->push_back(std::move(secret));
+  state().secrets = std::move(next);
+}
+
+size_t secret_count() {
+  std::lock_guard lock(state().mutex);
+  return state().secrets->size();
 }
 
 void clear_secrets() {
   std::lock_guard lock(state().mutex);
-  state().secrets.clear();
+  state().secrets = std::make_shared<std::vector<std::string>>();
 }
 
 Logger Logger::for_call(std::string_view call_id, std::string_view room) {
@@ -184,8 +220,13 @@ void Logger::log(Level l, std::string_view message, const Fields& fields) const 
     }
   }
   auto& s = state();
+  std::shared_ptr<const std::vector<std::string>> secrets;
+  {
+    std::lock_guard lock(s.mutex);
+    secrets = s.secrets;
+  }
+  redact(line, *secrets);
   std::lock_guard lock(s.mutex);
-  redact(line, s.secrets);
   if (s.sink) {
     s.sink(line);
     return;

@@ -7,6 +7,8 @@
 //
 // Secrets registered with add_secret() are replaced by "[redacted]" in every line, whatever
 // code wrote them: a last line of defence behind never logging secrets in the first place.
+// Only long-lived secrets are registered (the configuration's); every JWT-shaped token (join,
+// refresh and API tokens) is redacted by its shape, so the list stays as long as the config.
 //
 // Thread-safe: any thread may log. Lines are written whole, one write per line.
 #pragma once
@@ -42,6 +44,7 @@ void set_format(Format format);
 void set_sink(Sink sink);  // nullptr restores stderr
 void add_secret(std::string secret);  // values shorter than 4 characters are ignored
 void clear_secrets();
+size_t secret_count();  // how many are registered (tokens are not: they are redacted by shape)
 
 class Logger {
  public:

@@ -21,6 +21,10 @@ std::string Url::authority() const {
   return h + ":" + std::to_string(port);
 }
 
+bool Url::loopback() const {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 std::string Url::to_string() const { return scheme + "://" + authority() + path; }
 
 Url Url::as_http() const {

@@ -18,6 +18,11 @@ struct Url {
   std::string path;    // starts with '/', "/" when absent (query kept as part of it)
 
   bool secure() const { return scheme == "https" || scheme == "wss"; }
+  // localhost, 127.0.0.0/8 or ::1: plaintext there never crosses a network.
+  bool loopback() const;
+  // Plaintext (ws://, http://) to a host that is not loopback: tokens, webhooks and speech
+  // would cross the network readable by anyone on the path.
+  bool plaintext_remote() const { return !secure() && !loopback(); }
   bool websocket() const { return scheme == "ws" || scheme == "wss"; }
   // host:port, with brackets around an IPv6 host
   std::string authority() const;

@@ -18,8 +18,10 @@ std::vector<std::unique_ptr<Check>> builtin_checks() {
   c.push_back(make_sip_trunk_check());
   c.push_back(make_sip_dispatch_check());
   c.push_back(make_sip_agent_check());
+  c.push_back(make_sip_bridge_check());
   c.push_back(make_webhook_check());
   c.push_back(make_signal_check());
+  c.push_back(make_sip_call_check());
   return c;
 }
 

@@ -19,6 +19,8 @@ std::unique_ptr<Check> make_sip_service_check();
 std::unique_ptr<Check> make_sip_trunk_check();
 std::unique_ptr<Check> make_sip_dispatch_check();
 std::unique_ptr<Check> make_sip_agent_check();
+std::unique_ptr<Check> make_sip_bridge_check();
+std::unique_ptr<Check> make_sip_call_check();
 std::unique_ptr<Check> make_webhook_check();
 std::unique_ptr<Check> make_signal_check();
 

@@ -28,6 +28,11 @@ class ConfigCheck final : public Check {
       return CheckResult::fail(all, "fix the keys named above (`parley config check` shows everything)");
     }
     std::string detail = url->to_string() + ", key " + lk.api_key;
+    if (url->plaintext_remote()) {
+      return CheckResult::warn(detail + "; " + url->scheme + ":// to a remote host sends tokens and API calls unencrypted",
+                               "use " + std::string(url->websocket() ? "wss://" : "https://") + url->host +
+                                   " (TLS in front of livekit-server, e.g. nginx or Caddy)");
+    }
     if (lk.api_secret.size() < 32) {
       return CheckResult::warn(detail + "; the API secret is only " + std::to_string(lk.api_secret.size()) +
                                    " characters (fewer than 32 can be guessed)",

@@ -10,10 +10,9 @@ import time
 import uuid
 
 import pytest
-from livekit import api
 
 from lk_caller import AGENT_RATE, Caller
-from serve_support import LIVEKIT_URL, Serve, log_time, recognise, scripted_answer, synthesise, wait_until
+from serve_support import Serve, delete_room, log_time, recognise, scripted_answer, synthesise, wait_until
 
 AGENT = "parley-agent"
 
@@ -31,16 +30,6 @@ def serve():
     wait_until(lambda: s.get("/readyz")[0] == 200, 10, "/readyz 200 (LiveKit reachable)")
     yield s
     s.stop()
-
-
-async def delete_room(room):
-    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
-    try:
-        await lk.room.delete_room(api.DeleteRoomRequest(room=room))
-    except Exception:
-        pass
-    finally:
-        await lk.aclose()
 
 
 async def conversation(serve, room, workdir):

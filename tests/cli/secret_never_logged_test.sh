@@ -7,6 +7,7 @@ parley=$1 repo=$2
 secret="known-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export LIVEKIT_URL=ws://127.0.0.1:1 LIVEKIT_API_KEY=devkey LIVEKIT_API_SECRET=$secret
 export OPENAI_API_KEY="sk-test-$secret"
+export SIP_TEST_PASSWORD="sip-$secret"  # named as ${SIP_TEST_PASSWORD} by commands.d/sip.txt
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 commands=(

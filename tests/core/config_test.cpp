@@ -129,15 +129,60 @@ TEST(Config, EnvironmentOverridesFileAndFlagsOverrideEnvironment) {
 TEST(Config, ExtraWebhookKeysComeFromTheEnvironment) {
   auto s = with_secret(write_temp(
       "livekit: {url: 'ws://h:7880', api_key: k}\nwebhook: {extra_keys: {oldkey: '${OLD_SECRET}'}}\n"));
-  s.env["OLD_SECRET"] = "the-old-secret-value";
+  s.env["OLD_SECRET"] = "the-old-secret-value-of-32-characters";
   auto load = load_config(s);
   ASSERT_TRUE(load.ok());
-  EXPECT_EQ(load.config.webhook.extra_keys.at("oldkey"), "the-old-secret-value");
+  EXPECT_EQ(load.config.webhook.extra_keys.at("oldkey"), "the-old-secret-value-of-32-characters");
   auto unset = load_config(with_secret(write_temp(
       "livekit: {url: 'ws://h:7880', api_key: k}\nwebhook: {extra_keys: {oldkey: '${NOT_SET_ANYWHERE}'}}\n")));
   auto* issue = find_issue(unset, "webhook.extra_keys.oldkey");
   ASSERT_NE(issue, nullptr);
   EXPECT_NE(issue->message.find("NOT_SET_ANYWHERE"), std::string::npos);
+}
+
+// An empty or short secret signs nothing anyone could not sign: refused wherever a secret is set.
+TEST(Config, EmptyAndShortSecretsAreRefused) {
+  auto file = write_temp("livekit: {url: 'ws://h:7880', api_key: k}\nwebhook: {extra_keys: {oldkey: '${OLD_SECRET}'}}\n");
+  auto empty_env = with_secret(file);
+  empty_env.env["OLD_SECRET"] = "";
+  auto empty_load = load_config(empty_env);
+  auto* empty = find_issue(empty_load, "webhook.extra_keys.oldkey");
+  ASSERT_NE(empty, nullptr);
+  EXPECT_FALSE(empty->warning);
+  EXPECT_NE(empty->message.find("empty"), std::string::npos) << empty->message;
+
+  auto literal = load_config(with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nwebhook: {extra_keys: {oldkey: ''}}\n")));
+  EXPECT_FALSE(literal.ok());
+  EXPECT_NE(find_issue(literal, "webhook.extra_keys.oldkey"), nullptr);
+
+  auto short_env = with_secret(file);
+  short_env.env["OLD_SECRET"] = "tooshort";
+  auto short_load = load_config(short_env);
+  auto* short_extra = find_issue(short_load, "webhook.extra_keys.oldkey");
+  ASSERT_NE(short_extra, nullptr);
+  EXPECT_FALSE(short_extra->warning);
+  EXPECT_NE(short_extra->message.find("shorter than 32"), std::string::npos) << short_extra->message;
+
+  auto short_main = with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\n"));
+  short_main.env["LIVEKIT_API_SECRET"] = "guessable";
+  auto main_load = load_config(short_main);
+  EXPECT_FALSE(main_load.ok());
+  auto* short_secret = find_issue(main_load, "livekit.api_secret");
+  ASSERT_NE(short_secret, nullptr);
+  EXPECT_FALSE(short_secret->warning);
+}
+
+TEST(Config, PlaintextUrlToARemoteHostIsWarnedAbout) {
+  auto remote = load_config(with_secret(write_temp("livekit: {url: 'ws://livekit.example.com:7880', api_key: k}\n")));
+  EXPECT_TRUE(remote.ok());
+  bool warned = false;
+  for (const auto& i : remote.issues) {
+    if (i.key == "livekit.url" && i.warning && i.fix.find("wss://livekit.example.com") != std::string::npos) warned = true;
+  }
+  EXPECT_TRUE(warned);
+  auto local = load_config(with_secret(write_temp("livekit: {url: 'ws://127.0.0.1:7880', api_key: k}\n")));
+  for (const auto& i : local.issues) EXPECT_NE(i.key, "livekit.url") << i.to_string();
 }
 
 TEST(Config, SecretsAreRedactedInTheEffectiveConfiguration) {

@@ -84,6 +84,17 @@ TEST_F(LogTest, RegisteredSecretsAreRedactedWhereverTheyAppear) {
   }
 }
 
+// JWT-shaped tokens are redacted by shape; a word that merely starts with "eyJ", or a base64
+// fragment with fewer than three parts, is left alone.
+TEST_F(LogTest, TokensAreRedactedByTheirShape) {
+  root().info("url ws://h/rtc?access_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXBhcnQ&x=1");
+  root().info("not a token: eyJustAWord and eyJhbGciOiJIUzI1NiJ9.only-two");
+  ASSERT_EQ(lines_.size(), 2u);
+  EXPECT_NE(lines_[0].find("access_token=[redacted]&x=1"), std::string::npos) << lines_[0];
+  EXPECT_NE(lines_[1].find("eyJustAWord and eyJhbGciOiJIUzI1NiJ9.only-two"), std::string::npos) << lines_[1];
+  EXPECT_EQ(secret_count(), 0u);
+}
+
 TEST_F(LogTest, ManyThreadsWriteWholeLines) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

@@ -30,3 +30,20 @@ TEST(Url, ErrorsSayWhatIsWrong) {
 
 }  // namespace
 }  // namespace parley
+
+namespace parley {
+namespace {
+
+TEST(Url, PlaintextToARemoteHostIsToldApartFromLoopbackAndTls) {
+  auto remote = [](const char* u) { return parse_url(u)->plaintext_remote(); };
+  EXPECT_TRUE(remote("ws://livekit.example.com:7880"));
+  EXPECT_TRUE(remote("http://10.0.0.5:7880"));
+  EXPECT_FALSE(remote("ws://127.0.0.1:7880"));
+  EXPECT_FALSE(remote("http://localhost:7880"));
+  EXPECT_FALSE(remote("ws://[::1]:7880"));
+  EXPECT_FALSE(remote("wss://livekit.example.com"));
+  EXPECT_FALSE(remote("https://10.0.0.5"));
+}
+
+}  // namespace
+}  // namespace parley

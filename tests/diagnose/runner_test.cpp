@@ -91,6 +91,15 @@ TEST(DiagnoseChecks, ConfigCheckNamesMissingPiecesAndWeakSecrets) {
   c.livekit.api_secret = std::string(40, 'x');
   Context strong(c, {}, SystemClock::instance());
   EXPECT_EQ(check->run(strong).status, Status::kPass);
+  c.livekit.url = "ws://livekit.example.com:7880";
+  Context plaintext(c, {}, SystemClock::instance());
+  r = check->run(plaintext);
+  EXPECT_EQ(r.status, Status::kWarn);
+  EXPECT_NE(r.detail.find("unencrypted"), std::string::npos) << r.detail;
+  EXPECT_NE(r.fix.find("wss://livekit.example.com"), std::string::npos) << r.fix;
+  c.livekit.url = "ws://127.0.0.1:7880";
+  Context local(c, {}, SystemClock::instance());
+  EXPECT_EQ(check->run(local).status, Status::kPass);
   c.livekit.api_key = "";
   Context nokey(c, {}, SystemClock::instance());
   EXPECT_EQ(check->run(nokey).status, Status::kFail);

@@ -12,13 +12,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import wave
-
-import numpy as np
 
 from google.protobuf.json_format import MessageToJson
 from livekit import api
 from livekit.protocol import models, webhook
+
+from wav_file import read_wav, write_wav
 
 PARLEY = os.environ.get("PARLEY_BIN", "parley")
 LIVEKIT_URL = "ws://127.0.0.1:7880"
@@ -36,17 +35,12 @@ def synthesise(text, path, rate=16000):
     """`text` spoken by flite at `rate`, as int16 samples (also left in the WAV at `path`)."""
     subprocess.run([PARLEY, "tts", "--voice", "flite", "--rate", str(rate), "--text", text, "--out", path],
                    check=True, capture_output=True)
-    with wave.open(path, "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    return read_wav(path)[0]
 
 
 def recognise(pcm, rate, path):
     """What pocketsphinx (`parley stt`) hears in int16 `pcm` at `rate`, lower-cased."""
-    with wave.open(path, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(pcm, dtype=np.int16).tobytes())
+    write_wav(path, pcm, rate)
     r = subprocess.run([PARLEY, "stt", "--wav", path], check=True, capture_output=True, text=True)
     return r.stdout.strip().lower()
 
@@ -149,6 +143,26 @@ class Serve:
                 self.proc.kill()
                 self.proc.wait()
         self.log_file.close()
+
+
+async def list_rooms():
+    """Names of the rooms on the local server (the official SDK's server API)."""
+    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
+    try:
+        return [r.name for r in (await lk.room.list_rooms(api.ListRoomsRequest())).rooms]
+    finally:
+        await lk.aclose()
+
+
+async def delete_room(room):
+    """Deletes a room a test made, if it is still there."""
+    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
+    try:
+        await lk.room.delete_room(api.DeleteRoomRequest(room=room))
+    except Exception:
+        pass
+    finally:
+        await lk.aclose()
 
 
 def log_time(line):

@@ -24,7 +24,7 @@ def call_records(serve, room):
 
 
 def test_two_questions_over_g722(serve, line, speech, tmp_path):
-    call = PhoneCall(line, caller="+15550001")
+    call = PhoneCall(line, caller="+15550001", workdir=str(tmp_path / "phone"))
     try:
         setup = call.dial()
         call.wait_greeting()
@@ -57,10 +57,10 @@ def test_two_questions_over_g722(serve, line, speech, tmp_path):
     assert scripted_answer("hours") in answers[-2] and scripted_answer("prices") in answers[-1], answers
 
 
-def test_pcmu_smoke(serve, line, speech):
+def test_pcmu_smoke(serve, line, speech, tmp_path):
     """Narrowband G.711: the call connects and audio flows both ways (the greeting reaches the
     phone; the caller's speech reaches the agent, which answers something)."""
-    call = PhoneCall(line, caller="+15550002", codecs=("PCMU",), observe=False)
+    call = PhoneCall(line, caller="+15550002", codecs=("PCMU",), observe=False, workdir=str(tmp_path / "phone"))
     try:
         call.dial()
         first, end = call.wait_greeting()
@@ -78,8 +78,8 @@ def test_pcmu_smoke(serve, line, speech):
           f"an answer {len(r['audio']) / rate:.2f}s long came {r['latency']:.2f}s after the question")
 
 
-def test_caller_hangup_ends_the_session_within_2s(serve, line):
-    call = PhoneCall(line, caller="+15550003")
+def test_caller_hangup_ends_the_session_within_2s(serve, line, tmp_path):
+    call = PhoneCall(line, caller="+15550003", workdir=str(tmp_path / "phone"))
     try:
         call.dial()
         call.wait_greeting()
@@ -90,6 +90,8 @@ def test_caller_hangup_ends_the_session_within_2s(serve, line):
         ended = wait_until(lambda: serve.find("call ended", room=room) and
                            len(call_records(serve, room)) >= 2 and call_records(serve, room), 5,
                            "parley's call ended records")
+        wait_until(lambda: serve.metric("parley_calls_active") == 0, max(0.05, hung_up + 2.0 - time.time()),
+                   "parley_calls_active back to 0 within 2 s of the hang-up")
     finally:
         call.close()
     assert "reset by user" in closed.get("param", ""), closed   # the phone hung up, not the far end
@@ -100,8 +102,8 @@ def test_caller_hangup_ends_the_session_within_2s(serve, line):
     print(f"session ended {max(log_time(l) for l in ended) - hung_up:.2f}s after the phone hung up")
 
 
-def test_agent_hangup_sends_bye(serve, line, speech):
-    call = PhoneCall(line, caller="+15550004")
+def test_agent_hangup_sends_bye(serve, line, speech, tmp_path):
+    call = PhoneCall(line, caller="+15550004", workdir=str(tmp_path / "phone"))
     try:
         call.dial()
         room = call.room
@@ -124,7 +126,7 @@ def test_agent_hangup_sends_bye(serve, line, speech):
 
 def test_dtmf_drives_the_keypad_intent(serve, line, tmp_path):
     """Key 1 (RFC 4733 telephone-event; the microphone stays silent) asks for the opening hours."""
-    call = PhoneCall(line, caller="+15550005")
+    call = PhoneCall(line, caller="+15550005", workdir=str(tmp_path / "phone"))
     try:
         call.dial()
         call.wait_greeting()

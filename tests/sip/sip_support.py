@@ -14,7 +14,8 @@ import time
 from livekit import api, rtc
 
 from lk_caller import Transcript
-from serve_support import LIVEKIT_URL, PARLEY
+import serve_support
+from serve_support import LIVEKIT_URL, PARLEY, list_rooms, wait_until
 from sip_phone import Phone, PhoneError
 
 BRIDGE = "sip:{number}@127.0.0.1:5060"
@@ -29,6 +30,21 @@ QUESTIONS = {
     "prices": ("how much does it cost", ["fifty", "dollars", "consultation", "free", "visit"]),
     "address": ("where are you located", ["twelve", "baker", "street", "next", "central", "station"]),
 }
+
+
+# Different wordings of those questions, for many calls at once: (question, intent).
+WORDINGS = [
+    ("what are your opening hours", "hours"),
+    ("where are you located", "address"),
+    ("how much does it cost", "prices"),
+    ("when are you open", "hours"),
+    ("what is your address", "address"),
+    ("what are your prices", "prices"),
+    ("what time do you close", "hours"),
+    ("where can i find you", "address"),
+    ("how much is a visit", "prices"),
+    ("are you open today", "hours"),
+]
 
 
 def answer_words(heard, intent):
@@ -88,30 +104,15 @@ class Line:
         self.close()
 
 
-def http_url():
-    return LIVEKIT_URL.replace("ws://", "http://")
-
-
-async def list_rooms():
-    lk = api.LiveKitAPI(http_url(), "devkey", "secret")
-    try:
-        return [r.name for r in (await lk.room.list_rooms(api.ListRoomsRequest())).rooms]
-    finally:
-        await lk.aclose()
-
-
-async def _delete_room(room):
-    lk = api.LiveKitAPI(http_url(), "devkey", "secret")
-    try:
-        await lk.room.delete_room(api.DeleteRoomRequest(room=room))
-    except Exception:
-        pass
-    finally:
-        await lk.aclose()
-
-
 def delete_room(room):
-    asyncio.run(_delete_room(room))
+    asyncio.run(serve_support.delete_room(room))
+
+
+def delete_rooms(prefix):
+    """Deletes every room whose name starts with `prefix`: what calls left on the stack."""
+    for room in asyncio.run(list_rooms()):
+        if room.startswith(prefix):
+            delete_room(room)
 
 
 class RoomObserver:
@@ -187,15 +188,12 @@ class RoomObserver:
         return [t.text for t in self.finals(AGENT)]
 
     def wait(self, cond, timeout, what):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            v = cond()
-            if v:
-                return v
-            time.sleep(0.05)
-        with self._lock:
-            seen = [t.as_dict() for t in self.transcripts]
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}; transcripts: {seen}")
+        try:
+            return wait_until(cond, timeout, what)
+        except AssertionError as e:
+            with self._lock:
+                seen = [t.as_dict() for t in self.transcripts]
+            raise AssertionError(f"{e}; transcripts: {seen}") from None
 
     def close(self):
         async def leave():
@@ -263,9 +261,9 @@ class PhoneCall:
             if self.observer:
                 self.observer.close()
         finally:
-            self.phone.stop()
+            self.phone.cleanup()   # removes the phone's folder only when it made it (workdir=None)
             if self.room:
                 delete_room(self.room)
 
 
-__all__ = ["QUESTIONS", "assert_answers", "Line", "RoomObserver", "PhoneCall", "Phone", "PhoneError", "delete_room", "parley_json"]
+__all__ = ["QUESTIONS", "WORDINGS", "assert_answers", "Line", "RoomObserver", "PhoneCall", "Phone", "PhoneError", "delete_room", "delete_rooms", "parley_json"]

@@ -44,6 +44,23 @@ Result<std::vector<SipInboundTrunk>> SipClient::list_inbound_trunks() {
   return items<SipInboundTrunk>(*res, inbound_trunk_from_json);
 }
 
+Result<SipInboundTrunk> SipClient::update_inbound_trunk(const std::string& id, const InboundTrunkUpdate& u) {
+  if (id.empty()) return make_error(ErrorCode::kInvalidArgument, "trunk id must not be empty");
+  // A ListUpdate either sets a non-empty list or clears it; an empty "set" is refused.
+  auto list = [](const std::vector<std::string>& v) -> json {
+    return v.empty() ? json{{"clear", true}} : json{{"set", v}};
+  };
+  json update = json::object();
+  if (u.numbers) update["numbers"] = list(*u.numbers);
+  if (u.allowed_addresses) update["allowed_addresses"] = list(*u.allowed_addresses);
+  if (u.auth_username) update["auth_username"] = *u.auth_username;
+  if (u.auth_password) update["auth_password"] = *u.auth_password;
+  json req = {{"sip_trunk_id", id}, {"update", update}};
+  auto res = twirp_.call(kService, "UpdateSIPInboundTrunk", req, grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return inbound_trunk_from_json(*res);
+}
+
 Result<SipOutboundTrunk> SipClient::create_outbound_trunk(const CreateOutboundTrunkOptions& o) {
   if (o.address.empty()) return make_error(ErrorCode::kInvalidArgument, "an outbound trunk needs an address");
   json t = json::object();
@@ -76,7 +93,10 @@ Status SipClient::delete_trunk(const std::string& id) {
   return {};
 }
 
-Result<SipDispatchRule> SipClient::create_dispatch_rule(const CreateDispatchRuleOptions& o) {
+namespace {
+
+// The "rule" oneof of SIPDispatchRuleInfo for the options' kind.
+Result<json> rule_json(const CreateDispatchRuleOptions& o) {
   json rule;
   if (o.kind == "direct") {
     if (o.room.empty()) return make_error(ErrorCode::kInvalidArgument, "a direct dispatch rule needs a room name");
@@ -90,17 +110,44 @@ Result<SipDispatchRule> SipClient::create_dispatch_rule(const CreateDispatchRule
     return make_error(ErrorCode::kInvalidArgument,
                       "dispatch rule kind '" + o.kind + "' is not one of direct, individual, callee");
   }
-  json info = {{"rule", rule}};
+  return rule;
+}
+
+json agents_json(const std::vector<std::string>& names) {
+  json agents = json::array();
+  for (const auto& a : names) agents.push_back({{"agent_name", a}});
+  return agents;
+}
+
+}  // namespace
+
+Result<SipDispatchRule> SipClient::create_dispatch_rule(const CreateDispatchRuleOptions& o) {
+  auto rule = rule_json(o);
+  if (!rule) return tl::unexpected(rule.error());
+  json info = {{"rule", *rule}};
   put(info, "name", o.name);
   put(info, "metadata", o.metadata);
   put(info, "trunk_ids", o.trunk_ids);
   if (o.hide_phone_number) info["hide_phone_number"] = true;
-  if (!o.agent_names.empty()) {
-    json agents = json::array();
-    for (const auto& a : o.agent_names) agents.push_back({{"agent_name", a}});
-    info["room_config"] = {{"agents", agents}};
-  }
+  if (!o.agent_names.empty()) info["room_config"] = {{"agents", agents_json(o.agent_names)}};
   auto res = twirp_.call(kService, "CreateSIPDispatchRule", {{"dispatch_rule", info}}, grant_sip_admin());
+  if (!res) return tl::unexpected(res.error());
+  return dispatch_rule_from_json(*res);
+}
+
+Result<SipDispatchRule> SipClient::replace_dispatch_rule(const std::string& id, const CreateDispatchRuleOptions& o,
+                                                         const json& base) {
+  if (id.empty()) return make_error(ErrorCode::kInvalidArgument, "dispatch rule id must not be empty");
+  auto rule = rule_json(o);
+  if (!rule) return tl::unexpected(rule.error());
+  json info = base.is_object() ? base : json::object();
+  info["rule"] = *rule;
+  info["trunk_ids"] = o.trunk_ids;
+  info["name"] = o.name;
+  if (!info.contains("room_config") || !info["room_config"].is_object()) info["room_config"] = json::object();
+  info["room_config"]["agents"] = agents_json(o.agent_names);
+  json req = {{"sip_dispatch_rule_id", id}, {"replace", info}};
+  auto res = twirp_.call(kService, "UpdateSIPDispatchRule", req, grant_sip_admin());
   if (!res) return tl::unexpected(res.error());
   return dispatch_rule_from_json(*res);
 }

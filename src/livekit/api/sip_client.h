@@ -2,6 +2,7 @@
 // the server's Redis, so these work without the SIP bridge; calls need the bridge.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,12 @@ struct CreateDispatchRuleOptions {
   bool hide_phone_number = false;
 };
 
+// UpdateSIPInboundTrunk's "update" action: only the fields given change; an empty list clears.
+struct InboundTrunkUpdate {
+  std::optional<std::vector<std::string>> numbers, allowed_addresses;
+  std::optional<std::string> auth_username, auth_password;
+};
+
 struct CreateSipParticipantOptions {
   std::string sip_trunk_id, sip_call_to, room_name, participant_identity, participant_name, dtmf;
   std::map<std::string, std::string> participant_attributes;
@@ -46,11 +53,18 @@ class SipClient {
 
   Result<SipInboundTrunk> create_inbound_trunk(const CreateInboundTrunkOptions& options);
   Result<std::vector<SipInboundTrunk>> list_inbound_trunks();
+  Result<SipInboundTrunk> update_inbound_trunk(const std::string& sip_trunk_id, const InboundTrunkUpdate& update);
   Result<SipOutboundTrunk> create_outbound_trunk(const CreateOutboundTrunkOptions& options);
   Result<std::vector<SipOutboundTrunk>> list_outbound_trunks();
   Status delete_trunk(const std::string& sip_trunk_id);  // inbound or outbound
   Result<SipDispatchRule> create_dispatch_rule(const CreateDispatchRuleOptions& options);
   Result<std::vector<SipDispatchRule>> list_dispatch_rules();
+  // UpdateSIPDispatchRule's "replace" action (its "update" action cannot change room_config):
+  // `base` is the rule as listed, so fields parley does not manage (metadata, attributes, media,
+  // hide_phone_number, other room_config keys) are kept; the options' rule, trunk ids, name and
+  // agents replace the base's.
+  Result<SipDispatchRule> replace_dispatch_rule(const std::string& sip_dispatch_rule_id,
+                                                const CreateDispatchRuleOptions& options, const nlohmann::json& base);
   Status delete_dispatch_rule(const std::string& sip_dispatch_rule_id);
   Result<SipParticipant> create_sip_participant(const CreateSipParticipantOptions& options);
   Status transfer_sip_participant(const std::string& room, const std::string& identity, const std::string& transfer_to,

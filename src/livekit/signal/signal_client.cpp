@@ -50,8 +50,7 @@ class SignalClient::Interceptor final : public SignalHandler {
       std::lock_guard lock(c_.token_mutex_);
       c_.token_ = t;
     }
-    log::add_secret(t);
-    h().on_refresh_token(t);
+    h().on_refresh_token(t);  // not registered with the log: tokens are redacted by their shape
   }
   void on_pong(const lk::Pong& p) override {
     if (p.last_ping_timestamp() > 0) c_.rtt_ms_ = std::max<int64_t>(0, now_ms() - p.last_ping_timestamp());
@@ -115,7 +114,6 @@ void SignalClient::connect(SignalConnectOptions options, SignalHandler* handler,
     std::lock_guard lock(token_mutex_);
     token_ = options.token;
   }
-  log::add_secret(options.token);
   SignalUrlOptions url_opts;
   url_opts.token = options.token;
   url_opts.auto_subscribe = options.auto_subscribe;

@@ -44,7 +44,11 @@ std::string body_sha256_base64(std::string_view body) {
 }
 
 WebhookVerifier::WebhookVerifier(std::map<std::string, std::string> keys, const Clock& clock, std::chrono::seconds leeway)
-    : keys_(std::move(keys)), clock_(clock), leeway_(leeway) {}
+    : keys_(std::move(keys)), clock_(clock), leeway_(leeway) {
+  // HMAC with an empty key is computable by anyone: such a key verifies nothing, so it is dropped
+  // and its webhooks are refused as from an unknown key (configuration validation names it first).
+  std::erase_if(keys_, [](const auto& kv) { return kv.second.empty(); });
+}
 
 tl::expected<VerifiedWebhook, WebhookAuthError> WebhookVerifier::verify(std::string_view authorization,
                                                                        std::string_view body) const {

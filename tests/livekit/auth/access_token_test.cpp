@@ -4,6 +4,7 @@
 
 #include "livekit/auth/encoding.h"
 #include "livekit/auth/shifted_clock.h"
+#include "core/log.h"
 
 namespace parley::livekit {
 namespace {
@@ -186,6 +187,37 @@ TEST(AccessToken, AcceptsFractionalTimesAndJtiIdentity) {
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->identity, "from-jti");
   EXPECT_TRUE(r->sip && r->sip->call && !r->sip->admin);
+}
+
+}  // namespace
+}  // namespace parley::livekit
+
+namespace parley::livekit {
+namespace {
+
+// Every join and refresh mints a token. Logging them must neither show them nor grow what the
+// log keeps: they are redacted by their shape, not registered one by one.
+TEST(TokenRedaction, TenThousandJoinTokensAreRedactedAndTheListStaysBounded) {
+  std::vector<std::string> lines;
+  log::set_sink([&](std::string_view l) { lines.emplace_back(l); });
+  log::add_secret("a-configured-secret-of-32-characters!");
+  const size_t registered = log::secret_count();
+  for (int i = 0; i < 10'000; ++i) {
+    TokenClaims claims;
+    claims.identity = "caller-" + std::to_string(i);
+    claims.video = VideoGrant{};
+    claims.video->room_join = true;
+    claims.video->room = "room-" + std::to_string(i);
+    auto token = mint_token(claims, "devkey", "a-configured-secret-of-32-characters!", std::chrono::minutes(10));
+    ASSERT_TRUE(token);
+    log::root().info("joining", {{"url", "ws://h/rtc?access_token=" + *token + "&auto_subscribe=1"}});
+    ASSERT_EQ(lines.back().find(*token), std::string::npos) << lines.back();
+    ASSERT_EQ(lines.back().find(token->substr(0, token->find('.'))), std::string::npos) << lines.back();
+    ASSERT_NE(lines.back().find("access_token=[redacted]&auto_subscribe=1"), std::string::npos) << lines.back();
+  }
+  EXPECT_EQ(log::secret_count(), registered);
+  log::set_sink(nullptr);
+  log::clear_secrets();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "livekit/proto/livekit_rtc.pb.h"
+#include "livekit/proto/livekit_sip.pb.h"
 
 namespace {
 
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     pb::FileDescriptorSet set;
     std::set<std::string> seen;
     add_file(livekit::SignalRequest::descriptor()->file(), seen, set);
+    add_file(livekit::SIPDispatchRuleInfo::descriptor()->file(), seen, set);
     std::cout << set.SerializeAsString();
     return 0;
   }

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format
-from livekit.protocol import models, rtc
+from livekit.protocol import agent_dispatch, models, room, rtc, sip  # noqa: F401 (fills the official pool)
 
 TOOL = os.environ.get("PARLEY_PROTO_TOOL", "")
 OFFICIAL = descriptor_pool.Default()
@@ -31,7 +31,7 @@ def parley_files():
     fds = descriptor_pb2.FileDescriptorSet()
     fds.ParseFromString(run_tool("descriptors"))
     names = [f.name for f in fds.file]
-    assert "livekit_rtc.proto" in names and "livekit_models.proto" in names
+    assert "livekit_rtc.proto" in names and "livekit_models.proto" in names and "livekit_sip.proto" in names
     return fds.file
 
 
@@ -106,6 +106,31 @@ def participant(identity, kind=models.ParticipantInfo.Kind.STANDARD):
 ROOM = models.Room(sid="RM_x", name="room-1", empty_timeout=300, max_participants=9, creation_time=1700000000,
                    creation_time_ms=1700000000456, enabled_codecs=[models.Codec(mime="audio/opus", fmtp_line="a=b")],
                    metadata="meta", num_participants=2, active_recording=True, num_publishers=1, departure_timeout=20)
+
+# What `parley sip setup` sends and `parley sip status` reads (livekit-protocol.md §5, §9).
+PARLEY_RULE = sip.SIPDispatchRuleInfo(
+    sip_dispatch_rule_id="SDR_1", rule=sip.SIPDispatchRule(dispatch_rule_individual=sip.SIPDispatchRuleIndividual(room_prefix="call-")),
+    trunk_ids=["ST_1"], hide_phone_number=True, name="parley-calls", metadata="m", inbound_numbers=["+15550100"],
+    attributes={"a": "b"}, numbers=["+74951234567"],
+    room_config=room.RoomConfiguration(name="r", empty_timeout=30, departure_timeout=5, max_participants=3, metadata="rm",
+                                       agents=[agent_dispatch.RoomAgentDispatch(agent_name="parley", metadata="x")]))
+PARLEY_TRUNK = sip.SIPInboundTrunkInfo(sip_trunk_id="ST_1", name="parley-inbound", metadata="m", numbers=["+74951234567"],
+                                       allowed_addresses=["203.0.113.0/24"], allowed_numbers=["+15550100"],
+                                       auth_username="novofon", auth_password="pw")
+SIP_SAMPLES = [
+    PARLEY_RULE,
+    sip.SIPDispatchRuleInfo(rule=sip.SIPDispatchRule(dispatch_rule_direct=sip.SIPDispatchRuleDirect(room_name="lobby", pin="1234"))),
+    sip.SIPDispatchRuleInfo(rule=sip.SIPDispatchRule(dispatch_rule_callee=sip.SIPDispatchRuleCallee(room_prefix="c", randomize=True))),
+    sip.CreateSIPDispatchRuleRequest(dispatch_rule=PARLEY_RULE),
+    sip.UpdateSIPDispatchRuleRequest(sip_dispatch_rule_id="SDR_1", replace=PARLEY_RULE),
+    sip.ListSIPDispatchRuleResponse(items=[PARLEY_RULE, PARLEY_RULE]),
+    sip.CreateSIPInboundTrunkRequest(trunk=PARLEY_TRUNK),
+    sip.ListSIPInboundTrunkResponse(items=[PARLEY_TRUNK]),
+    sip.UpdateSIPInboundTrunkRequest(sip_trunk_id="ST_1", update=sip.SIPInboundTrunkUpdate(
+        numbers=models.ListUpdate(set=["+74951234568"]), allowed_addresses=models.ListUpdate(clear=True),
+        allowed_numbers=models.ListUpdate(add=["+1"], remove=["+2"]), auth_username="", auth_password="", name="n", metadata="m")),
+    sip.UpdateSIPInboundTrunkRequest(sip_trunk_id="ST_1", update=sip.SIPInboundTrunkUpdate(numbers=models.ListUpdate(set=["+7"]))),
+]
 
 SAMPLES = [
     rtc.SignalResponse(join=rtc.JoinResponse(
@@ -182,7 +207,7 @@ SAMPLES = [
     models.DataPacket(stream_header=models.DataStream.Header(stream_id="s2", topic="f", byte_header=models.DataStream.ByteHeader(name="a.bin"))),
     models.DataPacket(stream_chunk=models.DataStream.Chunk(stream_id="s1", chunk_index=3, content="héllo".encode(), version=1)),
     models.DataPacket(stream_trailer=models.DataStream.Trailer(stream_id="s1", reason="", attributes={"lk.transcription_final": "true"})),
-]
+] + SIP_SAMPLES
 
 
 def sample_id(msg):
@@ -209,6 +234,10 @@ def test_parley_bytes_decode_officially(msg):
     # Presence of proto3 optional fields (UserPacket.topic) survives the trip.
     if msg.DESCRIPTOR.name == "DataPacket" and msg.WhichOneof("value") == "user":
         assert back.user.HasField("topic") == msg.user.HasField("topic")
+    # An empty auth password is "remove it", not "leave it": its presence must survive too.
+    if msg.DESCRIPTOR.name == "UpdateSIPInboundTrunkRequest":
+        for field in ("auth_username", "auth_password", "name"):
+            assert back.update.HasField(field) == msg.update.HasField(field), field
 
 
 def test_garbage_is_rejected_by_parley():

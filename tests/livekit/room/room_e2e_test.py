@@ -90,6 +90,6 @@ def test_parley_listen_records_what_python_says(speech_wav, tmp_path):
 def test_listen_fails_clearly_with_a_bad_secret(tmp_path):
     out = subprocess.run([PARLEY, "listen", "--room", "x", "--seconds", "1", "--out", str(tmp_path / "x.wav")],
                          capture_output=True, text=True, timeout=30,
-                         env=dict(ENV, LIVEKIT_API_SECRET="wrong-secret-value"))
+                         env=dict(ENV, LIVEKIT_API_SECRET="wrong-secret-value-long-enough-to-be-accepted"))
     assert out.returncode == 1
-    assert "401" in out.stderr and "wrong-secret-value" not in out.stderr
+    assert "401" in out.stderr and "wrong-secret-value-long-enough-to-be-accepted" not in out.stderr

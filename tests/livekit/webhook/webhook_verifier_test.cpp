@@ -94,6 +94,21 @@ TEST_F(WebhookVerifierTest, ExpiryAndNotBeforeHaveOneMinuteOfLeeway) {
   EXPECT_EQ(r.error().failure, WebhookAuthFailure::kExpired);
 }
 
+// HMAC with an empty key is computable by anyone, so a key configured with an empty secret
+// (e.g. a ${VARIABLE} that expands to nothing) must not let a forged webhook through.
+TEST(WebhookVerifierEmptySecret, RefusesWebhooksSignedWithAnEmptySecret) {
+  ManualClock clock;
+  WebhookVerifier verifier{{{"devkey", "secret"}, {"oldkey", ""}}, clock};
+  std::string body = R"({"event":"room_started","room":{"name":"r1"},"id":"EV_1"})";
+  SignOptions o;
+  o.now = clock.wall();
+  auto forged = verifier.verify(sign_webhook("oldkey", "", body, o), body);
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().failure, WebhookAuthFailure::kUnknownKey) << forged.error().message;
+  EXPECT_EQ(verifier.key_count(), 1u);
+  EXPECT_TRUE(verifier.verify(sign_webhook("devkey", "secret", body, o), body));
+}
+
 TEST(WebhookBodyHash, IsStandardPaddedBase64OfSha256) {
   // sha256("") = e3b0c442...; its standard base64.
   EXPECT_EQ(body_sha256_base64(""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
