@@ -41,8 +41,8 @@ def operator():
 @pytest.fixture(scope="module")
 def serve(operator):
     # (Overrides conftest's serve: this module's parley transfers to the operator phone and masks numbers.)
-    from conftest import bridge_healthy
-    assert bridge_healthy(), "the SIP bridge (livekit-sip) is not running on the stack: run scripts/install.sh"
+    from conftest import bridge_running
+    assert bridge_running(), "the SIP bridge (livekit-sip) is not running on the stack: run scripts/install.sh"
     s = Serve("--set", "webhook.listen=127.0.0.1:8080",
               "--set", f"agent.transfer_to=sip:operator@127.0.0.1:{operator.sip_port}",
               "--set", "calls.mask_numbers=true")
