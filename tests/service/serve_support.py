@@ -17,10 +17,9 @@ from google.protobuf.json_format import MessageToJson
 from livekit import api
 from livekit.protocol import models, webhook
 
-from wav_file import read_wav, write_wav
+from local_stack import LIVEKIT_URL, delete_room, list_rooms, wait_until  # noqa: F401 - re-exported
+from parley_speech import PARLEY, recognise, synthesise  # noqa: F401 - re-exported
 
-PARLEY = os.environ.get("PARLEY_BIN", "parley")
-LIVEKIT_URL = "ws://127.0.0.1:7880"
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "providers", "llm", "default_script.yaml")
 
 
@@ -29,30 +28,6 @@ def scripted_answer(intent):
     text = open(SCRIPT, encoding="utf-8").read()
     block = text[text.index(f"- name: {intent}\n"):]
     return re.search(r'answer:\s*\n\s*en: "([^"]*)"', block).group(1)
-
-
-def synthesise(text, path, rate=16000):
-    """`text` spoken by flite at `rate`, as int16 samples (also left in the WAV at `path`)."""
-    subprocess.run([PARLEY, "tts", "--voice", "flite", "--rate", str(rate), "--text", text, "--out", path],
-                   check=True, capture_output=True)
-    return read_wav(path)[0]
-
-
-def recognise(pcm, rate, path):
-    """What pocketsphinx (`parley stt`) hears in int16 `pcm` at `rate`, lower-cased."""
-    write_wav(path, pcm, rate)
-    r = subprocess.run([PARLEY, "stt", "--wav", path], check=True, capture_output=True, text=True)
-    return r.stdout.strip().lower()
-
-
-def wait_until(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class Serve:
@@ -143,26 +118,6 @@ class Serve:
                 self.proc.kill()
                 self.proc.wait()
         self.log_file.close()
-
-
-async def list_rooms():
-    """Names of the rooms on the local server (the official SDK's server API)."""
-    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
-    try:
-        return [r.name for r in (await lk.room.list_rooms(api.ListRoomsRequest())).rooms]
-    finally:
-        await lk.aclose()
-
-
-async def delete_room(room):
-    """Deletes a room a test made, if it is still there."""
-    lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
-    try:
-        await lk.room.delete_room(api.DeleteRoomRequest(room=room))
-    except Exception:
-        pass
-    finally:
-        await lk.aclose()
 
 
 def log_time(line):
