@@ -3,12 +3,8 @@
 It joins a room, publishes a microphone track at 16 kHz (silence, and questions as 16 kHz WAV
 files when asked), records the agent's audio at 48 kHz and reads every lk.transcription text
 stream (the caller's words as the agent heard them, the agent's answers as it speaks them).
-Used by the end-to-end tests (tests/agent/agent_live_test.py) and by the demo
-(scripts/demo.d/50-conversation.sh):
-
-  lk_caller.py ROOM --ask "what are your opening hours" [--ask ...] [--parley PATH]
-
-Reads LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET.
+Used by the end-to-end tests (tests/agent/agent_live_test.py); its Transcript also by the phone
+call (scripts/sip_call.py). Reads LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET.
 """
 import asyncio
 import os
@@ -192,49 +188,3 @@ class Caller:
         voice = self.first_voice_after(chunk)
         return {"answer": answer, "audio": self.agent_audio_since(mark), "text_after": first_text - done,
                 "voice_after": None if voice is None else voice - done}
-
-
-async def converse(args):
-    """The demo's caller: greets, asks each question, prints both sides and the latencies."""
-    import subprocess
-    import tempfile
-    speech = []
-    with tempfile.TemporaryDirectory() as d:
-        for i, question in enumerate(args.ask):
-            wav = os.path.join(d, f"q{i}.wav")
-            subprocess.run([args.parley, "tts", "--voice", "flite", "--rate", str(RATE), "--text", question,
-                            "--out", wav], check=True, capture_output=True)
-            speech.append(read_wav(wav))
-    caller = Caller(args.room, identity=args.identity, agent_identity=args.agent)
-    await caller.join()
-    try:
-        greeting = await caller.wait_for(lambda: caller.agent_finals(), args.timeout, "the agent's greeting")
-        print(f"   agent : {greeting[0].text.strip()}", flush=True)
-        for question, pcm in zip(args.ask, speech):
-            print(f"   caller: (says, flite) {question}", flush=True)
-            r = await caller.ask(pcm, timeout=args.timeout)
-            heard = [t for t in caller.caller_finals()]
-            if heard:
-                print(f"   caller: (as the agent transcribed it) {heard[-1].text.strip()}", flush=True)
-            print(f"   agent : {r['answer'].text.strip()}", flush=True)
-            voice = "n/a" if r["voice_after"] is None else f"{r['voice_after']:.2f} s"
-            print(f"   (caller's clock: end of question -> answer text {r['text_after']:.2f} s, "
-                  f"-> answer audible {voice})", flush=True)
-    finally:
-        await caller.hang_up()
-
-
-def main():
-    import argparse
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("room")
-    p.add_argument("--identity", default="demo-caller")
-    p.add_argument("--agent", default="parley-agent")
-    p.add_argument("--ask", action="append", required=True, help="a question to say (repeat for more)")
-    p.add_argument("--parley", default=os.environ.get("PARLEY_BIN", "parley"))
-    p.add_argument("--timeout", type=float, default=30)
-    asyncio.run(converse(p.parse_args()))
-
-
-if __name__ == "__main__":
-    main()
