@@ -9,7 +9,8 @@ import json
 import os
 import subprocess
 
-from local_stack import LIVEKIT_URL, delete_room, list_rooms
+import local_stack
+from local_stack import LIVEKIT_URL, list_rooms
 from parley_speech import PARLEY
 from sip_call import AGENT, Number, PhoneCall, RoomObserver  # noqa: F401 - re-exported
 from sip_phone import Phone, PhoneError  # noqa: F401 - re-exported
@@ -96,11 +97,15 @@ class Line(Number):
         self.close()
 
 
+def delete_room(room):
+    asyncio.run(local_stack.delete_room(room))
+
+
 def delete_rooms(prefix):
     """Deletes every room whose name starts with `prefix`: what calls left on the stack."""
     for room in asyncio.run(list_rooms()):
         if room.startswith(prefix):
-            asyncio.run(delete_room(room))
+            delete_room(room)
 
 
-__all__ = ["QUESTIONS", "WORDINGS", "assert_answers", "Line", "RoomObserver", "PhoneCall", "Phone", "PhoneError", "delete_rooms", "parley_json"]
+__all__ = ["QUESTIONS", "WORDINGS", "assert_answers", "Line", "RoomObserver", "PhoneCall", "Phone", "PhoneError", "delete_room", "delete_rooms", "parley_json"]
