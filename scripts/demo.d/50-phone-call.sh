@@ -25,18 +25,26 @@ done
 echo "-- what parley measured (its log: per turn, then the call record):"
 "$HOME/.cache/parley/venv/bin/python" - "$serve_log" <<'PY'
 import json, re, sys
+decode = json.JSONDecoder().raw_decode   # the JSON value after `key=` (it may nest)
+def value(line, key):
+    i = line.find(f" {key}={{")
+    return decode(line, i + len(key) + 2)[0] if i >= 0 else None
 for line in open(sys.argv[1], encoding="utf-8"):
-    m = re.search(r"turn finished .*metrics=(\{[^}]*\})", line)
-    if m:
-        t = json.loads(m.group(1))
+    if " turn finished " in line and (t := value(line, "metrics")):
         names = ["end_to_end", "end_of_utterance_delay", "stt_latency", "llm_ttft", "tts_ttfb"]
         print(f"   turn {t['turn']}: " + ", ".join(f"{k} {t[k]:.3f}s" for k in names if k in t))
-    m = re.search(r"call ended .*call=(\{[^}]*\})", line)
-    if m:
-        c = json.loads(m.group(1))
+    if " call ended " in line and (c := value(line, "call")):
+        numbers = dict(re.findall(r"\b(caller_number|called_number|call_id)=(\S+)", line))
         print(f"   call record: caller {c.get('caller')}, {c['turns']} turns in {c['duration_seconds']:.1f}s, "
               f"ended by {c['reason']}, end-to-end median {c.get('median_end_to_end_seconds', 'n/a')}s "
               f"max {c.get('max_end_to_end_seconds', 'n/a')}s")
+        if numbers:
+            print("     " + ", ".join(f"{k} {v}" for k, v in numbers.items()))
+        for leg, q in (c.get("quality") or {}).items():
+            if q.get("measured"):
+                extra = f", concealed {q['concealed_share']:.1%}" if "concealed_share" in q else ""
+                print(f"     {leg.replace('_', ' ')}: {q.get('packets_expected')} packets, loss {q.get('loss_ratio', 0):.1%}, "
+                      f"jitter {q.get('jitter_ms')} ms{extra}")
 PY
 echo "   (end_to_end: from the caller's last speech to the agent's first audio frame, as parley sees"
 echo "    it; it includes the end-of-utterance wait, at least 0.5 s, that tells a pause from the end of a"

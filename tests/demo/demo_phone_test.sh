@@ -34,6 +34,7 @@ echo "$heard" | sed -n 2p | grep -qwE 'fifty|dollars|consultation|free|visit' ||
 [ "$(grep -c 'end of question -> answer audible: [0-9.]* s$' "$out")" = 2 ] || fail "no per-question latency at the phone"
 grep -qE '^   turn [0-9]+: end_to_end' "$out" || fail "no turn figures from parley's log"
 grep -qE '^   call record: caller sip_\+15550001, 2 turns in' "$out" || fail "no call record of two turns from parley's log"
+grep -qF 'called_number +15550100100' "$out" || fail "the call record does not name the number dialled"
 # The recordings are where it says.
 rec=$(sed -n 's/.*what the phone heard (whole call, 16000 Hz): \(.*\)$/\1/p' "$out")
 [ "$rec" = "$run/call/phone-heard.wav" ] || fail "the phone's recording is not named (got '$rec')"
