@@ -61,7 +61,7 @@ def test_python_hears_what_parley_says(speech_wav, tmp_path):
     peer = start_peer("record", "--room", room, "--identity", "py-ear", "--from", "parley-say",
                       "--seconds", str(seconds), "--out", rec)
     peer.wait("ready")
-    out = parley("say", "--room", room, "--wav", speech_wav, "--identity", "parley-say")
+    out = parley("say", "--room", room, "--wav", speech_wav, "--as", "parley-say")
     assert out.returncode == 0, out.stderr
     assert peer.finish(60) == 0, peer.stderr_lines
     wave_corr, env_corr, lag = compare(speech_wav, rec)
