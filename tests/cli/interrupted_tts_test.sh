@@ -3,7 +3,7 @@
 # waits for the synthesis and the write (StopSignals), and the command says it was interrupted.
 # (`parley listen`, which records for long, is tested against a live room in
 # tests/livekit/room/room_e2e_test.py.)
-#   interrupted_tts_test.sh PARLEY
+#   interrupted_tts_test.sh PARLEY [REPO]
 set -uo pipefail
 parley=$(realpath "$1")
 work=$(mktemp -d)
