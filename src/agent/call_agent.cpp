@@ -36,6 +36,7 @@ nlohmann::json CallSummary::to_json() const {
                       {"interruptions", interruptions}};
   if (median_end_to_end) j["median_end_to_end_seconds"] = std::round(*median_end_to_end * 1000) / 1000;
   if (max_end_to_end) j["max_end_to_end_seconds"] = std::round(*max_end_to_end * 1000) / 1000;
+  if (!quality.empty()) j["quality"] = quality.to_json();
   return j;
 }
 
@@ -80,6 +81,14 @@ void CallAgent::start() {
   CallRoomEvents ev;
   ev.on_joined = guard(&CallAgent::on_joined);
   ev.on_caller = guard(&CallAgent::on_caller);
+  ev.on_caller_ringing = [this, weak](const RemoteCaller& caller) {
+    if (!weak.lock() || stopped_) return;
+    // The phone rings for as long as the trunk lets it; the bridge ends the call (the caller
+    // leaves) when nobody answers, so the join timeout no longer applies.
+    join_timer_.cancel();
+    ringing_ = caller.identity;
+    logger_.info("waiting for the caller's phone to be answered", {{"caller", caller.identity}});
+  };
   ev.on_caller_audio = [this, weak](const media::AudioFrame& f) {
     if (weak.lock() && !stopped_ && pipeline_) pipeline_->push_audio(f);
   };
@@ -89,7 +98,10 @@ void CallAgent::start() {
     pipeline_->push_dtmf(digit);
   };
   ev.on_participant_left = [this, weak](const std::string& identity) {
-    if (weak.lock() && !stopped_ && caller_ && identity == caller_->identity) end("caller_left");
+    if (!weak.lock() || stopped_) return;
+    if (caller_ && identity == caller_->identity) return end("caller_left");
+    // The bridge gave up on a phone that rang unanswered (or the callee declined).
+    if (!caller_ && identity == ringing_) end("caller_left");
   };
   ev.on_disconnected = [this, weak](const std::string& reason) {
     if (weak.lock() && !stopped_) end("room_" + reason);
@@ -212,7 +224,7 @@ void CallAgent::on_tool_call(const providers::ToolCall& call) {
 void CallAgent::hang_up(const std::string& reason) {
   if (hanging_up_ || stopped_) return;
   hanging_up_ = true;
-  hang_up_reason_ = reason;
+  hangup_reason_ = reason;
   if (!deps_.control || !caller_) return end(reason);
   std::weak_ptr<int> weak = alive_;
   deps_.control->hang_up(room_name_, caller_->identity, [this, weak, reason](Status st) {
@@ -232,12 +244,16 @@ void CallAgent::end(const std::string& reason) {
   if (on_end_) on_end_(summary_.end_reason);
 }
 
-void CallAgent::stop(const std::string& requested) {
+void CallAgent::stop(const std::string& why) {
   if (stopped_) return;
-  // Once the agent hangs up, the caller leaving (the bridge's BYE, the webhook) is its effect,
-  // and often arrives before the API answers: the call ended for the agent's reason.
-  const std::string reason = hanging_up_ ? hang_up_reason_ : requested;
   stopped_ = true;
+  // Once the agent hangs up, the caller leaving (seen in the room, or as admission's webhook,
+  // often before RemoveParticipant's answer) is that hang-up, not the caller's doing.
+  const bool gone = why == "caller_left" || why.rfind("room_", 0) == 0;
+  const bool our_hangup = hanging_up_ && gone;
+  // Likewise a phone that only rang and is gone was not answered (admission may see it first).
+  const bool unanswered = !caller_ && !ringing_.empty() && gone;
+  const std::string reason = our_hangup ? hangup_reason_ : unanswered ? "not_answered" : why;
   max_duration_timer_.cancel();
   join_timer_.cancel();
   if (pipeline_) {
@@ -260,7 +276,11 @@ void CallAgent::stop(const std::string& requested) {
   recognizer_.reset();
   vad_.reset();
   llm_.reset();
-  if (deps_.room) deps_.room->leave();
+  if (deps_.room) {
+    summary_.quality = deps_.room->quality();
+    deps_.room->leave();
+  }
+  summary_.quality.observe();
   summary_.end_reason = reason;
   summary_.duration_seconds = started_ == Clock::time_point{} ? 0 : duration<double>(clock_.now() - started_).count();
   if (started_ != Clock::time_point{}) active_gauge().get().dec();

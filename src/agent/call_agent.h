@@ -7,7 +7,8 @@
 //
 // Ends when the caller leaves, the room goes away or the agent hung up: the pipeline stops at
 // once, the room is left, every audio buffer is freed (zeroed), and one "call ended" record goes
-// to the log and the metrics (duration, turns, latencies — never audio or words).
+// to the log and the metrics (duration, turns, latencies, both legs' audio quality — never audio or
+// words).
 //
 // Threading: everything on `loop` (the call's loop). on_end may be called once, on that loop.
 #pragma once
@@ -45,6 +46,7 @@ struct CallSummary {
   int interruptions = 0;
   std::optional<double> median_end_to_end;
   std::optional<double> max_end_to_end;
+  CallQuality quality;  // both legs' packet loss, jitter, concealment
   nlohmann::json to_json() const;
 };
 
@@ -83,6 +85,7 @@ class CallAgent {
 
   std::string language_;
   std::optional<RemoteCaller> caller_;
+  std::string ringing_;  // identity of a phone caller whose phone still rings
   std::unique_ptr<voice::SpeechRecognizer> recognizer_;
   std::unique_ptr<voice::VoiceActivityDetector> vad_;
   std::unique_ptr<providers::LlmProvider> llm_;
@@ -93,7 +96,7 @@ class CallAgent {
   int user_segment_ = 0;
   bool user_segment_open_ = false;
   bool hanging_up_ = false;
-  std::string hang_up_reason_;  // why the agent hung up (the call's end reason from then on)
+  std::string hangup_reason_;  // why the agent is hanging up (the record's reason once the caller is gone)
   bool ended_ = false;
   bool stopped_ = false;
   CallSummary summary_;

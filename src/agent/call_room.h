@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "agent/call_quality.h"
 #include "core/error.h"
 #include "media/audio_frame.h"
 
@@ -31,7 +32,12 @@ struct RemoteCaller {
 
 struct CallRoomEvents {
   std::function<void(Status status)> on_joined;
-  std::function<void(const RemoteCaller& caller)> on_caller;  // the caller's audio is subscribed
+  // The caller's audio is subscribed and the caller can hear the agent: for a phone call, once
+  // the SIP bridge says the call is answered (sip.callStatus "active").
+  std::function<void(const RemoteCaller& caller)> on_caller;
+  // A phone caller is in the room but its phone still rings (an outbound call not yet answered,
+  // or an inbound one the bridge has not answered yet); on_caller follows once it is answered.
+  std::function<void(const RemoteCaller& caller)> on_caller_ringing;
   std::function<void(const media::AudioFrame& frame)> on_caller_audio;
   std::function<void(char digit)> on_dtmf;
   std::function<void(const std::string& identity)> on_participant_left;
@@ -50,6 +56,9 @@ class CallRoom {
   virtual void leave() = 0;
   virtual const std::string& agent_identity() const = 0;
   virtual std::string agent_track_sid() const { return {}; }
+  // Both legs' audio quality so far (call_quality.h); empty before the caller's audio flows.
+  // Call before leave().
+  virtual CallQuality quality() const { return {}; }
 };
 
 // Hang-up and transfer through LiveKit's server API. Callbacks may come on any thread.

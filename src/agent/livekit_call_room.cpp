@@ -10,6 +10,9 @@ namespace {
 
 constexpr const char* kTranscriptionTopic = "lk.transcription";
 constexpr const char* kAgentTrackName = "agent-voice";
+// Set by LiveKit's SIP bridge on its participant: "dialing", "ringing", "automation", "active",
+// "hangup" (livekit/sip pkg/sip/participant.go CallStatus.Attribute).
+constexpr const char* kSipCallStatus = "sip.callStatus";
 
 // The join token lives as long as the longest call may (plus a margin): the room reconnects
 // with it after a network failure.
@@ -26,6 +29,7 @@ struct LiveKitCallRoom::Shared {
   EventLoop* loop = nullptr;
   std::atomic<bool> closed{false};
   std::map<std::string, livekit::ParticipantKind> kinds;  // call loop only: by identity
+  std::map<std::string, std::string> call_status;         // call loop only: sip.callStatus by identity
 };
 
 LiveKitCallRoom::LiveKitCallRoom(EventLoop& loop, LoopPool& loops, const Config& config, LiveKitCallRoomOptions options,
@@ -59,12 +63,31 @@ livekit::RoomCallbacks LiveKitCallRoom::callbacks() {
     });
   };
   livekit::RoomCallbacks cb;
-  cb.on_participant_joined = [on_loop](const livekit::Participant& p) {
-    on_loop([identity = p.identity, kind = p.kind](LiveKitCallRoom& r) { r.shared_->kinds[identity] = kind; });
+  auto status_of = [](const livekit::Participant& p) {
+    auto it = p.attributes.find(kSipCallStatus);
+    return it == p.attributes.end() ? std::string() : it->second;
+  };
+  cb.on_participant_joined = [on_loop, status_of](const livekit::Participant& p) {
+    on_loop([identity = p.identity, kind = p.kind, status = status_of(p)](LiveKitCallRoom& r) {
+      r.shared_->kinds[identity] = kind;
+      r.shared_->call_status[identity] = status;
+    });
+  };
+  cb.on_participant_updated = [on_loop, status_of](const livekit::Participant& p) {
+    on_loop([identity = p.identity, status = status_of(p)](LiveKitCallRoom& r) {
+      auto& known = r.shared_->call_status[identity];
+      if (known == status) return;
+      known = status;
+      if (r.caller_ && r.caller_->identity == identity) {
+        r.logger_.info("the caller's call status changed", {{"sip_call_status", status}});
+        r.maybe_announce_caller();
+      }
+    });
   };
   cb.on_participant_left = [on_loop](const livekit::Participant& p) {
     on_loop([identity = p.identity](LiveKitCallRoom& r) {
       r.shared_->kinds.erase(identity);
+      r.shared_->call_status.erase(identity);
       if (r.events_.on_participant_left) r.events_.on_participant_left(identity);
     });
   };
@@ -178,8 +201,24 @@ void LiveKitCallRoom::on_track_subscribed(const livekit::RemoteTrack& track, liv
   maybe_announce_caller();
 }
 
+bool LiveKitCallRoom::caller_answered() const {
+  if (!caller_ || !caller_->sip) return true;
+  auto it = shared_->call_status.find(caller_->identity);
+  // No status at all: not LiveKit's bridge, or one that does not report it; nothing to wait for.
+  return it == shared_->call_status.end() || it->second.empty() || it->second == "active";
+}
+
 void LiveKitCallRoom::maybe_announce_caller() {
   if (caller_announced_ || !caller_ || !track_ready_ || left_) return;
+  if (!caller_answered()) {
+    if (!ringing_announced_) {
+      ringing_announced_ = true;
+      logger_.info("the caller's phone is not answered yet; waiting",
+                   {{"sip_call_status", shared_->call_status[caller_->identity]}});
+      if (events_.on_caller_ringing) events_.on_caller_ringing(*caller_);
+    }
+    return;
+  }
   caller_announced_ = true;
   if (events_.on_caller) events_.on_caller(*caller_);
 }
@@ -197,6 +236,14 @@ void LiveKitCallRoom::clear_audio() {
 }
 
 std::string LiveKitCallRoom::agent_track_sid() const { return track_ ? track_->sid() : std::string(); }
+
+CallQuality LiveKitCallRoom::quality() const {
+  CallQuality q;
+  if (!room_) return q;
+  if (!caller_track_sid_.empty()) q.caller_to_agent = room_->audio_quality(caller_track_sid_);
+  if (track_ && !track_->sid().empty()) q.agent_to_caller = room_->audio_quality(track_->sid());
+  return q;
+}
 
 void LiveKitCallRoom::publish_transcript(const TranscriptSegment& segment) {
   if (!room_ || left_) return;

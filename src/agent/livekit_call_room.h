@@ -5,7 +5,10 @@
 //
 // The caller is the admitted participant (or, when none is named, the first participant that
 // is not an agent) once its audio track is subscribed; on_caller waits until the agent's own
-// track is published too, so the greeting is heard from its first word.
+// track is published too, and for a phone call until the SIP bridge reports it answered
+// (sip.callStatus "active": an outbound call's participant joins while the phone is still
+// "dialing"/"ringing", and the bridge sends the room's audio to the phone only once it is
+// answered), so the greeting is heard from its first word.
 //
 // Threading: the Room calls back on its media loop; every event is posted to the call's loop
 // (`loop`) and dropped there once leave() was called. Methods are called on the call's loop.
@@ -46,6 +49,7 @@ class LiveKitCallRoom final : public CallRoom {
   void leave() override;
   const std::string& agent_identity() const override { return identity_; }
   std::string agent_track_sid() const override;
+  CallQuality quality() const override;
 
  private:
   struct Shared;  // what the room's callbacks reach, held weakly by them
@@ -53,6 +57,7 @@ class LiveKitCallRoom final : public CallRoom {
   void on_track_published(Result<std::shared_ptr<livekit::LocalAudioTrack>> track);
   void on_track_subscribed(const livekit::RemoteTrack& track, livekit::ParticipantKind kind);
   void maybe_announce_caller();
+  bool caller_answered() const;
   livekit::RoomCallbacks callbacks();
 
   EventLoop& loop_;
@@ -75,6 +80,7 @@ class LiveKitCallRoom final : public CallRoom {
   std::optional<RemoteCaller> caller_;
   std::string caller_track_sid_;      // audio of this track is the caller's
   bool caller_announced_ = false;
+  bool ringing_announced_ = false;
   bool left_ = false;
   std::map<std::string, std::unique_ptr<livekit::TextStreamWriter>> agent_streams_;  // by segment id
   bool audio_error_logged_ = false;

@@ -161,14 +161,27 @@ Logger Logger::with(std::string key, nlohmann::json value) const {
   for (auto& f : *fields) {
     if (f.first == key) {
       f.second = std::move(value);
-      Logger out;
+      Logger out = *this;
       out.context_ = std::move(fields);
       return out;
     }
   }
   fields->emplace_back(std::move(key), std::move(value));
-  Logger out;
+  Logger out = *this;
   out.context_ = std::move(fields);
+  return out;
+}
+
+Logger Logger::masking(const Replacements& replacements) const {
+  auto masks = masks_ ? std::make_shared<Replacements>(*masks_) : std::make_shared<Replacements>();
+  for (const auto& r : replacements) {
+    if (!r.first.empty() && r.first != r.second) masks->push_back(r);
+  }
+  // Longest first, so a number is never half-replaced by a shorter one it contains.
+  std::stable_sort(masks->begin(), masks->end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  Logger out = *this;
+  out.masks_ = std::move(masks);
   return out;
 }
 
@@ -197,6 +210,13 @@ void Logger::log(Level l, std::string_view message, const Fields& fields) const 
     for (const auto& [k, v] : fields) line += " " + k + "=" + text_value(v);
     if (context_) {
       for (const auto& [k, v] : *context_) line += " " + k + "=" + text_value(v);
+    }
+  }
+  if (masks_) {
+    for (const auto& [from, to] : *masks_) {
+      for (size_t pos = line.find(from); pos != std::string::npos; pos = line.find(from, pos + to.size())) {
+        line.replace(pos, from.size(), to);
+      }
     }
   }
   auto& s = state();

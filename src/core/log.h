@@ -2,6 +2,9 @@
 // Every line of a call carries call_id and room: take a Logger from Logger::for_call() and
 // pass it along; fields added with with() travel with it.
 //
+// A Logger may also carry replacements of its own (masking()): the call's phone numbers under
+// calls.mask_numbers, replaced in every line that logger writes, whichever layer wrote it.
+//
 // Secrets registered with add_secret() are replaced by "[redacted]" in every line, whatever
 // code wrote them: a last line of defence behind never logging secrets in the first place.
 // Only long-lived secrets are registered (the configuration's); every JWT-shaped token (join,
@@ -50,6 +53,9 @@ class Logger {
   static Logger for_call(std::string_view call_id, std::string_view room);
 
   Logger with(std::string key, nlohmann::json value) const;
+  // A logger that writes `to` wherever `from` appears in its lines (keys, values, message).
+  // Replacements accumulate and travel with with(); empty `from` texts are ignored.
+  Logger masking(const std::vector<std::pair<std::string, std::string>>& replacements) const;
 
   bool enabled(Level l) const { return l >= level(); }
   void log(Level l, std::string_view message, const Fields& fields = {}) const;
@@ -61,6 +67,8 @@ class Logger {
 
  private:
   std::shared_ptr<const Fields> context_;
+  using Replacements = std::vector<std::pair<std::string, std::string>>;
+  std::shared_ptr<const Replacements> masks_;
 };
 
 // The process-wide logger without call context.

@@ -155,6 +155,10 @@ void CallAdmission::on_participant_joined(const WebhookEvent& ev) {
   const auto& p = *ev.participant;
   const std::string& room = ev.room_name();
   auto it = calls_.find(room);
+  // Lines outside a call's logger mask what may carry a number themselves.
+  auto shown = [&](const std::string& text) {
+    return config_->calls.mask_numbers ? mask_phone_numbers(text) : text;
+  };
   if (p.identity == config_->agent.identity) {
     if (it != calls_.end()) {
       it->second.record.agent_participant_id = p.sid;
@@ -164,7 +168,7 @@ void CallAdmission::on_participant_joined(const WebhookEvent& ev) {
   }
   if (!needs_agent(ev, *config_)) {
     if (it != calls_.end()) it->second.session->on_event(ev);
-    log::root().debug("participant needs no agent", {{"room", room}, {"participant", p.identity},
+    log::root().debug("participant needs no agent", {{"room", shown(room)}, {"participant", shown(p.identity)},
                                                       {"kind", std::string(livekit::webhook::to_string(p.kind))}});
     return;
   }
@@ -177,12 +181,12 @@ void CallAdmission::on_participant_joined(const WebhookEvent& ev) {
   const std::string room_key = ev.room->sid.empty() ? room : ev.room->sid;
   if (finished_rooms_.contains(room_key)) {
     log::root().info("late participant_joined for a room that already finished: ignored",
-                     {{"room", room}, {"participant", p.identity}, {"event_id", ev.id}});
+                     {{"room", shown(room)}, {"participant", shown(p.identity)}, {"event_id", ev.id}});
     return;
   }
   if (departed_.contains(departure_key(ev))) {
     log::root().info("late participant_joined for a participant that already left: ignored",
-                     {{"room", room}, {"participant", p.identity}, {"event_id", ev.id}});
+                     {{"room", shown(room)}, {"participant", shown(p.identity)}, {"event_id", ev.id}});
     return;
   }
   if (draining_) {
@@ -202,7 +206,7 @@ void CallAdmission::admit(const WebhookEvent& ev) {
   Call call;
   call.record = make_call_record(ev, clock_.wall());
   call.config = config_;
-  call.logger = log::Logger::for_call(call.record.call_id, room);
+  call.logger = call_logger(call.record, config_->calls.mask_numbers);
   call.last_activity = clock_.now();
   CallContext ctx;
   ctx.record = call.record;
@@ -220,11 +224,11 @@ void CallAdmission::admit(const WebhookEvent& ev) {
     refuse(ev, "session_failed", "the call session could not be created");
     return;
   }
-  bool mask = config_->calls.mask_numbers;
+  // The numbers are the logger's own fields (masked there under calls.mask_numbers).
   call.logger.info("call admitted", {{"caller", call.record.caller_identity},
                                      {"phone_call", call.record.phone_call},
-                                     {"caller_number", mask ? mask_number(call.record.caller_number) : call.record.caller_number},
-                                     {"called_number", mask ? mask_number(call.record.called_number) : call.record.called_number},
+                                     {"direction", call.record.direction},
+                                     {"sip_call_id", call.record.sip_call_id},
                                      {"active_calls", calls_.size() + 1}});
   auto& stored = calls_.emplace(room, std::move(call)).first->second;
   active_ = static_cast<int>(calls_.size());
@@ -236,7 +240,7 @@ void CallAdmission::admit(const WebhookEvent& ev) {
 
 void CallAdmission::refuse(const WebhookEvent& ev, const std::string& reason, const std::string& detail) {
   auto record = make_call_record(ev, clock_.wall());
-  log::Logger::for_call(record.call_id, ev.room_name())
+  call_logger(record, config_->calls.mask_numbers)
       .warn("call refused: " + detail, {{"reason", reason}, {"caller", record.caller_identity}});
   refused_family().with({reason}).inc();
 }

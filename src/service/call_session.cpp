@@ -16,12 +16,10 @@ std::string_view to_string(StopReason r) {
 
 void LoggingCallSession::start() {
   const auto& r = ctx_.record;
-  bool mask = ctx_.config && ctx_.config->calls.mask_numbers;
+  // The numbers are the call logger's own fields (masked there under calls.mask_numbers).
   ctx_.logger.info("call session started (logging only: no voice agent yet)",
                    {{"caller", r.caller_identity},
                     {"phone_call", r.phone_call},
-                    {"caller_number", mask ? mask_number(r.caller_number) : r.caller_number},
-                    {"called_number", mask ? mask_number(r.called_number) : r.called_number},
                     {"config_hash", ctx_.config ? ctx_.config->hash() : ""}});
 }
 

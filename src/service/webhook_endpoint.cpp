@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "livekit/webhook/webhook_event.h"
+#include "service/number_masking.h"
 
 namespace parley::service {
 namespace {
@@ -71,11 +72,13 @@ WebhookEndpoint::WebhookEndpoint(std::shared_ptr<const Config> config, CallAdmis
     : admission_(admission),
       clock_(clock),
       verifier_(std::make_shared<livekit::webhook::WebhookVerifier>(webhook_keys(*config), clock)),
-      limiter_(config->webhook.rate_limit_per_second, config->webhook.rate_limit_burst, clock) {}
+      limiter_(config->webhook.rate_limit_per_second, config->webhook.rate_limit_burst, clock),
+      mask_numbers_(config->calls.mask_numbers) {}
 
 void WebhookEndpoint::set_config(std::shared_ptr<const Config> config) {
   auto v = std::make_shared<livekit::webhook::WebhookVerifier>(webhook_keys(*config), clock_);
   limiter_.set_limits(config->webhook.rate_limit_per_second, config->webhook.rate_limit_burst);
+  mask_numbers_ = config->calls.mask_numbers;
   std::lock_guard lock(mutex_);
   verifier_ = std::move(v);
 }
@@ -137,9 +140,11 @@ HttpResponse WebhookEndpoint::handle(const HttpRequest& request, const std::stri
                   true);
   }
   const std::string name = event->type == livekit::webhook::WebhookEventType::kOther ? "other" : event->event;
-  log::Fields fields{{"event", event->event}, {"id", event->id}, {"room", event->room_name()},
+  // A SIP caller's number is in its identity and, with an individual rule, in the room name.
+  auto shown = [this](const std::string& text) { return mask_numbers_ ? mask_phone_numbers(text) : text; };
+  log::Fields fields{{"event", event->event}, {"id", event->id}, {"room", shown(event->room_name())},
                      {"key", verified->api_key}};
-  if (event->participant) fields.emplace_back("participant", event->participant->identity);
+  if (event->participant) fields.emplace_back("participant", shown(event->participant->identity));
   if (event->track) fields.emplace_back("track", event->track->sid);
   if (!event->id.empty() && !dedup_.first_time(event->id)) {
     webhooks_family().with({name, "duplicate"}).inc();

@@ -9,6 +9,7 @@
 // Thread-safe: handle() runs on any HTTP loop; set_config() from any thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +46,7 @@ class WebhookEndpoint {
   std::shared_ptr<const livekit::webhook::WebhookVerifier> verifier_;
   RateLimiter limiter_;
   EventDeduplicator dedup_;
+  std::atomic<bool> mask_numbers_{false};  // calls.mask_numbers
 };
 
 // Every key whose webhooks are accepted: livekit.api_key plus webhook.extra_keys.

@@ -56,7 +56,10 @@ class FakeControl final : public CallControl {
  public:
   void hang_up(const std::string& room, const std::string& identity, std::function<void(Status)> done) override {
     hangups.push_back(room + "/" + identity);
-    if (hold_hangup) return held.push_back(std::move(done));
+    if (hold_hangup) {
+      held_hangup = std::move(done);
+      return;
+    }
     done(fail_hangup ? make_error(ErrorCode::kUnavailable, "api down", true) : Status{});
   }
   void transfer(const std::string& room, const std::string& identity, const std::string& to,
@@ -66,9 +69,9 @@ class FakeControl final : public CallControl {
   }
   std::vector<std::string> hangups, transfers;
   bool fail_hangup = false;
+  bool hold_hangup = false;  // answer hang_up only when the test says so
+  std::function<void(Status)> held_hangup;
   bool fail_transfer = false;
-  bool hold_hangup = false;  // the API has not answered yet
-  std::vector<std::function<void(Status)>> held;
 };
 
 class CallAgentTest : public ::testing::Test {
@@ -139,6 +142,42 @@ double active_sessions() {
   return metrics::registry().gauge("parley_agent_active_sessions", "Voice agent sessions running now").get().value();
 }
 
+// An outbound call: the callee's participant is in the room while its phone rings, which may
+// take longer than the join timeout; the greeting waits for the answer, and nothing is said into
+// the ringing.
+TEST_F(CallAgentTest, ARingingPhoneIsWaitedForPastTheJoinTimeoutAndGreetedOnceAnswered) {
+  start();
+  room->events.on_joined({});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  loop.advance(45s);
+  EXPECT_TRUE(ends.empty()) << ends.front();
+  EXPECT_EQ(room->frames, 0);
+  room->events.on_caller({"sip_+15550100", "TR_caller", true});
+  loop.advance(5s);
+  EXPECT_GT(room->frames, 0);
+  EXPECT_EQ(room->agent_said(), "Hello, you are speaking with parley. How can I help?");
+}
+
+TEST_F(CallAgentTest, APhoneThatRingsUnansweredEndsTheCallAsNotAnswered) {
+  start();
+  room->events.on_joined({});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  loop.advance(10s);
+  room->events.on_participant_left("sip_+15550100");
+  EXPECT_EQ(ends, std::vector<std::string>{"not_answered"});
+  EXPECT_EQ(room->frames, 0);
+  EXPECT_TRUE(room->left);
+
+  // The same when admission stops the session first (its participant_left webhook).
+  ends.clear();
+  agent.reset();
+  start();
+  room->events.on_joined({});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  agent->stop("caller_left");
+  EXPECT_EQ(agent->summary().end_reason, "not_answered");
+}
+
 TEST_F(CallAgentTest, GreetsOnlyOnceTheCallersAudioIsSubscribed) {
   start();
   EXPECT_TRUE(room->joined);
@@ -190,21 +229,20 @@ TEST_F(CallAgentTest, GoodbyeHangsUpTheCallerAfterSayingIt) {
   EXPECT_EQ(agent->summary().end_reason, "agent_goodbye");
 }
 
-// The bridge sends BYE and the caller leaves the room before RemoveParticipant's answer comes
-// back: the call still ended because the agent said goodbye, not because the caller left.
-TEST_F(CallAgentTest, TheCallerLeavingBecauseOfTheAgentsHangUpKeepsTheAgentsReason) {
+// RemoveParticipant's answer often comes after the room (or admission's webhook) saw the caller
+// leave: that departure is the agent's own hang-up, and the record says so.
+TEST_F(CallAgentTest, TheCallerLeavingBecauseTheAgentHungUpIsTheAgentsHangUp) {
   control.hold_hangup = true;
   start();
   connect_caller();
   loop.advance(4s);
   ask("okay thanks goodbye");
   ASSERT_EQ(control.hangups.size(), 1u);
-  ASSERT_TRUE(ends.empty());
   room->events.on_participant_left("sip_+15550100");
   EXPECT_EQ(ends, std::vector<std::string>{"agent_goodbye"});
   EXPECT_EQ(agent->summary().end_reason, "agent_goodbye");
-  control.held.front()(Status{});
-  loop.advance(1s);
+  control.held_hangup({});
+  loop.run_ready();
   EXPECT_EQ(ends.size(), 1u);
 }
 

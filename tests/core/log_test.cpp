@@ -37,6 +37,19 @@ TEST_F(LogTest, CallLoggerCarriesCallIdAndRoomInText) {
   EXPECT_NE(lines_[0].find("caller=+15551234"), std::string::npos);
 }
 
+TEST_F(LogTest, MaskingReplacesEverywhereInTheLoggersLinesAndTravelsWithWith) {
+  auto masked = Logger::for_call("SCL_1", "call_+15551234567_Ab").masking({{"+15551234567", "+1555***4567"}});
+  masked.with("caller", "sip_+15551234567").info("joined +15551234567", {{"n", "+15551234567"}});
+  root().info("unmasked +15551234567");
+  ASSERT_EQ(lines_.size(), 2u);
+  EXPECT_EQ(lines_[0].find("15551234567"), std::string::npos) << lines_[0];
+  EXPECT_NE(lines_[0].find("room=call_+1555***4567_Ab"), std::string::npos) << lines_[0];
+  EXPECT_NE(lines_[0].find("caller=sip_+1555***4567"), std::string::npos) << lines_[0];
+  EXPECT_NE(lines_[0].find("joined +1555***4567"), std::string::npos) << lines_[0];
+  // Only that logger masks: nothing global.
+  EXPECT_NE(lines_[1].find("+15551234567"), std::string::npos);
+}
+
 TEST_F(LogTest, JsonLinesAreObjectsWithCallFields) {
   set_format(Format::kJson);
   Logger::for_call("CA_2", "r").with("attempt", 3).warn("retrying \"join\"", {{"ms", 250}});

@@ -156,7 +156,8 @@ def test_sighup_reload():
 def test_sip_caller_becomes_a_call_record():
     s = Serve("--no-agent", "--set", "webhook.listen=127.0.0.1:0")
     try:
-        attrs = {"sip.callID": "SCL_abc123", "sip.phoneNumber": "+15550001111", "sip.trunkPhoneNumber": "+15559998888"}
+        attrs = {"sip.callID": "SCL_abc123", "sip.ruleID": "SDR_1", "sip.phoneNumber": "+15550001111",
+                 "sip.trunkPhoneNumber": "+15559998888"}
         b = joined("EV_s1", "call-_+15550001111_x", "sip_+15550001111", kind=models.ParticipantInfo.SIP, attributes=attrs)
         assert s.post(b, sign(b))[0] == 200
         a = wait_until(lambda: s.find("call admitted", call_id="SCL_abc123"), 5, "the SIP call")

@@ -64,7 +64,9 @@ inline std::string participant_joined_body(const std::string& id, const std::str
                       {"joinedAt", "1764000000"},
                       {"kind", kind}};
   if (kind == "SIP") {
+    // An inbound call as the bridge makes it: through a dispatch rule (sip.ruleID).
     p["attributes"] = {{"sip.callID", "SCL_" + identity},
+                       {"sip.ruleID", "SDR_test"},
                        {"sip.phoneNumber", "+15550001111"},
                        {"sip.trunkPhoneNumber", "+15559998888"}};
   }

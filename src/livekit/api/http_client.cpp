@@ -100,7 +100,7 @@ void HttpClient::close() {
   impl_->reset();
 }
 
-Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
+Result<HttpResponse> HttpClient::request(const HttpRequest& req, bool idempotent) {
   std::lock_guard lock(mutex_);
   Impl& s = *impl_;
   const std::string where = base_.authority();
@@ -196,9 +196,16 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
         http::async_read(*s.plain, s.buffer, parser, handler);
       }
     });
-    if (ec && reused && !parser.got_some() && ec != beast::error::timeout) {
+    if (ec && reused && !parser.got_some() && ec != beast::error::timeout && idempotent) {
       s.reset();
       continue;
+    }
+    if (ec && !idempotent) {
+      // Written, then no (whole) answer: the server may have acted on it.
+      auto e = failed("read response from", ec);
+      e.value().retryable = false;
+      e.value().message += " (not retried: the request may have reached the server, and it must not run twice)";
+      return e;
     }
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) {
       return failed("read response from", ec);

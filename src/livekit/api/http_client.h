@@ -44,7 +44,10 @@ class HttpClient {
   // Errors: kUnavailable (cannot resolve or connect, connection lost; retryable), kTimeout
   // (retryable), kProtocol (TLS failure, e.g. an https URL to a plain-HTTP server: the message
   // says so; or a response that is not HTTP). A response with any status is a success here.
-  Result<HttpResponse> request(const HttpRequest& req);
+  // `idempotent` false (a request that must not run twice, like a SIP transfer): once the
+  // request is written, a failure is not retryable and no fresh connection is tried, since the
+  // server may have acted on it.
+  Result<HttpResponse> request(const HttpRequest& req, bool idempotent = true);
 
   const Url& base() const { return base_; }
   // How many TCP connections were opened so far (to show keep-alive reuse in tests).

@@ -175,7 +175,8 @@ Result<SipParticipant> SipClient::create_sip_participant(const CreateSipParticip
   put(req, "dtmf", o.dtmf);
   if (!o.participant_attributes.empty()) req["participant_attributes"] = o.participant_attributes;
   if (o.wait_until_answered) req["wait_until_answered"] = true;
-  auto res = twirp_.call(kService, "CreateSIPParticipant", req, grant_sip_call());
+  // Not idempotent: a retry after a timeout could ring the phone twice.
+  auto res = twirp_.call(kService, "CreateSIPParticipant", req, grant_sip_call(), false);
   if (!res) return tl::unexpected(res.error());
   return sip_participant_from_json(*res);
 }
@@ -184,7 +185,8 @@ Status SipClient::transfer_sip_participant(const std::string& room, const std::s
                                            const std::string& transfer_to, bool play_dialtone) {
   json req = {{"room_name", room}, {"participant_identity", identity}, {"transfer_to", transfer_to}};
   if (play_dialtone) req["play_dialtone"] = true;
-  auto res = twirp_.call(kService, "TransferSIPParticipant", req, grant_sip_call(room));
+  // Not idempotent: a retried REFER after a timeout could transfer the caller twice.
+  auto res = twirp_.call(kService, "TransferSIPParticipant", req, grant_sip_call(room), false);
   if (!res) return tl::unexpected(res.error());
   return {};
 }

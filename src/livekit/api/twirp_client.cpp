@@ -77,7 +77,7 @@ std::optional<std::chrono::seconds> TwirpClient::last_clock_skew() const {
 }
 
 Result<json> TwirpClient::call(std::string_view service, std::string_view method, const json& request,
-                               const TokenClaims& grant) {
+                               const TokenClaims& grant, bool idempotent) {
   const std::string name = std::string(service) + "." + std::string(method);
   const std::string prefix = url_.path == "/" ? "" : (url_.path.back() == '/' ? url_.path.substr(0, url_.path.size() - 1) : url_.path);
   HttpRequest req;
@@ -102,7 +102,7 @@ Result<json> TwirpClient::call(std::string_view service, std::string_view method
     }
     req.headers["Authorization"] = "Bearer " + *token;
     log::root().debug("livekit api call", {{"method", name}, {"attempt", attempt}});
-    auto res = http_->request(req);
+    auto res = http_->request(req, idempotent);
     Millis hint(0);
     if (!res) {
       last = res.error();
@@ -126,7 +126,7 @@ Result<json> TwirpClient::call(std::string_view service, std::string_view method
       TwirpError te = parse_twirp_error(res->status, res->body);
       ErrorContext ctx{name, options_.api_key, last_clock_skew(), std::chrono::seconds(60)};
       last = explain_api_error(te, ctx);
-      last.retryable = (res->status >= 500 || res->status == 429) && !is_sip_not_connected(te);
+      last.retryable = ((res->status >= 500 && idempotent) || res->status == 429) && !is_sip_not_connected(te);
       hint = retry_after(*res);
     }
     if (!last.retryable || attempt == attempts) break;

@@ -45,8 +45,10 @@ class TwirpClient {
 
   // POST /twirp/livekit.<service>/<method>. `grant` holds the video/SIP grants for the token.
   // Returns the JSON response (snake_case, int64 as strings).
+  // `idempotent` false (SIP.TransferSIPParticipant: a second REFER would transfer again): only
+  // a failure before the request was sent, or a 429, is retried — never a timeout or 5xx.
   Result<nlohmann::json> call(std::string_view service, std::string_view method, const nlohmann::json& request,
-                              const TokenClaims& grant);
+                              const TokenClaims& grant, bool idempotent = true);
 
   const ApiOptions& options() const { return options_; }
   HttpClient& http() { return *http_; }

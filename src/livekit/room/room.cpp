@@ -218,6 +218,12 @@ class RoomImpl final : public Room {
       if (done) done();
     });
   }
+  std::optional<AudioQuality> audio_quality(const std::string& track_sid) const override {
+    std::lock_guard l(info_mutex_);
+    auto it = quality_.find(track_sid);
+    if (it == quality_.end()) return std::nullopt;
+    return it->second;
+  }
   Participant local_participant() const override {
     std::lock_guard l(info_mutex_);
     return local_;
@@ -558,6 +564,7 @@ class RoomImpl final : public Room {
       return;
     }
     if (!known && cb_.on_participant_joined) cb_.on_participant_joined(info);
+    if (known && cb_.on_participant_updated) cb_.on_participant_updated(info);
     for (const auto& t : p.tracks()) {
       auto it = remote_audio_.find(t.sid());
       if (it != remote_audio_.end()) {
@@ -752,8 +759,32 @@ class RoomImpl final : public Room {
 
   // Every 20 ms, on the media loop's shared tick: one frame per remote track out to the consumer,
   // one frame per local track out to the network.
+  // Media loop: a snapshot of every track's quality for audio_quality() (any thread).
+  void refresh_quality() {
+    std::map<std::string, AudioQuality> fresh;
+    if (subscriber_) {
+      for (const auto& r : subscriber_->receive_summaries()) {
+        auto m = mid_to_track_.find(r.mid);
+        if (m == mid_to_track_.end()) continue;
+        auto a = remote_audio_.find(m->second);
+        if (a == remote_audio_.end()) continue;
+        fresh[m->second] = received_quality(r, a->second.jitter->stats());
+      }
+    }
+    if (publisher_) {
+      for (const auto& sent : publisher_->send_summaries()) {
+        auto t = local_tracks_.find(sent.track_id);
+        if (t == local_tracks_.end() || t->second->sid().empty()) continue;
+        fresh[t->second->sid()] = sent_quality(sent);
+      }
+    }
+    std::lock_guard l(info_mutex_);
+    for (auto& [sid, q] : fresh) quality_[sid] = std::move(q);
+  }
+
   void pump() {
     if (closed_) return;
+    if (++pumps_ % kQualityRefreshTicks == 0) refresh_quality();
     for (auto& [cid, t] : local_tracks_) t->send_next();
     for (auto& [sid, ra] : remote_audio_) {
       if (!ra.announced) continue;
@@ -870,6 +901,9 @@ class RoomImpl final : public Room {
   Participant local_;
   std::string room_name_;
   std::map<std::string, Participant> remotes_;
+  std::map<std::string, AudioQuality> quality_;  // by track sid
+  static constexpr uint64_t kQualityRefreshTicks = 50;  // 1 s of 20 ms ticks
+  uint64_t pumps_ = 0;
 
   std::map<std::string, RemoteAudio> remote_audio_;
   std::map<std::string, std::string> mid_to_track_;

@@ -13,12 +13,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "core/log.h"
 #include "core/loop_pool.h"
+#include "livekit/room/audio_quality.h"
 #include "media/audio_frame.h"
 
 namespace parley::livekit {
@@ -87,6 +89,9 @@ struct RoomCallbacks {
   std::function<void(ConnectStep)> on_connect_step;
   std::function<void(const Participant&)> on_participant_joined;
   std::function<void(const Participant&)> on_participant_left;
+  // A known participant's info changed (attributes, metadata, name): e.g. a SIP participant's
+  // sip.callStatus going from "ringing" to "active".
+  std::function<void(const Participant&)> on_participant_updated;
   std::function<void(const RemoteTrack&)> on_track_subscribed;
   std::function<void(const RemoteTrack&)> on_track_unsubscribed;
   // 20 ms mono frames at RoomOptions::audio_sample_rate, per subscribed audio track.
@@ -175,6 +180,11 @@ class Room : public std::enable_shared_from_this<Room> {
   virtual void leave(std::function<void()> done = {}) = 0;
   // Blocking leave from a non-loop thread.
   void leave_sync();
+
+  // Call quality of a track (audio_quality.h): a remote track as received here, or one of our
+  // published tracks as the server reports receiving it. Refreshed every second while the track
+  // exists, kept after it is gone; nullopt for a track never measured. Any thread.
+  virtual std::optional<AudioQuality> audio_quality(const std::string& track_sid) const = 0;
 
   virtual Participant local_participant() const = 0;
   virtual std::vector<Participant> remote_participants() const = 0;

@@ -7,7 +7,25 @@
 namespace parley::rtc {
 
 AudioSender::AudioSender(PeerConnectionImpl& pc, LocalSection section, uint16_t first_seq, uint32_t first_ts)
-    : pc_(pc), section_(std::move(section)), seq_(first_seq), timestamp_(first_ts) {}
+    : pc_(pc), section_(std::move(section)), seq_(first_seq), first_seq_(first_seq), timestamp_(first_ts) {}
+
+void AudioSender::on_report(const ReportBlock& block) {
+  ++reports_;
+  last_report_ = block;
+}
+
+RtpSendSummary AudioSender::summary() const {
+  RtpSendSummary s;
+  s.ssrc = section_.ssrc;
+  s.track_id = section_.track_id;
+  s.packets_sent = packets_;
+  s.first_seq = first_seq_;
+  s.reports = reports_;
+  s.highest_seq = last_report_.highest_seq;
+  s.cumulative_lost = last_report_.cumulative_lost;
+  s.jitter = last_report_.jitter;
+  return s;
+}
 
 void AudioSender::send_opus(std::span<const uint8_t> frame, uint32_t samples, uint8_t audio_level_dbov) {
   if (frame.empty() || frame.size() > 1500) return;

@@ -436,7 +436,34 @@ void PeerConnectionImpl::on_rtcp(std::span<const uint8_t> packet) {
       auto it = receive_stats_.find(r.ssrc);
       if (it != receive_stats_.end()) it->second.on_sender_report(r.sender.ntp, steady_ms());
     }
+    // The far end's reception of what we send (an SFU reports on each published track).
+    for (const auto& b : r.blocks) {
+      for (auto& sender : senders_) {
+        if (sender->ssrc() == b.ssrc) sender->on_report(b);
+      }
+    }
   }
+}
+
+std::vector<RtpReceiveSummary> PeerConnectionImpl::receive_summaries() const {
+  std::vector<RtpReceiveSummary> out;
+  for (const auto& [ssrc, stats] : receive_stats_) {
+    RtpReceiveSummary s;
+    s.ssrc = ssrc;
+    if (auto it = ssrc_to_mid_.find(ssrc); it != ssrc_to_mid_.end()) s.mid = it->second;
+    if (s.mid.empty() && remote_audio_.size() == 1) s.mid = remote_audio_.front().mid;
+    s.expected = stats.expected();
+    s.lost = stats.lost();
+    s.jitter = stats.jitter();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<RtpSendSummary> PeerConnectionImpl::send_summaries() const {
+  std::vector<RtpSendSummary> out;
+  for (const auto& s : senders_) out.push_back(s->summary());
+  return out;
 }
 
 bool PeerConnectionImpl::send_rtp(std::vector<uint8_t>& packet) {

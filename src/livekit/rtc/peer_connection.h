@@ -68,6 +68,27 @@ struct RtpAudioPacket {
   std::optional<uint8_t> audio_level;    // -dBov 0..127 from ssrc-audio-level, when present
 };
 
+// What this end received of one remote SSRC (RFC 3550 A.3 and 6.4.1).
+struct RtpReceiveSummary {
+  uint32_t ssrc = 0;
+  std::string mid;
+  uint64_t expected = 0;  // by sequence numbers, since the first packet
+  int64_t lost = 0;       // expected − received (negative with duplicates)
+  double jitter = 0;      // interarrival jitter, RTP clock units (48 kHz for Opus)
+};
+
+// What the far end reported (RTCP receiver report blocks) about one of our senders.
+struct RtpSendSummary {
+  uint32_t ssrc = 0;
+  std::string track_id;
+  uint64_t packets_sent = 0;
+  uint16_t first_seq = 0;  // the sequence number of our first packet
+  uint64_t reports = 0;    // report blocks received about this SSRC
+  uint32_t highest_seq = 0;    // extended, as of the last report
+  int32_t cumulative_lost = 0;  // as of the last report
+  uint32_t jitter = 0;          // as of the last report, RTP clock units
+};
+
 struct PeerConfig {
   std::vector<IceServer> ice_servers;
   // Gather on 127.0.0.1 only (tests, and a server on the same host).
@@ -132,6 +153,11 @@ class PeerConnection {
 
   virtual PeerState state() const = 0;
   virtual void close() = 0;
+
+  // Call quality as this end sees it: per received SSRC, and per sender from the far end's RTCP
+  // receiver reports (empty until the first report).
+  virtual std::vector<RtpReceiveSummary> receive_summaries() const = 0;
+  virtual std::vector<RtpSendSummary> send_summaries() const = 0;
 };
 
 // The local IP address the kernel would use to reach host (no packet is sent), e.g. to fill

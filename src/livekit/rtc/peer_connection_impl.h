@@ -32,12 +32,20 @@ class AudioSender final : public AudioTrackSender {
   const LocalSection& section() const { return section_; }
   SenderInfo sender_info(uint64_t ntp) const;
   bool has_sent() const { return packets_ > 0; }
+  uint32_t packets_sent() const { return packets_; }
+  uint16_t first_seq() const { return first_seq_; }
+  // A receiver report block about this SSRC.
+  void on_report(const ReportBlock& block);
+  RtpSendSummary summary() const;
 
  private:
   PeerConnectionImpl& pc_;
   LocalSection section_;
   uint16_t seq_;
+  uint16_t first_seq_;
   uint32_t timestamp_;
+  uint64_t reports_ = 0;
+  ReportBlock last_report_;
   uint32_t packets_ = 0;
   uint32_t octets_ = 0;
   bool first_ = true;
@@ -60,6 +68,8 @@ class PeerConnectionImpl final : public PeerConnection {
   Status send_data(const std::string& label, std::span<const uint8_t> data, bool binary) override;
   PeerState state() const override { return state_; }
   void close() override;
+  std::vector<RtpReceiveSummary> receive_summaries() const override;
+  std::vector<RtpSendSummary> send_summaries() const override;
 
   // For AudioSender: protect and send one RTP packet; false when not connected.
   bool send_rtp(std::vector<uint8_t>& packet);

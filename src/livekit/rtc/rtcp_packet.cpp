@@ -137,11 +137,15 @@ void RtpReceiveStats::on_sender_report(uint64_t ntp, uint64_t now_ms) {
   last_sr_at_ms_ = now_ms;
 }
 
+uint64_t RtpReceiveStats::expected() const {
+  return started_ ? static_cast<uint64_t>(cycles_ + max_seq_) - base_seq_ + 1 : 0;
+}
+
 ReportBlock RtpReceiveStats::make_block(uint32_t ssrc, uint64_t now_ms) {
   ReportBlock b;
   b.ssrc = ssrc;
   const uint32_t ext_max = cycles_ + max_seq_;
-  const uint64_t expected = started_ ? static_cast<uint64_t>(ext_max) - base_seq_ + 1 : 0;
+  const uint64_t expected = this->expected();
   const int64_t lost = static_cast<int64_t>(expected) - static_cast<int64_t>(received_);
   b.cumulative_lost = static_cast<int32_t>(std::clamp<int64_t>(lost, -0x800000, 0x7fffff));
   const uint64_t expected_interval = expected - expected_prior_;

@@ -55,6 +55,11 @@ class RtpReceiveStats {
   void on_sender_report(uint64_t ntp, uint64_t now_ms);
   ReportBlock make_block(uint32_t ssrc, uint64_t now_ms);
   uint64_t packets() const { return received_; }
+  // Since the first packet: packets the sender sent by sequence number (extended highest −
+  // first + 1), and of those not received (negative with duplicates, RFC 3550 A.3).
+  uint64_t expected() const;
+  int64_t lost() const { return static_cast<int64_t>(expected()) - static_cast<int64_t>(received_); }
+  double jitter() const { return jitter_; }  // RFC 3550 6.4.1 estimate, RTP clock units
 
  private:
   bool started_ = false;

@@ -28,6 +28,7 @@ struct Scripted {
   int status;
   std::string body;
   std::map<std::string, std::string> headers;
+  int delay_ms = 0;  // answer only after this long (a hung server)
 };
 
 // Answers each request with the next scripted response (the last one repeats).
@@ -77,6 +78,7 @@ class ScriptServer {
           s = script_.front();
           if (script_.size() > 1) script_.pop_front();
         }
+        if (s.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(s.delay_ms));
         http::response<http::string_body> res{http::int_to_status(unsigned(s.status)), 11};
         res.body() = s.body;
         for (const auto& [k, v] : s.headers) res.set(k, v);
@@ -155,6 +157,41 @@ TEST(TwirpClientRetry, SipWithoutRedisIsNotRetried) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("redis.address"), std::string::npos);
   EXPECT_EQ(server.requests(), 1);
+}
+
+// TransferSIPParticipant is not idempotent: a second REFER would transfer the caller again.
+TEST(TwirpClientRetry, TransferIsNotRetriedAfterAServerErrorOrATimeout) {
+  {
+    ScriptServer server({{503, "busy", {}}, {200, "{}", {}}});
+    auto c = client_for(server);
+    auto r = SipClient(*c).transfer_sip_participant("r1", "sip_1", "sip:op@127.0.0.1:5070");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(server.requests(), 1);
+  }
+  {
+    ScriptServer server({{200, "{}", {}, 2300}});  // answers after the client's 2 s timeout
+    auto c = client_for(server);
+    auto r = SipClient(*c).transfer_sip_participant("r1", "sip_1", "sip:op@127.0.0.1:5070");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+    EXPECT_FALSE(r.error().retryable);
+    EXPECT_NE(r.error().message.find("not retried"), std::string::npos) << r.error().message;
+    EXPECT_EQ(server.requests(), 1);
+  }
+  {
+    // Rate limited: refused before it ran, so a retry is safe.
+    ScriptServer server({{429, R"({"code":"resource_exhausted","msg":"slow down"})", {}}, {200, "{}", {}}});
+    auto c = client_for(server);
+    EXPECT_TRUE(SipClient(*c).transfer_sip_participant("r1", "sip_1", "sip:op@127.0.0.1:5070"));
+    EXPECT_EQ(server.requests(), 2);
+  }
+  {
+    // The same timeout on an idempotent method is retried.
+    ScriptServer server({{200, kRooms, {}, 2300}, {200, kRooms, {}}});
+    auto c = client_for(server);
+    EXPECT_TRUE(RoomServiceClient(*c).list_rooms());
+    EXPECT_EQ(server.requests(), 2);
+  }
 }
 
 TEST(TwirpClientRetry, HonoursRetryAfter) {
