@@ -27,6 +27,7 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libre-dev
   redis-server baresip sox curl iproute2 procps util-linux
+  zsh
   python3-venv
 )
 

@@ -33,13 +33,17 @@ class ApiSession {
 };
 
 // Unwraps a result or stops with exit 1 and the explained error.
+// An invalid argument (checked before sending, or refused by the server as such) is bad usage (2);
+// anything else failed (1).
+inline int exit_code(const Error& e) { return e.code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed; }
+
 template <class T>
 T must(Result<T> r) {
-  if (!r) throw CliExit(kExitFailed, r.error().message);
+  if (!r) throw CliExit(exit_code(r.error()), r.error().message);
   return std::move(*r);
 }
 inline void must(Status s) {
-  if (!s) throw CliExit(kExitFailed, s.error().message);
+  if (!s) throw CliExit(exit_code(s.error()), s.error().message);
 }
 
 // Prints rows as an aligned table (first row = header).

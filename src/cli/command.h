@@ -19,6 +19,13 @@ namespace parley::cli {
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+// Shown at the foot of `parley --help` (and in README.md).
+constexpr const char* kExitCodesHelp =
+    "Exit codes:\n"
+    "  0  ok\n"
+    "  1  failed: a server unreachable or refusing, nothing recorded, a check failed, or interrupted by\n"
+    "     SIGINT/SIGTERM (a file being written is still finished)\n"
+    "  2  bad usage or configuration";
 
 // Thrown by commands to stop with a message and an exit code; main() prints it.
 struct CliExit : std::runtime_error {

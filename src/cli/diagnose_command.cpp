@@ -135,7 +135,8 @@ const CommandRegistrar registrar(40, [](CLI::App& root, CommandContext& ctx) {
   auto* cmd = root.add_subcommand("diagnose", "check the LiveKit setup end to end and explain what is wrong");
   cmd->add_option("--watch", o->watch, "repeat every SECONDS and keep the results as Prometheus metrics");
   cmd->add_option("--rounds", o->rounds, "with --watch: stop after N rounds (default: run until stopped)");
-  cmd->add_option("--metrics-file", o->metrics_file, "write the Prometheus metrics to this file after each round");
+  // --out as in listen and tts; --metrics-file is its first name, still accepted.
+  cmd->add_option("--out,--metrics-file", o->metrics_file, "write the Prometheus metrics to this file after each round");
   cmd->add_option("--call", o->call, "place a test call to NUMBER through the SIP bridge and report each step");
   cmd->add_option("--sip-address", o->sip_address, "the SIP bridge's host[:port] (default: diagnose.sip_address, "
                                                     "else the LiveKit host on port 5060)");

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/version.h"
 #include "core/log.h"
 
 int main(int argc, char** argv) {
@@ -10,7 +11,8 @@ int main(int argc, char** argv) {
   CLI::App app{"parley: a voice AI agent for phone calls on LiveKit"};
   app.require_subcommand(1);
   app.fallthrough(true);  // global options may follow the subcommand: parley config check --config F
-  app.set_version_flag("--version", "parley 0.1.0");
+  app.set_version_flag("--version", std::string("parley ") + kVersion + " (commit " + kCommit + ")");
+  app.footer(kExitCodesHelp);
   CommandContext ctx;
   auto& o = ctx.opts;
   app.add_option("--config", o.config_file, "configuration file (default: $PARLEY_CONFIG, then ./parley.yaml)");

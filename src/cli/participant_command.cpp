@@ -1,4 +1,5 @@
 // parley participant list|remove: the participants of a room (RoomService).
+//   parley participant list --room R      parley participant remove --room R --identity P
 #include <iostream>
 
 #include "cli/api_session.h"
@@ -17,7 +18,7 @@ const CommandRegistrar registrar(31, [](CLI::App& root, CommandContext& ctx) {
   cmd->require_subcommand(1);
 
   auto* list = cmd->add_subcommand("list", "list a room's participants");
-  list->add_option("room", o->room, "room name")->required();
+  list->add_option("--room", o->room, "room name")->required();
   list->callback([&ctx, o] {
     ApiSession api(ctx);
     livekit::RoomServiceClient rooms(api.twirp());
@@ -41,8 +42,8 @@ const CommandRegistrar registrar(31, [](CLI::App& root, CommandContext& ctx) {
   });
 
   auto* remove = cmd->add_subcommand("remove", "disconnect a participant from a room");
-  remove->add_option("room", o->room, "room name")->required();
-  remove->add_option("identity", o->identity, "participant identity")->required();
+  remove->add_option("--room", o->room, "room name")->required();
+  remove->add_option("--identity", o->identity, "participant to remove")->required();
   remove->callback([&ctx, o] {
     ApiSession api(ctx);
     livekit::RoomServiceClient rooms(api.twirp());

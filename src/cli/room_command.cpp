@@ -1,4 +1,5 @@
 // parley room create|list|delete: rooms on the LiveKit server (RoomService).
+//   parley room create --room R [...]   parley room list [--room R...]   parley room delete --room R
 #include <iostream>
 
 #include "cli/api_session.h"
@@ -30,7 +31,7 @@ const CommandRegistrar registrar(30, [](CLI::App& root, CommandContext& ctx) {
   room->require_subcommand(1);
 
   auto* create = room->add_subcommand("create", "create a room");
-  create->add_option("name", o->create.name, "room name")->required();
+  create->add_option("--room", o->create.name, "room name")->required();
   create->add_option("--empty-timeout", o->create.empty_timeout, "seconds an empty room stays open");
   create->add_option("--departure-timeout", o->create.departure_timeout, "seconds a room stays after the last leaves");
   create->add_option("--max-participants", o->create.max_participants, "participant limit");
@@ -48,7 +49,7 @@ const CommandRegistrar registrar(30, [](CLI::App& root, CommandContext& ctx) {
   });
 
   auto* list = room->add_subcommand("list", "list rooms");
-  list->add_option("names", o->names, "only these rooms");
+  list->add_option("--room", o->names, "only this room (repeatable)");
   list->callback([&ctx, o] {
     ApiSession api(ctx);
     livekit::RoomServiceClient rooms(api.twirp());
@@ -71,7 +72,7 @@ const CommandRegistrar registrar(30, [](CLI::App& root, CommandContext& ctx) {
   });
 
   auto* del = room->add_subcommand("delete", "delete a room (disconnects everyone in it)");
-  del->add_option("name", o->name, "room name")->required();
+  del->add_option("--room", o->name, "room name")->required();
   del->callback([&ctx, o] {
     ApiSession api(ctx);
     livekit::RoomServiceClient rooms(api.twirp());

@@ -1,6 +1,6 @@
 // parley say: joins a room, publishes a microphone track, speaks text (flite) or a WAV file,
 // waits until all of it has been sent, and leaves.
-//   parley say --room R (--text "…" | --wav F.wav) [--identity ME]
+//   parley say --room R (--text "…" | --wav F.wav) [--as ME]
 #include <iostream>
 #include <future>
 #include <thread>
@@ -13,7 +13,7 @@ namespace parley::cli {
 namespace {
 
 struct SayOptions {
-  std::string room, text, wav, identity = "parley-say";
+  std::string room, text, wav, as = "parley-say";
   double lead = 1.0;  // seconds between publishing and speaking, so subscribers are ready
 };
 
@@ -38,7 +38,7 @@ void run_say(CommandContext& ctx, const SayOptions& o) {
   std::atomic<bool> gone{false};
   livekit::RoomCallbacks cb;
   cb.on_disconnected = [&](const Error&) { gone = true; };
-  auto joined = join_room(config, o.room, o.identity, {}, cb);
+  auto joined = join_room(config, o.room, o.as, {}, cb);
   auto promise = std::make_shared<std::promise<Result<std::shared_ptr<livekit::LocalAudioTrack>>>>();
   auto future = promise->get_future();
   joined->room->publish_audio("parley", [promise](auto r) { promise->set_value(std::move(r)); });
@@ -74,7 +74,7 @@ const CommandRegistrar registrar(61, [](CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--room", o->room, "room name")->required();
   cmd->add_option("--text", o->text, "text to speak (flite)");
   cmd->add_option("--wav", o->wav, "WAV file to play");
-  cmd->add_option("--identity", o->identity, "identity to join as");
+  cmd->add_option("--as", o->as, "identity to join as (default parley-say)");
   cmd->add_option("--lead", o->lead, "seconds to wait after publishing before speaking");
   cmd->callback([&ctx, o] { run_say(ctx, *o); });
 });

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
 #include "media/wav_writer.h"
 #include "providers/tts/espeak_tts.h"
 #include "providers/tts/flite_tts.h"
@@ -37,7 +38,12 @@ void run_tts(CommandContext& ctx, const TtsOptions& o) {
   providers::TtsRequest req;
   req.language = o.lang;
   req.sample_rate = o.rate;
+  // SIGINT/SIGTERM wait until synthesis is over; the file is then written whole or not at all.
+  StopSignals signals({});
   auto audio = tts->synthesize(o.text, req);
+  if (signals.received() != 0) {
+    throw CliExit(kExitFailed, std::string("interrupted by ") + signal_name(signals.received()) + "; " + o.out + " not written");
+  }
   if (!audio) {
     throw CliExit(audio.error().code == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed, audio.error().message);
   }

@@ -1,7 +1,7 @@
 """The independent LiveKit client for parley's room tests: the official Python SDK.
 
   lk_peer.py record  --room R --identity I --seconds N --out F.wav [--from IDENTITY]
-  lk_peer.py publish --room R --identity I --wav F.wav [--wait-for IDENTITY]
+  lk_peer.py publish --room R --identity I --wav F.wav [--wait-for IDENTITY] [--unpublish] [--tail S]
   lk_peer.py data    --room R --identity I --peer P --send TEXT --chat TEXT [--chat-repeat N] --timeout S
 
 Prints one JSON line per event on stdout ({"event": "ready"} once joined) so the C++ or shell
@@ -97,7 +97,7 @@ async def publish(a):
         pcm = pcm.reshape(-1, ch).mean(axis=1).astype(np.int16)
     source = rtc.AudioSource(rate, 1)
     track = rtc.LocalAudioTrack.create_audio_track("python-mic", source)
-    await room.local_participant.publish_track(track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
+    pub = await room.local_participant.publish_track(track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
     emit("published")
     await asyncio.sleep(a.lead)
     step = rate // 100
@@ -107,6 +107,10 @@ async def publish(a):
             chunk = np.concatenate([chunk, np.zeros(step - len(chunk), dtype=np.int16)])
         await source.capture_frame(rtc.AudioFrame(chunk.tobytes(), rate, 1, step))
     await source.wait_for_playout()
+    if a.unpublish:
+        # Stop sending without leaving: the SDK would otherwise go on sending silence.
+        await room.local_participant.unpublish_track(pub.sid)
+        emit("unpublished")
     await asyncio.sleep(a.tail)
     emit("done")
     await room.disconnect()
@@ -175,6 +179,7 @@ def main():
     ap.add_argument("--chat-repeat", type=int, default=1, help="send --chat this many times over, as one text")
     ap.add_argument("--lead", type=float, default=1.0)
     ap.add_argument("--tail", type=float, default=0.5)
+    ap.add_argument("--unpublish", action="store_true", help="publish: unpublish after speaking, then stay --tail s")
     ap.add_argument("--timeout", type=float, default=20)
     a = ap.parse_args()
     code = 0

@@ -154,6 +154,12 @@ def tts(text, path):
 _children = []
 
 
+def track_child(proc):
+    """A child for kill_children() to end if the test fails half-way."""
+    _children.append(proc)
+    return proc
+
+
 def kill_children():
     """Kills every child still running (a failed assertion leaves its peers behind)."""
     while _children:
