@@ -436,7 +436,14 @@ snd_path {self.dir}
     def heard_at(self, sample):
         """Monotonic time the phone had received `sample` (index into recording()), or None."""
         path = self.recording_path
-        off = self._wav_layout(path)[0] if path else None
+        off = None
+        # The sample was read already, so the header is there; a read that lands while sndfile
+        # rewrites the header finds none for a moment, so look again briefly before giving up.
+        for _ in range(50):
+            off = self._wav_layout(path)[0] if path else None
+            if off is not None or not path:
+                break
+            time.sleep(0.01)
         if off is None:
             return None
         want = off + 2 * (sample + 1)
