@@ -458,6 +458,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.string("api_secret", c.livekit.api_secret, !from_env);
       r.duration("request_timeout", c.livekit.request_timeout);
       r.integer("retry_attempts", c.livekit.retry_attempts, 1, 20);
+      r.integer("rejoin_attempts", c.livekit.rejoin_attempts, 1, 50);
       r.duration("health_check_interval", c.livekit.health_check_interval);
     }
     {
@@ -589,6 +590,7 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                   {"api_secret", secret(livekit.api_secret)},
                   {"request_timeout", format_duration(livekit.request_timeout)},
                   {"retry_attempts", livekit.retry_attempts},
+                  {"rejoin_attempts", livekit.rejoin_attempts},
                   {"health_check_interval", format_duration(livekit.health_check_interval)}};
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
   for (const auto& [k, v] : webhook.extra_keys) extra[k] = secret(v);

@@ -26,6 +26,9 @@ struct LiveKitConfig {
   std::string api_secret;  // secret: never logged
   Millis request_timeout{30'000};
   int retry_attempts = 3;
+  // Full rejoins of a call's room after the server went away (e.g. restarted), each after an
+  // exponential backoff with jitter (core/backoff): 8 tries span about half a minute.
+  int rejoin_attempts = 8;
   Millis health_check_interval{60'000};
 };
 

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "livekit/proto/livekit_rtc.pb.h"
 #include "livekit/room/local_audio_track_impl.h"
+#include "livekit/room/rejoin_schedule.h"
 #include "livekit/room/sdp_tracks.h"
 #include "livekit/room/text_stream_reader.h"
 #include "livekit/rtc/peer_connection.h"
@@ -104,6 +105,7 @@ class SignalBridge final : public SignalHandler {
   SignalBridge(std::weak_ptr<RoomImpl> room, EventLoop& media) : room_(std::move(room)), media_(media) {}
   void on_join(const lk::JoinResponse& j) override;
   void on_reconnect(const lk::ReconnectResponse& r) override;
+  void on_refresh_token(const std::string& t) override;
   void on_offer(const lk::SessionDescription& s) override;
   void on_answer(const lk::SessionDescription& s) override;
   void on_trickle(lk::SignalTarget t, const CandidateInit& c, bool final) override;
@@ -129,7 +131,8 @@ class RoomImpl final : public Room {
         options_(std::move(options)),
         cb_(std::move(cb)),
         log_(options_.logger),
-        tick_(media::SharedFrameTick::for_loop(media_)) {}
+        tick_(media::SharedFrameTick::for_loop(media_)),
+        rejoin_(rejoin_policy(options_.rejoin_attempts)) {}
 
   GlibLoop& media_loop() { return media_; }
 
@@ -271,6 +274,12 @@ class RoomImpl final : public Room {
     for (const auto& p : j.other_participants()) update_participant(p);
     create_peer_connections();
     negotiate_publisher(false);
+  }
+
+  void refresh_token(const std::string& t) {
+    if (closed_ || t.empty()) return;
+    token_ = t;
+    log_.debug("join token refreshed");
   }
 
   void handle_reconnect(const lk::ReconnectResponse&) {
@@ -506,14 +515,17 @@ class RoomImpl final : public Room {
     }
     remote_audio_.clear();
     published_.clear();
-    rejoin_attempts_ = 0;
+    rejoin_.start();
     open_signal("", 0);
   }
 
   void schedule_rejoin(const Error& e) {
-    if (++rejoin_attempts_ > 10) return disconnect(Error(e.code, "rejoining failed: " + e.message, false));
+    auto wait = rejoin_.next_after_failure();
+    if (!wait) return disconnect(Error(e.code, "rejoining failed: " + e.message, false));
+    log_.info("rejoin failed, trying again", {{"error", e.to_string()}, {"failed", rejoin_.failed()},
+                                               {"wait_ms", static_cast<int64_t>(wait->count())}});
     auto weak = weak_this();
-    retry_timer_ = media_.post_after(std::chrono::milliseconds(500 * rejoin_attempts_), [weak] {
+    retry_timer_ = media_.post_after(*wait, [weak] {
       if (auto self = weak.lock()) self->open_signal("", 0);
     });
   }
@@ -919,7 +931,7 @@ class RoomImpl final : public Room {
   std::shared_ptr<media::SharedFrameTick> tick_;  // the media loop's, shared with its other rooms
   TimerHandle connect_timer_, pump_timer_, retry_timer_;
   bool connected_ = false, closed_ = false, reconnecting_ = false, rejoining_ = false, resume_disabled_ = false;
-  int rejoin_attempts_ = 0;
+  RejoinSchedule rejoin_;
 };
 
 // Holds the room weakly: a stream left open when the room goes away just stops.
@@ -977,6 +989,13 @@ void SignalBridge::to_media(F f) {
 void SignalBridge::on_join(const lk::JoinResponse& j) {
   to_media([j](RoomImpl& r) { r.handle_join(j); });
 }
+// The server renews the join token while we are connected (every few minutes, with a short
+// TTL): resumes and rejoins use the newest, so a long call can still rejoin after the token it
+// joined with expired.
+void SignalBridge::on_refresh_token(const std::string& t) {
+  to_media([t](RoomImpl& r) { r.refresh_token(t); });
+}
+
 void SignalBridge::on_reconnect(const lk::ReconnectResponse& m) {
   to_media([m](RoomImpl& r) { r.handle_reconnect(m); });
 }

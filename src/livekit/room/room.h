@@ -72,6 +72,9 @@ struct RoomOptions {
   std::chrono::milliseconds connect_timeout{20'000};
   bool ice_udp = true;
   bool ice_tcp = true;
+  // Full rejoins after the server went away (livekit.rejoin_attempts), spaced by
+  // rejoin_schedule.h's exponential backoff.
+  int rejoin_attempts = 8;
   log::Logger logger = log::root();
 };
 
