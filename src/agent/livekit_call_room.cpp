@@ -43,9 +43,11 @@ LiveKitCallRoom::LiveKitCallRoom(EventLoop& loop, LoopPool& loops, const Config&
       name_(config.agent.name),
       options_(std::move(options)),
       logger_(std::move(logger)),
-      shared_(std::make_shared<Shared>()) {
+      shared_(std::make_shared<Shared>()),
+      caller_track_(identity_, options_.caller_identity) {
   shared_->loop = &loop_;
   ttl_ = token_ttl(config);
+  rejoin_attempts_ = config.livekit.rejoin_attempts;
 }
 
 LiveKitCallRoom::~LiveKitCallRoom() { leave(); }
@@ -78,7 +80,7 @@ livekit::RoomCallbacks LiveKitCallRoom::callbacks() {
       auto& known = r.shared_->call_status[identity];
       if (known == status) return;
       known = status;
-      if (r.caller_ && r.caller_->identity == identity) {
+      if (r.caller() && r.caller()->identity == identity) {
         r.logger_.info("the caller's call status changed", {{"sip_call_status", status}});
         r.maybe_announce_caller();
       }
@@ -98,15 +100,30 @@ livekit::RoomCallbacks LiveKitCallRoom::callbacks() {
       r.on_track_subscribed(t, it == r.shared_->kinds.end() ? livekit::ParticipantKind::kStandard : it->second);
     });
   };
+  cb.on_track_unsubscribed = [on_loop](const livekit::RemoteTrack& t) {
+    on_loop([t](LiveKitCallRoom& r) {
+      if (r.caller_track_.on_unsubscribed(t)) {
+        r.logger_.info("the caller's audio track is gone; waiting for its next one", {{"track", t.sid}});
+      }
+    });
+  };
+  cb.on_reconnected = [on_loop](bool full) {
+    on_loop([full](LiveKitCallRoom& r) {
+      r.logger_.info(full ? "the agent rejoined the room" : "the agent's room connection resumed",
+                     {{"caller_track", r.caller_track_.sid()}});
+    });
+  };
   cb.on_audio = [on_loop](const livekit::RemoteTrack& t, const media::AudioFrame& f) {
     on_loop([sid = t.sid, f](LiveKitCallRoom& r) {
-      if (r.caller_announced_ && sid == r.caller_track_sid_ && r.events_.on_caller_audio) r.events_.on_caller_audio(f);
+      if (r.caller_announced_ && r.caller_track_.is_caller_audio(sid) && r.events_.on_caller_audio) {
+        r.events_.on_caller_audio(f);
+      }
     });
   };
   cb.on_dtmf = [on_loop](const livekit::DtmfEvent& d) {
     if (d.digit.size() != 1) return;
     on_loop([d](LiveKitCallRoom& r) {
-      if (!r.caller_ || d.sender_identity != r.caller_->identity || !r.events_.on_dtmf) return;
+      if (!r.caller() || d.sender_identity != r.caller()->identity || !r.events_.on_dtmf) return;
       r.events_.on_dtmf(d.digit[0]);
     });
   };
@@ -140,6 +157,7 @@ void LiveKitCallRoom::join(CallRoomEvents events) {
   }
   livekit::RoomOptions ro;
   ro.audio_sample_rate = options_.input_sample_rate;
+  ro.rejoin_attempts = rejoin_attempts_;
   ro.logger = logger_;
   std::weak_ptr<Shared> weak = shared_;
   livekit::Room::connect(loops_, url_, *token, std::move(ro), callbacks(),
@@ -193,34 +211,36 @@ void LiveKitCallRoom::on_track_published(Result<std::shared_ptr<livekit::LocalAu
 }
 
 void LiveKitCallRoom::on_track_subscribed(const livekit::RemoteTrack& track, livekit::ParticipantKind kind) {
-  if (caller_) return;  // one caller per call
-  if (track.participant_identity == identity_ || kind == livekit::ParticipantKind::kAgent) return;
-  if (!options_.caller_identity.empty() && track.participant_identity != options_.caller_identity) return;
-  caller_ = RemoteCaller{track.participant_identity, track.sid, kind == livekit::ParticipantKind::kSip};
-  caller_track_sid_ = track.sid;
+  auto change = caller_track_.on_subscribed(track, kind);  // one caller per call
+  if (change == CallerTrack::Change::kNone) return;
+  caller_quality_sid_ = track.sid;
+  if (change == CallerTrack::Change::kReplaced) {
+    logger_.info("listening to the caller's new audio track", {{"track", track.sid}});
+    return;
+  }
   maybe_announce_caller();
 }
 
 bool LiveKitCallRoom::caller_answered() const {
-  if (!caller_ || !caller_->sip) return true;
-  auto it = shared_->call_status.find(caller_->identity);
+  if (!caller() || !caller()->sip) return true;
+  auto it = shared_->call_status.find(caller()->identity);
   // No status at all: not LiveKit's bridge, or one that does not report it; nothing to wait for.
   return it == shared_->call_status.end() || it->second.empty() || it->second == "active";
 }
 
 void LiveKitCallRoom::maybe_announce_caller() {
-  if (caller_announced_ || !caller_ || !track_ready_ || left_) return;
+  if (caller_announced_ || !caller() || !track_ready_ || left_) return;
   if (!caller_answered()) {
     if (!ringing_announced_) {
       ringing_announced_ = true;
       logger_.info("the caller's phone is not answered yet; waiting",
-                   {{"sip_call_status", shared_->call_status[caller_->identity]}});
-      if (events_.on_caller_ringing) events_.on_caller_ringing(*caller_);
+                   {{"sip_call_status", shared_->call_status[caller()->identity]}});
+      if (events_.on_caller_ringing) events_.on_caller_ringing(*caller());
     }
     return;
   }
   caller_announced_ = true;
-  if (events_.on_caller) events_.on_caller(*caller_);
+  if (events_.on_caller) events_.on_caller(*caller());
 }
 
 void LiveKitCallRoom::publish_audio(const media::AudioFrame& frame) {
@@ -240,7 +260,7 @@ std::string LiveKitCallRoom::agent_track_sid() const { return track_ ? track_->s
 CallQuality LiveKitCallRoom::quality() const {
   CallQuality q;
   if (!room_) return q;
-  if (!caller_track_sid_.empty()) q.caller_to_agent = room_->audio_quality(caller_track_sid_);
+  if (!caller_quality_sid_.empty()) q.caller_to_agent = room_->audio_quality(caller_quality_sid_);
   if (track_ && !track_->sid().empty()) q.agent_to_caller = room_->audio_quality(track_->sid());
   return q;
 }

@@ -4,7 +4,8 @@
 // microphone track and both sides of the conversation as lk.transcription text streams.
 //
 // The caller is the admitted participant (or, when none is named, the first participant that
-// is not an agent) once its audio track is subscribed; on_caller waits until the agent's own
+// is not an agent) once its audio track is subscribed (caller_track.h: after a rejoin, the
+// caller's new track replaces the old one); on_caller waits until the agent's own
 // track is published too, and for a phone call until the SIP bridge reports it answered
 // (sip.callStatus "active": an outbound call's participant joins while the phone is still
 // "dialing"/"ringing", and the bridge sends the room's audio to the phone only once it is
@@ -22,6 +23,7 @@
 #include <string>
 
 #include "agent/call_room.h"
+#include "agent/caller_track.h"
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
@@ -56,6 +58,7 @@ class LiveKitCallRoom final : public CallRoom {
   void on_connected(Result<std::shared_ptr<livekit::Room>> room);
   void on_track_published(Result<std::shared_ptr<livekit::LocalAudioTrack>> track);
   void on_track_subscribed(const livekit::RemoteTrack& track, livekit::ParticipantKind kind);
+  const std::optional<RemoteCaller>& caller() const { return caller_track_.caller(); }
   void maybe_announce_caller();
   bool caller_answered() const;
   livekit::RoomCallbacks callbacks();
@@ -68,6 +71,7 @@ class LiveKitCallRoom final : public CallRoom {
   std::string identity_;
   std::string name_;
   std::chrono::seconds ttl_{0};
+  int rejoin_attempts_ = 8;  // livekit.rejoin_attempts
   LiveKitCallRoomOptions options_;
   log::Logger logger_;
   std::shared_ptr<Shared> shared_;
@@ -77,8 +81,8 @@ class LiveKitCallRoom final : public CallRoom {
   std::shared_ptr<livekit::Room> room_;
   std::shared_ptr<livekit::LocalAudioTrack> track_;
   bool track_ready_ = false;          // published, or failed (then the agent is mute)
-  std::optional<RemoteCaller> caller_;
-  std::string caller_track_sid_;      // audio of this track is the caller's
+  CallerTrack caller_track_;          // audio of its track is the caller's
+  std::string caller_quality_sid_;    // the caller's latest track, for quality() after it is gone
   bool caller_announced_ = false;
   bool ringing_announced_ = false;
   bool left_ = false;
