@@ -34,20 +34,27 @@ class LocalAudioTrackImpl final : public LocalAudioTrack {
   Status push(const media::AudioFrame& frame) override;
   std::chrono::milliseconds queued() const override;
   void clear() override;
-  const std::string& sid() const override { return sid_; }
+  std::string sid() const override {
+    std::lock_guard l(sid_mutex_);
+    return sid_;
+  }
   uint64_t frames_sent() const override { return sent_.load(); }
   SendIntervals send_intervals() const override;
 
   // Media loop: encode and send the next frame, if any is queued.
   void send_next();
   void attach(rtc::AudioTrackSender* sender) { sender_ = sender; }
-  void set_sid(std::string sid) { sid_ = std::move(sid); }
+  void set_sid(std::string sid) {
+    std::lock_guard l(sid_mutex_);
+    sid_ = std::move(sid);
+  }
   const std::string& track_id() const { return track_id_; }
 
  private:
   std::optional<media::AudioFrame> pop();
 
   std::string track_id_;
+  mutable std::mutex sid_mutex_;  // set on the media loop, read from any thread
   std::string sid_;
   std::unique_ptr<media::OpusEncoder> encoder_;  // media loop only
   rtc::AudioTrackSender* sender_ = nullptr;     // media loop only

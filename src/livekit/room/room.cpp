@@ -362,7 +362,14 @@ class RoomImpl final : public Room {
     if (closed_) return;
     published_[t.cid()] = t;
     auto it = pending_publish_.find(t.cid());
-    if (it == pending_publish_.end()) return;
+    if (it == pending_publish_.end()) {
+      // Republished after a full rejoin: the server gave the track a new sid.
+      if (auto lt = local_tracks_.find(t.cid()); lt != local_tracks_.end()) {
+        lt->second->set_sid(t.track().sid());
+        log_.info("track republished", {{"sid", t.track().sid()}, {"cid", t.cid()}});
+      }
+      return;
+    }
     auto [track, done] = std::move(it->second);
     pending_publish_.erase(it);
     track->set_sid(t.track().sid());

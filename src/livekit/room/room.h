@@ -131,7 +131,8 @@ class LocalAudioTrack {
   virtual std::chrono::milliseconds queued() const = 0;
   // Drops everything queued (barge-in).
   virtual void clear() = 0;
-  virtual const std::string& sid() const = 0;  // TR_… once published
+  // TR_… once published; a new one after a full rejoin republished the track.
+  virtual std::string sid() const = 0;
   virtual uint64_t frames_sent() const = 0;
   // Pacing as sent (cheap: one relaxed counter per frame). Any thread.
   virtual SendIntervals send_intervals() const = 0;
