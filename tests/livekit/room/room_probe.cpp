@@ -10,6 +10,7 @@
 //   leave                        leaves and exits 0
 //
 //   room_probe --room R --identity I [--url ws://…] [--no-udp] [--no-tcp] [--log-level trace|debug|info]
+//              [--token-ttl SECONDS]   (a short-lived join token, given back in `joined` as token)
 // Key and secret come from LIVEKIT_API_KEY / LIVEKIT_API_SECRET (devkey/secret by default).
 //
 // Events: joined (sid, ports), participant_joined/left, track_subscribed/unsubscribed, data,
@@ -139,6 +140,8 @@ struct Args {
   std::string room, identity;
   bool udp = true, tcp = true;
   std::string log_level = "info";
+  int token_ttl_s = 600;
+  bool show_token = false;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -158,6 +161,10 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--no-udp") a.udp = false;
     else if (k == "--no-tcp") a.tcp = false;
     else if (k == "--log-level") a.log_level = value();
+    else if (k == "--token-ttl") {
+      a.token_ttl_s = std::atoi(value().c_str());
+      a.show_token = true;
+    }
     else {
       std::cerr << "room_probe: unknown argument " << k << "\n";
       std::exit(2);
@@ -206,7 +213,7 @@ int main(int argc, char** argv) {
   grant.room = args.room;
   claims.video = grant;
   auto token = lk::mint_token(claims, env_or("LIVEKIT_API_KEY", "devkey"), env_or("LIVEKIT_API_SECRET", "secret"),
-                              std::chrono::minutes(10));
+                              std::chrono::seconds(args.token_ttl_s));
   if (!token) {
     emit("error", {{"what", "token"}, {"message", token.error().message}});
     return 1;
@@ -254,7 +261,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::shared_ptr<lk::Room> room = *joined;
-  emit("joined", {{"sid", room->local_participant().sid}, {"room", room->room_name()}, {"ports", own_ports()}});
+  json joined_event = {{"sid", room->local_participant().sid}, {"room", room->room_name()}, {"ports", own_ports()}};
+  if (args.show_token) joined_event["token"] = *token;  // a test token on the local dev key
+  emit("joined", joined_event);
 
   std::atomic<bool> stop{false};
   std::thread ticker([&] {

@@ -9,12 +9,14 @@ import re
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
 
 from hostile_packets import blast, tcp_garbage
-from room_support import (assert_windows_match, best_correlation, describe, envelope, leave, read_wav, resample,
+from room_support import (ENV, assert_windows_match, best_correlation, describe, envelope, leave, read_wav, resample,
                           room_name, start_peer, start_probe, tts, windowed_match, write_wav, envelope_16k)
 
 STACK = os.environ.get("PARLEY_STACK", os.path.join(os.path.dirname(__file__), "../../../scripts/stack.sh"))
@@ -154,6 +156,39 @@ def test_parley_rejoins_after_a_server_restart(long_speech, tmp_path):
     print(f"restart: the late peer's 7 s start at {-lag / 100:.2f} s of the original (correlation {whole:.3f}); "
           f"2 s windows: {describe(windows)}")
     assert_windows_match(windows, "after the restart")
+    assert not [e for e in probe.seen if e["event"] == "disconnected"]
+    assert leave(probe) == 0
+
+
+def token_refused(token):
+    """The server's own verdict on a token (/rtc/validate): True once it refuses it."""
+    url = ENV["LIVEKIT_URL"].replace("ws://", "http://") + "/rtc/validate?access_token=" + token
+    try:
+        urllib.request.urlopen(url, timeout=5)
+        return False
+    except urllib.error.HTTPError as e:
+        return e.code == 401
+
+
+def test_parley_rejoins_with_a_refresh_token_after_its_join_token_expired(long_speech):
+    """A long call: the token parley joined with has expired (its 1 s TTL plus the server's
+    leeway), then livekit-server restarts. The rejoin must use the server's newest refresh
+    token, not the expired join token, or the restarted server refuses it."""
+    room = room_name("refresh")
+    probe = start_probe(room, "parley-probe", "--token-ttl", "1")
+    joined = probe.wait("joined")
+    probe.send("publish_wav " + long_speech)
+    probe.wait("published")
+    t0 = time.monotonic()
+    deadline = time.monotonic() + 120
+    while not token_refused(joined["token"]):
+        assert time.monotonic() < deadline, "the server still accepts the expired join token"
+        time.sleep(1)
+    print(f"refresh: the join token refused {time.monotonic() - t0:.1f} s after joining")
+    out = subprocess.run([STACK, "restart-server"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    back = probe.wait("reconnected", timeout=40)
+    assert back["full"] is True
     assert not [e for e in probe.seen if e["event"] == "disconnected"]
     assert leave(probe) == 0
 
