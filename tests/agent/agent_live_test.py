@@ -9,10 +9,8 @@ import os
 import time
 import uuid
 
-import pytest
-
 from lk_caller import AGENT_RATE, Caller
-from serve_support import Serve, delete_room, log_time, recognise, scripted_answer, synthesise, wait_until
+from serve_support import delete_room, log_time, recognise, scripted_answer, synthesise, wait_until
 
 AGENT = "parley-agent"
 
@@ -22,14 +20,6 @@ QUESTIONS = [
     ("what are your opening hours", "hours", ["nine", "six", "morning", "evening", "monday", "friday"]),
     ("how much does it cost", "prices", ["fifty", "dollars", "consultation", "free", "visit"]),
 ]
-
-
-@pytest.fixture
-def serve():
-    s = Serve("--set", "webhook.listen=127.0.0.1:8080", "--set", 'calls.room_patterns=["pytest-agent-*"]')
-    wait_until(lambda: s.get("/readyz")[0] == 200, 10, "/readyz 200 (LiveKit reachable)")
-    yield s
-    s.stop()
 
 
 async def conversation(serve, room, workdir):

@@ -10,21 +10,11 @@ import subprocess
 import time
 import uuid
 
-import pytest
-
 from lk_caller import AGENT_RATE, Caller
-from serve_support import Serve, delete_room, recognise, scripted_answer, synthesise, wait_until
+from serve_support import delete_room, recognise, scripted_answer, synthesise, wait_until
 
 AGENT = "parley-agent"
 STACK = os.environ["PARLEY_STACK"]
-
-
-@pytest.fixture
-def serve():
-    s = Serve("--set", "webhook.listen=127.0.0.1:8080", "--set", 'calls.room_patterns=["pytest-restart-*"]')
-    wait_until(lambda: s.get("/readyz")[0] == 200, 10, "/readyz 200 (LiveKit reachable)")
-    yield s
-    s.stop()
 
 
 def mic_sid(caller):
@@ -70,7 +60,7 @@ async def call_across_a_restart(serve, room, workdir):
 
 
 def test_the_agent_hears_the_caller_after_a_server_restart(serve, tmp_path):
-    room = "pytest-restart-" + uuid.uuid4().hex[:8]
+    room = "pytest-agent-restart-" + uuid.uuid4().hex[:8]
     try:
         caller, r, heard = asyncio.run(call_across_a_restart(serve, room, str(tmp_path)))
     finally:

@@ -40,6 +40,7 @@ TEST(Config, ExampleFileIsValid) {
   EXPECT_EQ(load.config.livekit.url, "ws://127.0.0.1:7880");
   EXPECT_EQ(load.config.livekit.request_timeout, Millis(30'000));
   EXPECT_EQ(load.config.livekit.retry_attempts, 3);
+  EXPECT_EQ(load.config.livekit.rejoin_attempts, 8);
   EXPECT_EQ(load.config.livekit.health_check_interval, Millis(60'000));
   EXPECT_EQ(load.config.agent.greeting.at("en").substr(0, 5), "Hello");
 }
@@ -81,6 +82,17 @@ TEST(Config, PocketsphinxDecodersAreBounded) {
   auto zero = load_config(with_secret(write_temp(
       "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_decoders: 0}}\n")));
   ASSERT_NE(find_issue(zero, "providers.pocketsphinx.max_decoders"), nullptr);
+}
+
+TEST(Config, RejoinAttemptsAreBounded) {
+  auto ok = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k, rejoin_attempts: 20}\n")));
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.config.livekit.rejoin_attempts, 20);
+  for (const char* bad : {"0", "51"}) {
+    auto load = load_config(with_secret(
+        write_temp(std::string("livekit: {url: 'ws://h:7880', api_key: k, rejoin_attempts: ") + bad + "}\n")));
+    EXPECT_NE(find_issue(load, "livekit.rejoin_attempts"), nullptr) << bad;
+  }
 }
 
 TEST(Config, NegativeTimeoutIsRejected) {
