@@ -89,6 +89,9 @@ void CallAgent::start() {
     ringing_ = caller.identity;
     logger_.info("waiting for the caller's phone to be answered", {{"caller", caller.identity}});
   };
+  ev.on_caller_track = [this, weak](const RemoteCaller& caller) {
+    if (weak.lock() && !stopped_ && caller_ && caller.identity == caller_->identity) caller_->track_sid = caller.track_sid;
+  };
   ev.on_caller_audio = [this, weak](const media::AudioFrame& f) {
     if (weak.lock() && !stopped_ && pipeline_) pipeline_->push_audio(f);
   };

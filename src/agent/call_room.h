@@ -38,6 +38,9 @@ struct CallRoomEvents {
   // A phone caller is in the room but its phone still rings (an outbound call not yet answered,
   // or an inbound one the bridge has not answered yet); on_caller follows once it is answered.
   std::function<void(const RemoteCaller& caller)> on_caller_ringing;
+  // The caller's audio now comes on another track (the room rejoined after a server restart and
+  // the caller republished): transcripts of the caller name this track from now on.
+  std::function<void(const RemoteCaller& caller)> on_caller_track;
   std::function<void(const media::AudioFrame& frame)> on_caller_audio;
   std::function<void(char digit)> on_dtmf;
   std::function<void(const std::string& identity)> on_participant_left;

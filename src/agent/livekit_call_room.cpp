@@ -216,6 +216,7 @@ void LiveKitCallRoom::on_track_subscribed(const livekit::RemoteTrack& track, liv
   caller_quality_sid_ = track.sid;
   if (change == CallerTrack::Change::kReplaced) {
     logger_.info("listening to the caller's new audio track", {{"track", track.sid}});
+    if (caller_announced_ && events_.on_caller_track) events_.on_caller_track(*caller());
     return;
   }
   maybe_announce_caller();

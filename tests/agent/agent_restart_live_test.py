@@ -54,7 +54,7 @@ async def call_across_a_restart(serve, room, workdir):
 
         r = await caller.ask(question, timeout=30)
         heard = recognise(r["audio"], AGENT_RATE, os.path.join(workdir, "answer.wav"))
-        return caller, r, heard
+        return caller, r, heard, mic_sid(caller)
     finally:
         await caller.hang_up()
 
@@ -62,7 +62,7 @@ async def call_across_a_restart(serve, room, workdir):
 def test_the_agent_hears_the_caller_after_a_server_restart(serve, tmp_path):
     room = "pytest-agent-restart-" + uuid.uuid4().hex[:8]
     try:
-        caller, r, heard = asyncio.run(call_across_a_restart(serve, room, str(tmp_path)))
+        caller, r, heard, new_mic = asyncio.run(call_across_a_restart(serve, room, str(tmp_path)))
     finally:
         asyncio.run(delete_room(room))
     answer = r["answer"]
@@ -73,6 +73,11 @@ def test_the_agent_hears_the_caller_after_a_server_restart(serve, tmp_path):
     assert r["voice_after"] is not None and 0 < r["voice_after"] < 5, r["voice_after"]
     print(f"after the restart: answer text {r['text_after']:.2f}s, voice {r['voice_after']:.2f}s after the question; "
           f"heard {heard!r}")
+    # The question as the agent understood it, sent on the caller's behalf, names the caller's
+    # republished microphone track.
+    asked = caller.caller_finals()
+    assert asked and "hours" in asked[-1].text, [t.as_dict() for t in asked]
+    assert asked[-1].track == new_mic, (asked[-1].as_dict(), new_mic)
     # The agent held the call through the restart: one agent session whose room rejoined and
     # republished its track, not a second agent, and the call was not ended for silence.
     assert serve.count("agent audio track published", room=room) == 1

@@ -216,6 +216,24 @@ TEST_F(CallAgentTest, AnswersQuestionsAndPublishesBothSidesOfTheConversation) {
   EXPECT_LT(*agent->summary().median_end_to_end, 1.0);
 }
 
+// After a server restart the room follows the caller to its republished track; the caller's
+// transcripts name that track from then on.
+TEST_F(CallAgentTest, TheCallersTranscriptsNameItsNewTrackAfterARejoin) {
+  start();
+  connect_caller();
+  loop.advance(4s);
+  room->events.on_caller_track({"sip_+15550100", "TR_caller_2", true});
+  ask("what are your opening hours");
+  int seen = 0;
+  for (const auto& t : room->transcripts) {
+    if (t.agent) continue;
+    EXPECT_EQ(t.track_sid, "TR_caller_2");
+    ++seen;
+  }
+  EXPECT_GT(seen, 0);
+  agent->stop("test_over");
+}
+
 TEST_F(CallAgentTest, GoodbyeHangsUpTheCallerAfterSayingIt) {
   start();
   connect_caller();
