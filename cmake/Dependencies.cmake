@@ -6,6 +6,8 @@ find_package(Threads REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(Boost 1.74 REQUIRED)
 find_package(Protobuf REQUIRED)
+# gRPC C++ (Debian libgrpc++-dev + protobuf-compiler-grpc): the Yandex SpeechKit v3 client.
+find_package(gRPC CONFIG REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)

@@ -82,6 +82,7 @@ class SignalCheck final : public Check {
     livekit::RoomOptions options;
     options.connect_timeout = timeout;
     options.auto_subscribe = false;
+    options.ca_file = lk.ca_file;
     auto progress = std::make_shared<Progress>();
     livekit::RoomCallbacks callbacks;
     callbacks.on_connect_step = [progress](ConnectStep s) { progress->reached(s); };
@@ -104,6 +105,11 @@ class SignalCheck final : public Check {
           return CheckResult::fail("the signal WebSocket " + rtc_url + " refused the token: " + e.message,
                                    "HTTP 401: livekit.api_key / livekit.api_secret (LIVEKIT_API_KEY, LIVEKIT_API_SECRET) "
                                    "must be a pair from the server's keys:, and the clocks must agree");
+        }
+        if (auto [detail, fix] = split_fix(e.message); !fix.empty()) {
+          return CheckResult::fail("the signal WebSocket to " + rtc_url + " did not open (after " +
+                                       ms_since(start, end) + "): " + detail,
+                                   fix);
         }
         return CheckResult::fail("the signal WebSocket to " + rtc_url + " did not open (after " + ms_since(start, end) +
                                      "): " + e.message,

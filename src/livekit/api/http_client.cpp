@@ -1,5 +1,6 @@
 #include "livekit/api/http_client.h"
 
+#include <atomic>
 #include <ctime>
 #include <optional>
 
@@ -10,8 +11,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
+
+#include "core/tls_client.h"
 
 namespace parley::livekit {
 namespace {
@@ -29,14 +30,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool is_tls_plaintext_reply(const error_code& ec) {
-  // A plain-HTTP server answers the ClientHello with "HTTP/1.1 400 …", which OpenSSL reads as a
-  // TLS record with an impossible version.
-  if (ec.category() != asio::error::get_ssl_category()) return false;
-  return ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_WRONG_VERSION_NUMBER ||
-         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_HTTP_REQUEST;
-}
-
 }  // namespace
 
 std::string HttpResponse::header(const std::string& name) const {
@@ -46,12 +39,14 @@ std::string HttpResponse::header(const std::string& name) const {
 
 struct HttpClient::Impl {
   asio::io_context ioc;
-  asio::ssl::context tls_ctx{asio::ssl::context::tls_client};
+  tls::Trust trust;
+  Result<std::shared_ptr<asio::ssl::context>> tls_ctx = nullptr;
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   std::chrono::milliseconds timeout;
   int opened = 0;
+  std::atomic<bool> cancelled{false};
 
   beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
   bool connected() const { return plain.has_value() || tls.has_value(); }
@@ -59,10 +54,13 @@ struct HttpClient::Impl {
   // Runs one asynchronous operation to completion on the private io_context.
   template <class Start>
   error_code run(Start&& start) {
+    if (cancelled) return asio::error::operation_aborted;
     error_code result = asio::error::would_block;
     start([&result](error_code ec, auto&&...) { result = ec; });
     ioc.restart();
-    ioc.run();
+    // cancel() sets the flag before it stops the context: seen here, or the run returns at once.
+    if (!cancelled) ioc.run();
+    if (cancelled) return asio::error::operation_aborted;
     return result;
   }
 
@@ -81,11 +79,11 @@ struct HttpClient::Impl {
   }
 };
 
-HttpClient::HttpClient(Url base, std::chrono::milliseconds timeout)
+HttpClient::HttpClient(Url base, std::chrono::milliseconds timeout, tls::Trust trust)
     : base_(base.as_http()), impl_(std::make_unique<Impl>()) {
   impl_->timeout = timeout;
-  impl_->tls_ctx.set_default_verify_paths();
-  impl_->tls_ctx.set_verify_mode(asio::ssl::verify_peer);
+  impl_->trust = std::move(trust);
+  if (base_.secure()) impl_->tls_ctx = tls::client_context(impl_->trust);
 }
 
 HttpClient::~HttpClient() = default;
@@ -93,6 +91,12 @@ HttpClient::~HttpClient() = default;
 int HttpClient::connections_opened() const {
   std::lock_guard lock(mutex_);
   return impl_->opened;
+}
+
+void HttpClient::cancel() {
+  // Not under mutex_: a request in flight holds it. io_context::stop is thread-safe.
+  impl_->cancelled = true;
+  impl_->ioc.stop();
 }
 
 void HttpClient::close() {
@@ -106,6 +110,7 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req, bool idempotent
   const std::string where = base_.authority();
   auto failed = [&](const char* step, const error_code& ec) {
     s.reset();
+    if (s.cancelled) return make_error(ErrorCode::kCancelled, std::string(step) + " " + where + ": cancelled");
     bool timeout = ec == beast::error::timeout;
     std::string msg = std::string(step) + " " + where + ": " + (timeout ? "timed out" : ec.message());
     if (std::string(step) == "connect to" && ec == asio::error::connection_refused) {
@@ -129,11 +134,13 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req, bool idempotent
                                });
       });
       if (ec) {
+        if (s.cancelled) return failed("resolve", ec);
         s.reset();
         return make_error(ErrorCode::kUnavailable, "cannot resolve host '" + base_.host + "': " + ec.message(), true);
       }
       if (base_.secure()) {
-        s.tls.emplace(s.ioc, s.tls_ctx);
+        if (!s.tls_ctx) return tl::unexpected(s.tls_ctx.error());
+        s.tls.emplace(s.ioc, **s.tls_ctx);
       } else {
         s.plain.emplace(s.ioc);
       }
@@ -142,24 +149,18 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req, bool idempotent
       if (ec) return failed("connect to", ec);
       ++s.opened;
       if (s.tls) {
-        if (!SSL_set_tlsext_host_name(s.tls->native_handle(), base_.host.c_str())) {
+        if (auto prepared = tls::prepare_client(s.tls->native_handle(), base_.host); !prepared) {
           s.reset();
-          return make_error(ErrorCode::kProtocol, "cannot set TLS server name for " + base_.host);
+          return tl::unexpected(prepared.error());
         }
-        s.tls->set_verify_callback(asio::ssl::host_name_verification(base_.host));
         s.tcp().expires_after(s.timeout);
         ec = s.run([&](auto handler) { s.tls->async_handshake(asio::ssl::stream_base::client, handler); });
         if (ec) {
-          s.reset();
-          if (is_tls_plaintext_reply(ec)) {
-            return make_error(ErrorCode::kProtocol,
-                              "TLS handshake with " + where +
-                                  " failed: the server answered in plain HTTP, not TLS (fix: use an http:// or "
-                                  "ws:// URL for this server, or put TLS in front of it)");
-          }
+          if (s.cancelled) return failed("TLS handshake with", ec);
           if (ec == beast::error::timeout) return failed("TLS handshake with", ec);
-          return make_error(ErrorCode::kProtocol, "TLS handshake with " + where + " failed: " + ec.message() +
-                                                      " (is the certificate valid for '" + base_.host + "'?)");
+          std::string why = tls::describe_handshake_failure(s.tls->native_handle(), ec, where, base_.host, s.trust);
+          s.reset();
+          return make_error(ErrorCode::kProtocol, why);
         }
       }
     }

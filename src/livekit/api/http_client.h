@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/tls_client.h"
 #include "core/url.h"
 
 namespace parley::livekit {
@@ -36,7 +37,8 @@ struct HttpResponse {
 class HttpClient {
  public:
   // base: http:// or https:// (ws:// and wss:// are mapped). timeout applies to each step.
-  HttpClient(Url base, std::chrono::milliseconds timeout);
+  // trust: the CAs an https server's certificate is verified against (core/tls_client.h).
+  HttpClient(Url base, std::chrono::milliseconds timeout, tls::Trust trust = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -53,6 +55,9 @@ class HttpClient {
   // How many TCP connections were opened so far (to show keep-alive reuse in tests).
   int connections_opened() const;
   void close();
+  // Any thread: the request in flight, and every later one, fails at once with kCancelled (not
+  // retryable). For shutting down a client whose request hangs.
+  void cancel();
 
  private:
   struct Impl;

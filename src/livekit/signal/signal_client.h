@@ -36,7 +36,7 @@ struct SignalConnectOptions {
   std::string resume_sid;
   int reconnect_reason = 0;
   std::chrono::milliseconds timeout{10'000};  // until the first frame has arrived
-  std::string ca_file;                        // extra trusted CA for wss (tests)
+  std::string ca_file;                        // extra trusted CAs for wss (livekit.ca_file)
   // Runs on the loop once the WebSocket upgrade succeeded (before any frame): lets a caller
   // tell "cannot reach /rtc" from "reached it, but no join followed" (parley diagnose).
   std::function<void()> on_open;

@@ -11,6 +11,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "core/tls_client.h"
+
 namespace parley::livekit {
 
 namespace asio = boost::asio;
@@ -34,6 +36,12 @@ Error http_upgrade_error(unsigned status, std::string_view body) {
   std::string msg = "the server refused the connection: HTTP " + std::to_string(status) +
                     (reason.empty() ? "" : " \"" + reason + "\"");
   switch (status) {
+    case 502:
+    case 504:
+      return Error(ErrorCode::kUnavailable,
+                   msg + " (a proxy in front of livekit-server answered: livekit-server behind it is down or "
+                         "unreachable; fix: start livekit-server, or correct the proxy's upstream address)",
+                   true);
     case 401:
       return Error(ErrorCode::kUnauthenticated,
                    msg + " (fix: check the API key and secret, the token's expiry and the machine's clock)");
@@ -70,19 +78,13 @@ class WsConnection final : public WsTransport, public std::enable_shared_from_th
     url_ = url;
     on_open_ = std::move(on_open);
     if constexpr (kTls) {
-      ssl_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-      beast::error_code ec;
-      ssl_->set_default_verify_paths(ec);
-      if (!options_.ca_file.empty()) {
-        ssl_->load_verify_file(options_.ca_file, ec);
-        if (ec) return fail_open(Error(ErrorCode::kInvalidArgument, "CA file " + options_.ca_file + ": " + ec.message()));
-      }
-      ssl_->set_verify_mode(asio::ssl::verify_peer);
+      auto ctx = tls::client_context(tls::Trust{options_.ca_file});
+      if (!ctx) return fail_open(ctx.error());
+      ssl_ = *ctx;
       ws_ = std::make_unique<Stream>(loop_.io_context(), *ssl_);
-      ws_->next_layer().set_verify_callback(asio::ssl::host_name_verification(url.host));
-      // SNI, so virtual hosts (LiveKit Cloud) present the right certificate.
-      if (!SSL_set_tlsext_host_name(ws_->next_layer().native_handle(), url.host.c_str())) {
-        return fail_open(Error(ErrorCode::kInvalidArgument, "cannot set TLS server name " + url.host));
+      // SNI, so virtual hosts (LiveKit Cloud) present the right certificate; the host checked.
+      if (auto prepared = tls::prepare_client(ws_->next_layer().native_handle(), url.host); !prepared) {
+        return fail_open(prepared.error());
       }
     } else {
       ws_ = std::make_unique<Stream>(loop_.io_context());
@@ -167,6 +169,13 @@ class WsConnection final : public WsTransport, public std::enable_shared_from_th
       tcp_layer().expires_after(remaining());
       ws_->next_layer().async_handshake(asio::ssl::stream_base::client, [self](beast::error_code e) {
         if (self->closing_) return;
+        // A TLS failure (certificate, plain server) is named and not retried; a lost connection is.
+        if (e && e.category() == asio::error::get_ssl_category()) {
+          return self->fail_open(Error(ErrorCode::kProtocol,
+                                       tls::describe_handshake_failure(self->ws_->next_layer().native_handle(), e,
+                                                                       self->url_.authority(), self->url_.host,
+                                                                       tls::Trust{self->options_.ca_file})));
+        }
         if (e) return self->fail_open(net_error("TLS handshake with " + self->url_.authority() + " failed", e));
         self->upgrade();
       });
@@ -198,6 +207,20 @@ class WsConnection final : public WsTransport, public std::enable_shared_from_th
     if (closing_) return;
     if (ec == ws::error::upgrade_declined ||
         (ec && response_.result_int() != 0 && response_.result() != http::status::switching_protocols)) {
+      // livekit-server answers a GET /rtc that is not a WebSocket upgrade with an empty 404: the
+      // Upgrade and Connection headers were sent, so a proxy in between dropped them (nginx
+      // without proxy_http_version 1.1 and proxy_set_header Upgrade/Connection).
+      if (response_.result_int() == 404 && response_.body().empty() && url_.path.find("/rtc") != std::string::npos) {
+        return fail_open(Error(ErrorCode::kUnavailable,
+                               "the server answered the WebSocket upgrade of " + url_.authority() +
+                                   "/rtc with an empty 404, livekit-server's answer to a request without the upgrade "
+                                   "headers: a proxy in between dropped them (fix: in the proxy's location for /rtc: "
+                                   "proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
+                                   "proxy_set_header Connection \"upgrade\")"));
+      }
+      if (tls::is_plain_request_to_tls_port(response_.result_int(), response_.body())) {
+        return fail_open(Error(ErrorCode::kProtocol, tls::plain_request_to_tls_port_message(url_.authority())));
+      }
       return fail_open(http_upgrade_error(response_.result_int(), response_.body()));
     }
     if (ec) return fail_open(net_error("WebSocket upgrade with " + url_.authority() + " failed", ec));
@@ -278,7 +301,7 @@ class WsConnection final : public WsTransport, public std::enable_shared_from_th
   WsOptions options_;
   Url url_;
   tcp::resolver resolver_;
-  std::unique_ptr<asio::ssl::context> ssl_;
+  std::shared_ptr<asio::ssl::context> ssl_;  // shared (core/tls_client)
   std::unique_ptr<Stream> ws_;
   ws::response_type response_;
   beast::flat_buffer buffer_;

@@ -22,7 +22,7 @@ struct WsOptions {
   std::chrono::milliseconds connect_timeout{10'000};  // DNS + TCP + TLS + upgrade
   size_t max_message_bytes = 2 * 1024 * 1024;
   size_t max_queued_bytes = 4 * 1024 * 1024;  // unsent frames; above this send() fails
-  std::string ca_file;                         // extra trusted CA (PEM), for tests
+  std::string ca_file;                         // extra trusted CAs (livekit.ca_file)
   std::string bearer_token;                    // Authorization: Bearer, when set
 };
 

@@ -12,7 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/ssl.h>
+
+#include "core/tls_client.h"
 
 namespace parley::providers {
 
@@ -22,16 +23,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-asio::ssl::context& tls_context() {
-  static asio::ssl::context ctx = [] {
-    asio::ssl::context c(asio::ssl::context::tls_client);
-    c.set_default_verify_paths();
-    c.set_verify_mode(asio::ssl::verify_peer);
-    return c;
-  }();
-  return ctx;
-}
 
 Error net_error(const char* step, const beast::error_code& ec, const Url& url) {
   if (ec == beast::error::timeout) {
@@ -85,11 +76,16 @@ class StreamImpl final : public HttpStream, public std::enable_shared_from_this<
       if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
         self->write();
       } else {
-        if (!SSL_set_tlsext_host_name(self->stream_.native_handle(), self->req_.url.host.c_str())) {
-          return self->fail(Error(ErrorCode::kProtocol, "cannot set TLS SNI for " + self->req_.url.host));
+        if (auto prepared = tls::prepare_client(self->stream_.native_handle(), self->req_.url.host); !prepared) {
+          return self->fail(prepared.error());
         }
-        self->stream_.set_verify_callback(asio::ssl::host_name_verification(self->req_.url.host));
         self->stream_.async_handshake(asio::ssl::stream_base::client, [self](beast::error_code hec) {
+          if (hec && hec.category() == asio::error::get_ssl_category()) {  // a TLS failure: name it
+            return self->fail(Error(ErrorCode::kProtocol,
+                                    tls::describe_handshake_failure(self->stream_.native_handle(), hec,
+                                                                    self->req_.url.authority(), self->req_.url.host,
+                                                                    tls::Trust{self->req_.ca_file, "providers.ca_file"})));
+          }
           if (hec) return self->fail(net_error("TLS handshake with", hec, self->req_.url));
           self->write();
         });
@@ -186,8 +182,16 @@ std::shared_ptr<HttpStream> start_http_stream(asio::io_context& io, HttpStreamRe
   auto url = request.url.as_http();
   request.url = url;
   if (url.secure()) {
+    auto ctx = tls::client_context(tls::Trust{request.ca_file, "providers.ca_file"});
+    if (!ctx) {
+      // Reported like any other failure: asynchronously, never from inside the call.
+      asio::post(io, [done = std::move(handler.on_done), e = ctx.error()] {
+        if (done) done(tl::unexpected(e));
+      });
+      return std::make_shared<FailedStream>();
+    }
     auto s = std::make_shared<StreamImpl<beast::ssl_stream<beast::tcp_stream>>>(
-        io, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(io), tls_context()), std::move(request), std::move(handler));
+        io, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(io), **ctx), std::move(request), std::move(handler));
     s->start();
     return s;
   }

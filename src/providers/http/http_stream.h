@@ -31,6 +31,7 @@ struct HttpStreamRequest {
   std::string body;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds idle_timeout{30'000};
+  std::string ca_file;  // extra trusted CAs for https (providers.ca_file), besides the system store
 };
 
 struct HttpStreamHandler {

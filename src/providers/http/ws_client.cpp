@@ -12,7 +12,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <openssl/crypto.h>
-#include <openssl/ssl.h>
+
+#include "core/tls_client.h"
 
 #include "providers/http/http_stream.h"
 
@@ -68,18 +69,12 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
 
   void start() {
     if constexpr (kTls) {
-      ssl_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-      beast::error_code ec;
-      ssl_->set_default_verify_paths(ec);
-      if (!req_.ca_file.empty()) {
-        ssl_->load_verify_file(req_.ca_file, ec);
-        if (ec) return fail_open(Error(ErrorCode::kInvalidArgument, "CA file " + req_.ca_file + ": " + ec.message()));
-      }
-      ssl_->set_verify_mode(asio::ssl::verify_peer);
+      auto ctx = tls::client_context(tls::Trust{req_.ca_file, "providers.ca_file"});
+      if (!ctx) return fail_open(ctx.error());
+      ssl_ = *ctx;
       ws_ = std::make_unique<Stream>(io_, *ssl_);
-      ws_->next_layer().set_verify_callback(asio::ssl::host_name_verification(req_.url.host));
-      if (!SSL_set_tlsext_host_name(ws_->next_layer().native_handle(), req_.url.host.c_str())) {
-        return fail_open(Error(ErrorCode::kProtocol, "cannot set the TLS server name " + req_.url.host));
+      if (auto prepared = tls::prepare_client(ws_->next_layer().native_handle(), req_.url.host); !prepared) {
+        return fail_open(prepared.error());
       }
     } else {
       ws_ = std::make_unique<Stream>(io_);
@@ -162,6 +157,12 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
       auto self = this->shared_from_this();
       ws_->next_layer().async_handshake(asio::ssl::stream_base::client, [self](beast::error_code e) {
         if (self->closing_) return;
+        if (e && e.category() == asio::error::get_ssl_category()) {  // a TLS failure: name it
+          return self->fail_open(Error(ErrorCode::kProtocol,
+                                       tls::describe_handshake_failure(self->ws_->next_layer().native_handle(), e,
+                                                                       self->req_.url.authority(), self->req_.url.host,
+                                                                       tls::Trust{self->req_.ca_file, "providers.ca_file"})));
+        }
         if (e) return self->fail_open(net_error("TLS handshake with", e, self->req_.url));
         self->upgrade();
       });
@@ -297,7 +298,7 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
   WsClientHandler handler_;
   tcp::resolver resolver_;
   asio::steady_timer close_timer_;
-  std::unique_ptr<asio::ssl::context> ssl_;
+  std::shared_ptr<asio::ssl::context> ssl_;  // shared (core/tls_client)
   std::unique_ptr<Stream> ws_;
   ws::response_type response_;
   beast::flat_buffer buffer_;

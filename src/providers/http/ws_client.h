@@ -32,7 +32,7 @@ struct WsClientRequest {
   std::chrono::milliseconds connect_timeout{10'000};  // resolve + connect + TLS + upgrade
   size_t max_message_bytes = 1 << 20;
   size_t max_queued_bytes = 4 << 20;  // unsent messages; above it send() fails
-  std::string ca_file;                // extra trusted CA (PEM), for tests
+  std::string ca_file;                // extra trusted CAs for wss (providers.ca_file)
   // The Error for a refused upgrade; headers' names are lowercase, the body at most 4 KiB.
   std::function<Error(int status, const std::map<std::string, std::string>& headers, std::string_view body)>
       describe_refusal;
