@@ -1,27 +1,98 @@
 #include "agent/api_call_control.h"
 
+#include <thread>
+
+#include "livekit/api/room_service_client.h"
+#include "livekit/api/sip_client.h"
+
 namespace parley::agent {
 
-Result<std::unique_ptr<ApiCallControl>> ApiCallControl::create(const livekit::ApiOptions& options) {
-  auto twirp = livekit::TwirpClient::create(options);
+Result<std::unique_ptr<ApiCallControl>> ApiCallControl::create(OptionsSource source) {
+  // Checks the URL and credentials now, so a bad configuration fails at start-up, not at a
+  // call's first hang-up.
+  auto twirp = livekit::TwirpClient::create(source());
   if (!twirp) return tl::unexpected(twirp.error());
-  return std::unique_ptr<ApiCallControl>(new ApiCallControl(std::move(*twirp)));
+  return std::unique_ptr<ApiCallControl>(new ApiCallControl(std::move(source)));
 }
 
-ApiCallControl::ApiCallControl(std::unique_ptr<livekit::TwirpClient> twirp)
-    : twirp_(std::move(twirp)), rooms_(*twirp_), sip_(*twirp_) {}
+Result<std::unique_ptr<ApiCallControl>> ApiCallControl::create(const livekit::ApiOptions& options) {
+  return create([options] { return options; });
+}
 
-ApiCallControl::~ApiCallControl() { worker_.stop(); }
+ApiCallControl::ApiCallControl(OptionsSource source) : source_(std::move(source)) {}
+
+ApiCallControl::~ApiCallControl() {
+  std::unique_lock lock(mutex_);
+  closing_ = true;
+  for (auto& [room, lane] : lanes_) lane->twirp->cancel();
+  idle_.wait(lock, [this] { return lanes_.empty(); });
+}
+
+size_t ApiCallControl::busy_lanes() const {
+  std::lock_guard lock(mutex_);
+  return lanes_.size();
+}
 
 void ApiCallControl::hang_up(const std::string& room, const std::string& identity, std::function<void(Status)> done) {
-  worker_.post([this, room, identity, done = std::move(done)] { done(rooms_.remove_participant(room, identity)); });
+  submit(
+      room, [room, identity](livekit::TwirpClient& twirp) { return livekit::RoomServiceClient(twirp).remove_participant(room, identity); },
+      std::move(done));
 }
 
 void ApiCallControl::transfer(const std::string& room, const std::string& identity, const std::string& to,
                               std::function<void(Status)> done) {
-  worker_.post([this, room, identity, to, done = std::move(done)] {
-    done(sip_.transfer_sip_participant(room, identity, to, true));
-  });
+  submit(
+      room,
+      [room, identity, to](livekit::TwirpClient& twirp) {
+        return livekit::SipClient(twirp).transfer_sip_participant(room, identity, to, true);
+      },
+      std::move(done));
+}
+
+void ApiCallControl::submit(const std::string& room, Request request, std::function<void(Status)> done) {
+  std::unique_lock lock(mutex_);
+  if (closing_) {
+    lock.unlock();
+    return done(make_error(ErrorCode::kCancelled, "call control is shutting down"));
+  }
+  auto& lane = lanes_[room];
+  if (lane) {
+    // This call's lane is busy: after what it is doing, in order.
+    lane->jobs.push_back({std::move(request), std::move(done)});
+    return;
+  }
+  // A new lane reads the running options, so a rotated key applies from the next request on.
+  auto twirp = livekit::TwirpClient::create(source_());
+  if (!twirp) {
+    lanes_.erase(room);
+    lock.unlock();
+    return done(tl::unexpected(twirp.error()));
+  }
+  lane = std::make_shared<Lane>();
+  lane->room = room;
+  lane->twirp = std::move(*twirp);
+  lane->jobs.push_back({std::move(request), std::move(done)});
+  // Detached: the destructor waits for lanes_ to empty instead, which the thread's last act
+  // under the mutex does; after it the thread touches nothing of this object.
+  std::thread([this, lane] { drain(lane); }).detach();
+}
+
+void ApiCallControl::drain(const std::shared_ptr<Lane>& lane) {
+  for (;;) {
+    Job job;
+    {
+      std::lock_guard lock(mutex_);
+      if (lane->jobs.empty()) {
+        lanes_.erase(lane->room);
+        idle_.notify_all();
+        return;
+      }
+      job = std::move(lane->jobs.front());
+      lane->jobs.pop_front();
+    }
+    Status status = job.request(*lane->twirp);
+    job.done(std::move(status));
+  }
 }
 
 }  // namespace parley::agent

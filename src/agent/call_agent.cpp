@@ -202,10 +202,8 @@ void CallAgent::on_tool_call(const providers::ToolCall& call) {
       if (pipeline_) pipeline_->say(prompts_for(language_).no_transfer);
       return;
     }
-    std::weak_ptr<int> weak = alive_;
-    deps_.control->transfer(room_name_, caller_->identity, to, [this, weak](Status st) {
-      loop_.post([this, weak, st] {
-        if (!weak.lock() || stopped_) return;
+    deps_.control->transfer(room_name_, caller_->identity, to, on_loop_while_alive([this](Status st) {
+        if (stopped_) return;
         if (!st) {
           logger_.warn("transfer failed", {{"error", st.error().to_string()}});
           if (pipeline_) pipeline_->say(prompts_for(language_).transfer_failed);
@@ -213,8 +211,7 @@ void CallAgent::on_tool_call(const providers::ToolCall& call) {
         }
         logger_.info("caller transferred");
         end("transferred");
-      });
-    });
+      }));
     return;
   }
   if (call.name == providers::kToolSendDtmf) {
@@ -229,14 +226,22 @@ void CallAgent::hang_up(const std::string& reason) {
   hanging_up_ = true;
   hangup_reason_ = reason;
   if (!deps_.control || !caller_) return end(reason);
-  std::weak_ptr<int> weak = alive_;
-  deps_.control->hang_up(room_name_, caller_->identity, [this, weak, reason](Status st) {
-    loop_.post([this, weak, reason, st] {
-      if (!weak.lock() || stopped_) return;
-      if (!st) logger_.warn("hanging up through the API failed; leaving the room anyway", {{"error", st.error().to_string()}});
-      end(reason);
+  deps_.control->hang_up(room_name_, caller_->identity, on_loop_while_alive([this, reason](Status st) {
+    if (stopped_) return;
+    if (!st) logger_.warn("hanging up through the API failed; leaving the room anyway", {{"error", st.error().to_string()}});
+    end(reason);
+  }));
+}
+
+std::function<void(Status)> CallAgent::on_loop_while_alive(std::function<void(Status)> fn) {
+  // The answer may come on any thread, and after this agent is gone (stop() does not wait for
+  // requests in flight): it reaches only the loop, which outlives the agent, and the weak
+  // handle, checked there, where the agent is destroyed, so `this` is touched only while it lives.
+  return [&loop = loop_, weak = std::weak_ptr<int>(alive_), fn = std::move(fn)](Status st) {
+    loop.post([weak, fn, st = std::move(st)] {
+      if (weak.lock()) fn(st);
     });
-  });
+  };
 }
 
 void CallAgent::end(const std::string& reason) {

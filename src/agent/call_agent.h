@@ -33,7 +33,9 @@ namespace parley::agent {
 
 struct CallAgentDeps {
   std::unique_ptr<CallRoom> room;
-  CallControl* control = nullptr;           // hang-up and transfer; outlives the agent
+  // Hang-up and transfer; outlives the agent. Its answers may come after the agent is gone;
+  // they are dropped then, but they post to the agent's loop, so the loop must outlive them.
+  CallControl* control = nullptr;
   std::shared_ptr<const ProviderSet> providers;
 };
 
@@ -72,6 +74,8 @@ class CallAgent {
   void on_tool_call(const providers::ToolCall& call);
   void hang_up(const std::string& reason);
   void end(const std::string& reason);
+  // Wraps fn as a CallControl answer that runs on the loop, and only while this agent exists.
+  std::function<void(Status)> on_loop_while_alive(std::function<void(Status)> fn);
   voice::VoicePipelineOptions pipeline_options() const;
 
   EventLoop& loop_;

@@ -37,6 +37,7 @@ LiveKitCallRoom::LiveKitCallRoom(EventLoop& loop, LoopPool& loops, const Config&
     : loop_(loop),
       loops_(loops),
       url_(config.livekit.url),
+      ca_file_(config.livekit.ca_file),
       api_key_(config.livekit.api_key),
       api_secret_(config.livekit.api_secret),
       identity_(config.agent.identity),
@@ -146,7 +147,8 @@ void LiveKitCallRoom::join(CallRoomEvents events) {
   grant.room = options_.room;
   grant.agent = true;  // kind AGENT: the server keeps the caller's identity on the caller's transcripts
   claims.video = grant;
-  auto token = livekit::mint_token(claims, api_key_, api_secret_, ttl_);
+  Result<std::string> token =
+      options_.token.empty() ? livekit::mint_token(claims, api_key_, api_secret_, ttl_) : Result<std::string>(options_.token);
   if (!token) {
     auto e = token.error();
     loop_.post([weak = std::weak_ptr<Shared>(shared_), this, e] {
@@ -158,9 +160,12 @@ void LiveKitCallRoom::join(CallRoomEvents events) {
   livekit::RoomOptions ro;
   ro.audio_sample_rate = options_.input_sample_rate;
   ro.rejoin_attempts = rejoin_attempts_;
+  // The caller waits on the phone: a server restarting right then is worth waiting for.
+  ro.join_attempts = rejoin_attempts_;
+  ro.ca_file = ca_file_;
   ro.logger = logger_;
   std::weak_ptr<Shared> weak = shared_;
-  livekit::Room::connect(loops_, url_, *token, std::move(ro), callbacks(),
+  livekit::Room::connect(loops_, options_.url.empty() ? url_ : options_.url, *token, std::move(ro), callbacks(),
                          [weak, this](Result<std::shared_ptr<livekit::Room>> room) {
                            auto shared = weak.lock();
                            if (!shared || shared->closed) {

@@ -1,5 +1,5 @@
 // The agent's CallRoom on a real LiveKit room (livekit::Room): joins with a token minted from
-// the configuration (agent.identity / agent.name, with the agent grant so the caller's
+// the configuration (or a LiveKit agent job's token, options.token) (agent.identity / agent.name, with the agent grant so the caller's
 // transcripts may be sent on the caller's behalf), publishes the agent's voice on one
 // microphone track and both sides of the conversation as lk.transcription text streams.
 //
@@ -36,6 +36,10 @@ struct LiveKitCallRoomOptions {
   std::string room;
   std::string caller_identity;  // the admitted caller; "" = the first participant that is not an agent
   int input_sample_rate = 16000;  // the caller's audio as the recogniser wants it (pocketsphinx: 16 kHz)
+  // A LiveKit agent job's token (its identity is agent.identity, as the worker asked) and where
+  // to join; empty: the agent mints its own token for livekit.url.
+  std::string token;
+  std::string url;
 };
 
 class LiveKitCallRoom final : public CallRoom {
@@ -66,6 +70,7 @@ class LiveKitCallRoom final : public CallRoom {
   EventLoop& loop_;
   LoopPool& loops_;
   std::string url_;
+  std::string ca_file_;  // livekit.ca_file
   std::string api_key_;
   std::string api_secret_;
   std::string identity_;

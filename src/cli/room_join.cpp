@@ -21,6 +21,7 @@ std::unique_ptr<JoinedRoom> join_room(const Config& config, const std::string& r
   claims.video = grant;
   auto token = livekit::mint_token(claims, config.livekit.api_key, config.livekit.api_secret, std::chrono::minutes(10));
   if (!token) throw CliExit(kExitUsage, "cannot mint a join token: " + token.error().message);
+  options.ca_file = config.livekit.ca_file;
   auto joined = std::make_unique<JoinedRoom>();
   joined->loops = std::make_unique<LoopPool>(1, 1);
   auto r = livekit::Room::connect_sync(*joined->loops, config.livekit.url, *token, std::move(options), std::move(callbacks));

@@ -7,9 +7,13 @@
 #include "agent/api_call_control.h"
 #include "agent/provider_set.h"
 #include "cli/command.h"
+#include "cli/version.h"
 #include "core/asio_loop.h"
+#include "core/log.h"
 #include "service/agent_call_session.h"
+#include "service/open_file_limit.h"
 #include "service/service.h"
+#include "voice/turn_metrics.h"
 
 namespace parley::cli {
 namespace {
@@ -27,6 +31,22 @@ void run_serve(CommandContext& ctx, const ServeOptions& o) {
   options.config = config;
   options.io_loops = o.io_threads;
   options.media_loops = o.media_threads;
+  options.live_config = std::make_shared<service::ConfigSnapshot>(std::make_shared<const Config>(config));
+
+  // Every connection and every call holds descriptors; the common soft limit of 1,024 would make
+  // accept fail long before server.max_connections is reached.
+  if (auto lim = service::raise_open_file_limit()) {
+    log::root().info("open-file limit", {{"soft", lim->soft}, {"hard", lim->hard}, {"was", lim->before},
+                                         {"max_connections", config.server.max_connections}});
+    if (lim->soft < config.server.max_connections + 256) {
+      log::root().warn("the open-file limit leaves little room beyond server.max_connections",
+                       {{"soft", lim->soft}, {"max_connections", config.server.max_connections},
+                        {"fix", "raise the hard limit (ulimit -Hn, LimitNOFILE= in systemd) or lower server.max_connections"}});
+    }
+  } else {
+    log::root().warn("cannot raise the open-file limit", {{"error", lim.error().message}});
+  }
+  options.version = kVersion;
 
   // The engines are built once for the process (the pocketsphinx model is loaded once and
   // shared by every call); network providers run on a loop of their own. Declared before the
@@ -39,7 +59,11 @@ void run_serve(CommandContext& ctx, const ServeOptions& o) {
     auto set = agent::ProviderSet::create(config, provider_net->io_context());
     if (!set) throw CliExit(kExitFailed, "cannot set up the speech and language providers: " + set.error().message);
     providers = std::move(*set);
-    auto c = agent::ApiCallControl::create(livekit::ApiOptions::from_config(config.livekit));
+    voice::register_metrics();  // the turns' histograms at zero before the first call's first turn
+    // Reads the running configuration per request: a key rotated by SIGHUP reaches the next
+    // hang-up or transfer.
+    auto c = agent::ApiCallControl::create(
+        [live = options.live_config] { return livekit::ApiOptions::from_config(live->get()->livekit); });
     if (!c) throw CliExit(kExitFailed, "cannot set up LiveKit's server API client: " + c.error().message);
     control = std::move(*c);
     options.make_factory = [&](LoopPool& loops) -> std::shared_ptr<service::CallSessionFactory> {

@@ -56,6 +56,8 @@ class AgentCallSession final : public CallSession {
       agent::LiveKitCallRoomOptions ro;
       ro.room = ctx.record.room;
       ro.caller_identity = ctx.record.caller_identity;
+      ro.token = ctx.join_token;
+      ro.url = ctx.join_url;
       auto room = std::make_unique<agent::LiveKitCallRoom>(loop, loops, *ctx.config, ro, ctx.logger);
       std::weak_ptr<State> weak = state;
       state->control = std::make_unique<SessionControl>(control);

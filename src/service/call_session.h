@@ -38,6 +38,10 @@ struct CallContext {
   EventLoop* loop = nullptr;             // where start/stop/on_event are called
   // Ends the call from the session's side; safe from any thread, at most once matters.
   std::function<void(std::string reason)> end;
+  // A call from a LiveKit agent job (agent.dispatch: worker): join with the job's token, minted
+  // by the server, at join_url ("" = livekit.url). Empty: the agent mints its own token.
+  std::string join_token;
+  std::string join_url;
 };
 
 class CallSession {

@@ -1,13 +1,21 @@
 #include "service/http_server.h"
 
-#include <future>
-#include <optional>
+#include <array>
+#include <condition_variable>
+#include <mutex>
+#include <unordered_map>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 
 #include "core/log.h"
+#include "core/metrics.h"
+#include "service/connection_limits.h"
+#include "service/handler_gate.h"
+#include "service/log_throttle.h"
 
 namespace parley::service {
 
@@ -16,12 +24,75 @@ namespace http = beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+class Connection;
+
+metrics::GaugeFamily& open_family() {
+  static auto& f = metrics::registry().gauge("parley_http_connections_open", "open HTTP connections, by listener",
+                                             {"listener"});
+  return f;
+}
+metrics::CounterFamily& refused_family() {
+  static auto& f = metrics::registry().counter(
+      "parley_http_connections_refused_total",
+      "HTTP connections closed at accept because a cap was reached (address_cap: the client address's own; "
+      "server_cap: all connections'), by listener and reason",
+      {"listener", "reason"});
+  return f;
+}
+metrics::CounterFamily& accept_errors_family() {
+  static auto& f = metrics::registry().counter(
+      "parley_http_accept_errors_total", "accept() failures (each followed by a pause), by listener and error",
+      {"listener", "error"});
+  return f;
+}
+
+std::string accept_error_label(const beast::error_code& ec) {
+  if (ec == asio::error::no_descriptors) return "too_many_open_files";
+  if (ec.category() == asio::error::get_system_category() && ec.value() == ENFILE) return "system_file_table_full";
+  if (ec == asio::error::no_buffer_space || ec == asio::error::no_memory) return "out_of_memory";
+  return "other";
+}
+
+// The first pause after accept failed; each further failure in a row doubles it.
+constexpr Millis kFirstAcceptBackoff{10};
+// How often the same kind of trouble is logged at most.
+constexpr Millis kLogInterval{10'000};
+
+}  // namespace
+
 struct HttpServer::Shared {
-  HttpServerOptions options;
+  Shared(std::vector<AsioLoop*> l, HttpServerOptions o)
+      : loops(std::move(l)),
+        options(std::move(o)),
+        limits(options.max_connections, options.max_connections_per_address),
+        open_gauge(open_family().with({options.name})) {}
+
+  const std::vector<AsioLoop*> loops;
+  const HttpServerOptions options;
   HttpHandler handler;
   HttpRefusalHook refused;
-  std::atomic<size_t> connections{0};
+  HttpHeaderCheck check;
+  HandlerGate gate;  // every call of handler, refused and check passes it
+  ConnectionLimits limits;
+  metrics::Gauge& open_gauge;
+  LogThrottle accept_log{kLogInterval};
+  LogThrottle refuse_log{kLogInterval};
   std::atomic<bool> stopping{false};
+  std::atomic<size_t> next_loop{0};
+
+  // The first loop only.
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> backoff_timer;
+  Millis backoff{0};
+
+  // Open connections, so stop() can close them and wait for them to be gone.
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::unordered_map<uint64_t, std::weak_ptr<Connection>> live;
+  uint64_t next_id = 0;
+  bool acceptor_closed = false;
 };
 
 namespace {
@@ -34,16 +105,32 @@ constexpr size_t kLingerBytes = 64 << 20;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
-    beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    remote_ = ec ? "unknown" : ep.address().to_string();
+  Connection(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared, std::string remote)
+      : stream_(std::move(socket)), shared_(std::move(shared)), remote_(std::move(remote)) {
+    shared_->open_gauge.inc();
   }
-  ~Connection() { shared_->connections.fetch_sub(1); }
+  ~Connection() {
+    shared_->limits.close(remote_);
+    shared_->open_gauge.dec();
+    std::lock_guard lock(shared_->mutex);
+    shared_->live.erase(id_);
+    shared_->cv.notify_all();
+  }
 
   void run() {
+    {
+      std::lock_guard lock(shared_->mutex);
+      id_ = shared_->next_id++;
+      shared_->live.emplace(id_, weak_from_this());
+    }
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+  // From stop(): close now, unless a response is being written (it closes after that).
+  void stop() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->writing_) self->close();
+    });
   }
 
  private:
@@ -52,6 +139,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_->options.max_header_bytes));
     parser_->body_limit(shared_->options.max_body_bytes);
+    // One deadline for the whole request, headers and body: a client trickling a byte at a
+    // time (slowloris) is cut off when it passes, however busy it keeps the socket.
     stream_.expires_after(shared_->options.read_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
@@ -73,6 +162,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (auto len = parser_->content_length(); len && *len > shared_->options.max_body_bytes) {
       return refuse(413, "request body of " + std::to_string(*len) + " bytes is over the limit of " +
                              std::to_string(shared_->options.max_body_bytes));
+    }
+    if (shared_->check) {
+      std::optional<HttpResponse> early;
+      if (!shared_->gate.pass([&] { early = shared_->check(req, remote_); })) return close();
+      if (early) {
+        early->keep_alive(false);
+        return write(std::move(*early), true, true);
+      }
     }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
@@ -99,22 +196,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return close();
     }
     if (ec) return refuse(400, "malformed HTTP request");
+    // A request complete only after stop() began is not handled: its connection is closing.
+    if (shared_->stopping) return close();
     HttpRequest req = parser_->release();
     HttpResponse res;
-    try {
-      res = shared_->handler(req, remote_);
-    } catch (const std::exception& e) {
-      log::root().error("HTTP handler threw", {{"target", target_}, {"error", e.what()}});
-      res = make_response(500, "internal error\n", &req);
-    }
+    bool ran = shared_->gate.pass([&] {
+      try {
+        res = shared_->handler(req, remote_);
+      } catch (const std::exception& e) {
+        log::root().error("HTTP handler threw", {{"target", target_}, {"error", e.what()}});
+        res = make_response(500, "internal error\n", &req);
+      }
+    });
+    if (!ran) return close();  // the server stopped while the body was read
     bool keep = req.keep_alive() && res.keep_alive() && !shared_->stopping;
     res.keep_alive(keep);
     write(std::move(res), !keep, false);
   }
 
   void refuse(unsigned status, const std::string& why) {
-    log::root().info("HTTP request refused", {{"status", status}, {"remote", remote_}, {"target", target_}, {"why", why}});
-    if (shared_->refused) shared_->refused(status, target_, remote_);
+    log::root().info("HTTP request refused", {{"status", status}, {"remote", remote_}, {"target", target_},
+                                              {"listener", shared_->options.name}, {"why", why}});
+    if (shared_->refused) shared_->gate.pass([&] { shared_->refused(status, target_, remote_); });
     auto res = make_response(status, why + "\n");
     res.keep_alive(false);
     write(std::move(res), true, true);
@@ -123,9 +226,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void write(HttpResponse res, bool close_after, bool linger) {
     res_ = std::move(res);
     res_.prepare_payload();
+    writing_ = true;
     stream_.expires_after(shared_->options.write_timeout);
     http::async_write(stream_, res_, [self = shared_from_this(), close_after, linger](beast::error_code ec, size_t) {
-      if (ec) return self->close();
+      self->writing_ = false;
+      if (ec || self->shared_->stopping) return self->close();
       if (linger) return self->linger();
       if (close_after) return self->close();
       self->read_header();
@@ -156,10 +261,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   beast::tcp_stream stream_;
   std::shared_ptr<HttpServer::Shared> shared_;
+  std::string remote_;
+  uint64_t id_ = 0;
+  bool writing_ = false;  // the connection's loop only
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpResponse res_;
-  std::string remote_;
   std::string target_;
   std::array<char, 16384> discard_buf_{};
   size_t discarded_ = 0;
@@ -181,6 +288,67 @@ Result<tcp::endpoint> resolve_listen(asio::io_context& io, const std::string& li
   return results.begin()->endpoint();
 }
 
+// A connection that passes the caps becomes a Connection; one that does not is closed at once.
+void admit(const std::shared_ptr<HttpServer::Shared>& s, tcp::socket socket) {
+  beast::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  std::string remote = ec ? "unknown" : ep.address().to_string();
+  auto verdict = s->limits.try_open(remote);
+  if (verdict == ConnectionLimits::Verdict::kAdmitted) {
+    std::make_shared<Connection>(std::move(socket), s, std::move(remote))->run();
+    return;
+  }
+  refused_family().with({s->options.name, to_string(verdict)}).inc();  // counted before the client can see it
+  socket.close(ec);
+  if (auto held = s->refuse_log.allow()) {
+    bool address = verdict == ConnectionLimits::Verdict::kAddressFull;
+    log::root().warn(address ? "HTTP connection refused: too many open connections from this address"
+                             : "HTTP connection refused: too many open connections",
+                     {{"remote", remote},
+                      {"listener", s->options.name},
+                      {"open_from_address", s->limits.open_from(remote)},
+                      {"open", s->limits.open()},
+                      {"max_connections_per_address", s->options.max_connections_per_address},
+                      {"max_connections", s->options.max_connections},
+                      {"refusals_not_logged", *held}});
+  }
+}
+
+void accept_next(const std::shared_ptr<HttpServer::Shared>& s);
+
+// accept() failing again at once would spin the loop (a full descriptor table stays full, and
+// the connection waiting in the backlog keeps the acceptor readable): pause, doubling the pause
+// while it keeps failing.
+void accept_failed(const std::shared_ptr<HttpServer::Shared>& s, const beast::error_code& ec) {
+  s->backoff = s->backoff.count() == 0 ? kFirstAcceptBackoff : std::min(s->backoff * 2, s->options.accept_backoff_max);
+  accept_errors_family().with({s->options.name, accept_error_label(ec)}).inc();
+  if (auto held = s->accept_log.allow()) {
+    log::root().warn("HTTP accept failed; pausing before accepting again",
+                     {{"error", ec.message()},
+                      {"listener", s->options.name},
+                      {"pause_ms", s->backoff.count()},
+                      {"open_connections", s->limits.open()},
+                      {"failures_not_logged", *held},
+                      {"fix", "raise the open-file limit (ulimit -n) or lower server.max_connections"}});
+  }
+  s->backoff_timer->expires_after(s->backoff);
+  s->backoff_timer->async_wait([s](beast::error_code wec) {
+    if (!wec) accept_next(s);
+  });
+}
+
+void accept_next(const std::shared_ptr<HttpServer::Shared>& s) {
+  if (s->stopping || !s->acceptor || !s->acceptor->is_open()) return;
+  AsioLoop* loop = s->loops[s->next_loop++ % s->loops.size()];
+  s->acceptor->async_accept(loop->io_context(), [s](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || s->stopping) return;
+    if (ec) return accept_failed(s, ec);
+    s->backoff = Millis(0);
+    admit(s, std::move(socket));
+    accept_next(s);
+  });
+}
+
 }  // namespace
 
 HttpResponse make_response(unsigned status, std::string body, const HttpRequest* request, std::string content_type) {
@@ -195,19 +363,22 @@ HttpResponse make_response(unsigned status, std::string body, const HttpRequest*
 }
 
 HttpServer::HttpServer(std::vector<AsioLoop*> loops, HttpServerOptions options, HttpHandler handler,
-                       HttpRefusalHook refused)
-    : loops_(std::move(loops)), shared_(std::make_shared<Shared>()) {
-  shared_->options = std::move(options);
+                       HttpRefusalHook refused, HttpHeaderCheck header_check)
+    : shared_(std::make_shared<Shared>(std::move(loops), std::move(options))) {
   shared_->handler = std::move(handler);
   shared_->refused = std::move(refused);
+  shared_->check = std::move(header_check);
 }
 
 HttpServer::~HttpServer() { stop(); }
 
+size_t HttpServer::open_connections() const { return shared_->limits.open(); }
+
 Result<uint16_t> HttpServer::start() {
-  if (loops_.empty()) return make_error(ErrorCode::kInvalidArgument, "HTTP server needs at least one event loop");
-  auto& io = loops_.front()->io_context();
-  auto endpoint = resolve_listen(io, shared_->options.listen);
+  const auto& s = shared_;
+  if (s->loops.empty()) return make_error(ErrorCode::kInvalidArgument, "HTTP server needs at least one event loop");
+  auto& io = s->loops.front()->io_context();
+  auto endpoint = resolve_listen(io, s->options.listen);
   if (!endpoint) return tl::unexpected(endpoint.error());
   auto acceptor = std::make_unique<tcp::acceptor>(io);
   beast::error_code ec;
@@ -216,52 +387,57 @@ Result<uint16_t> HttpServer::start() {
   if (!ec) acceptor->bind(*endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error(ErrorCode::kUnavailable, "cannot listen on " + shared_->options.listen + ": " + ec.message() +
-                                                   " (fix: free the port or set webhook.listen)");
+    return make_error(ErrorCode::kUnavailable, "cannot listen on " + s->options.listen + ": " + ec.message() +
+                                                   " (fix: free the port or choose another listen address)");
   }
   port_ = acceptor->local_endpoint().port();
-  acceptor_ = std::move(acceptor);
-  asio::post(io, [this] { accept(); });
+  s->acceptor = std::move(acceptor);
+  s->backoff_timer = std::make_unique<asio::steady_timer>(io);
+  started_ = true;
+  asio::post(io, [s] { accept_next(s); });
   return port_;
 }
 
-void HttpServer::accept() {
-  if (!acceptor_ || !acceptor_->is_open()) return;
-  AsioLoop* loop = loops_[next_loop_++ % loops_.size()];
-  acceptor_->async_accept(loop->io_context(), [this, shared = shared_](beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || shared->stopping) return;
-    if (!ec) {
-      if (shared->connections.fetch_add(1) >= shared->options.max_connections) {
-        shared->connections.fetch_sub(1);
-        beast::error_code ignored;
-        socket.close(ignored);
-        log::root().warn("HTTP connection refused: too many open connections",
-                         {{"max_connections", shared->options.max_connections}});
-      } else {
-        std::make_shared<Connection>(std::move(socket), shared)->run();
-      }
-    } else {
-      log::root().warn("HTTP accept failed", {{"error", ec.message()}});
-    }
-    accept();
-  });
-}
-
 void HttpServer::stop() {
-  if (!acceptor_) return;
-  shared_->stopping = true;
-  auto done = std::make_shared<std::promise<void>>();
-  auto fut = done->get_future();
-  asio::post(loops_.front()->io_context(), [this, done] {
-    beast::error_code ec;
-    acceptor_->close(ec);
-    done->set_value();
-  });
-  // If the loop no longer runs, nothing can use the acceptor any more.
-  if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-    log::root().warn("HTTP server: event loop did not answer while stopping");
+  if (stopped_) return;
+  stopped_ = true;
+  const auto s = shared_;
+  s->stopping = true;
+  if (started_) {
+    asio::post(s->loops.front()->io_context(), [s] {
+      beast::error_code ec;
+      s->acceptor->close(ec);
+      s->backoff_timer->cancel();
+      std::lock_guard lock(s->mutex);
+      s->acceptor_closed = true;
+      s->cv.notify_all();
+    });
+    std::vector<std::shared_ptr<Connection>> open;
+    {
+      std::lock_guard lock(s->mutex);
+      for (auto& [id, weak] : s->live) {
+        if (auto c = weak.lock()) open.push_back(std::move(c));
+      }
+    }
+    for (auto& c : open) c->stop();
+    open.clear();  // a reference held here would keep its connection in `live`
+    // Connections close at once but for a response being written, which gets its write deadline.
+    auto deadline = std::chrono::steady_clock::now() + s->options.write_timeout + std::chrono::seconds(2);
+    std::unique_lock lock(s->mutex);
+    while (!(s->acceptor_closed && s->live.empty())) {
+      // A loop that stopped runs nothing more: what it holds cannot finish, and cannot reach us
+      // past the gate either.
+      bool loop_stopped = false;
+      for (auto* loop : s->loops) loop_stopped = loop_stopped || loop->stopped();
+      if (loop_stopped || std::chrono::steady_clock::now() >= deadline) {
+        log::root().warn("HTTP server stopping with connections still open; they can no longer reach the server",
+                         {{"listener", s->options.name}, {"open", s->live.size()}, {"loop_stopped", loop_stopped}});
+        break;
+      }
+      s->cv.wait_for(lock, std::chrono::milliseconds(50));
+    }
   }
-  acceptor_.reset();
+  s->gate.close();
 }
 
 }  // namespace parley::service

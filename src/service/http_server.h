@@ -1,21 +1,26 @@
 // A small HTTP/1.1 server on Boost.Beast for parley serve's endpoints (webhook, health,
 // metrics). It faces the internet, so every limit is explicit: request size (a larger body is
-// answered 413 without being buffered), header size, read and write timeouts (slow clients are
-// cut off), and a cap on open connections. Keep-alive is honoured.
+// answered 413 without being buffered), header size (431), one deadline for a whole request
+// (slow clients are cut off), a cap on open connections per client address and in all, and a
+// check that can refuse a request from its header alone (a rate limit) before its body is read.
+// accept failing (out of file descriptors) pauses accepting with a growing backoff instead of
+// spinning. Keep-alive is honoured.
+//
+// Metrics: parley_http_connections_open{listener}, parley_http_connections_refused_total{listener,reason},
+// parley_http_accept_errors_total{listener,error}.
 //
 // Threading: the acceptor runs on the first loop; connections are spread round-robin over all
 // the loops given, and the handler runs on the connection's loop, so it must be thread-safe.
-// The loops must outlive the server and keep running until stop() returned.
+// The loops must outlive the server.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
 
 #include "core/asio_loop.h"
@@ -31,14 +36,21 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 using HttpHandler = std::function<HttpResponse(const HttpRequest& request, const std::string& remote)>;
 // Called for requests refused before the handler saw them (413, 431, 400 from the parser).
 using HttpRefusalHook = std::function<void(unsigned status, const std::string& target, const std::string& remote)>;
+// Runs once a request's header is in (its body is still empty and unread). A response refuses
+// the request there and then and closes the connection, so a refused client cannot make the
+// server read, buffer and hold its body first.
+using HttpHeaderCheck = std::function<std::optional<HttpResponse>(const HttpRequest& header, const std::string& remote)>;
 
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  std::string name = "public";            // the listener label in logs and metrics
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   Millis read_timeout{10'000};   // a whole request, headers and body; also the keep-alive idle time
   Millis write_timeout{10'000};
   size_t max_connections = 1024;
+  size_t max_connections_per_address = 64;
+  Millis accept_backoff_max{1'000};  // the longest pause after accept failed
 };
 
 // A response with a text body and the usual headers.
@@ -48,27 +60,28 @@ HttpResponse make_response(unsigned status, std::string body, const HttpRequest*
 class HttpServer {
  public:
   HttpServer(std::vector<AsioLoop*> loops, HttpServerOptions options, HttpHandler handler,
-             HttpRefusalHook refused = nullptr);
-  ~HttpServer();
+             HttpRefusalHook refused = nullptr, HttpHeaderCheck header_check = nullptr);
+  ~HttpServer();  // stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and starts accepting; returns the bound port. Any thread but the loops'.
   Result<uint16_t> start();
-  // Stops accepting; open connections finish their current request and close. Any thread but the loops'.
+  // Stops accepting and closes every connection (a response being written is finished first),
+  // then waits until none is left. When it returns, no handler, hook or check is running and
+  // none will run again, even on a loop that stopped without closing its connections (those
+  // keep only the server's shared state alive, never the server). Any thread but the loops'.
   void stop();
   uint16_t port() const { return port_; }
+  size_t open_connections() const;
 
   struct Shared;  // what connections share with the server (kept alive by each connection)
 
  private:
-  void accept();
-
-  std::vector<AsioLoop*> loops_;
   std::shared_ptr<Shared> shared_;
-  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
-  std::atomic<size_t> next_loop_{0};
   uint16_t port_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
 };
 
 }  // namespace parley::service

@@ -25,6 +25,7 @@ metrics::CounterFamily& reloads() {
 
 Service::Service(ServiceOptions options) : options_(std::move(options)) {
   config_ = std::make_shared<const Config>(options_.config);
+  if (options_.live_config) options_.live_config->set(config_);
   webhook_path_ = config_->webhook.path;
   pool_ = std::make_unique<LoopPool>(options_.media_loops, options_.io_loops);
   if (!options_.factory && options_.make_factory) options_.factory = options_.make_factory(*pool_);
@@ -32,13 +33,49 @@ Service::Service(ServiceOptions options) : options_(std::move(options)) {
   control_loop_ = &pool_->next_io();
   admission_ = std::make_unique<CallAdmission>(*control_loop_, config_, options_.factory);
   webhook_ = std::make_unique<WebhookEndpoint>(config_, *admission_);
+  if (!options_.list_server) options_.list_server = api_server_lister();
+  reconciler_ = std::make_unique<CallReconciler>(*admission_, config_, options_.list_server);
   health_ = std::make_unique<LiveKitHealthCheck>(*control_loop_, config_->livekit.url,
+                                                 Credentials{config_->livekit.api_key, config_->livekit.api_secret},
                                                  config_->livekit.health_check_interval,
-                                                 std::min(config_->livekit.request_timeout, Millis(10'000)));
+                                                 std::min(config_->livekit.request_timeout, Millis(10'000)),
+                                                 config_->livekit.ca_file);
+  if (config_->agent.dispatch == "worker") make_worker();
+}
+
+void Service::make_worker() {
+  livekit::AgentWorkerOptions wo;
+  wo.url = config_->livekit.url;
+  wo.api_key = config_->livekit.api_key;
+  wo.api_secret = config_->livekit.api_secret;
+  wo.agent_name = config_->agent.agent_name;
+  wo.participant_identity = config_->agent.identity;
+  wo.participant_name = config_->agent.name;
+  wo.version = options_.version;
+  wo.capacity = config_->calls.max_concurrent;
+  wo.logger = log::root().with("agent_name", config_->agent.agent_name);
+  livekit::AgentWorkerHooks hooks;
+  // The worker and admission both live on the control loop; the worker is stopped only after
+  // admission has ended every call (~Service), so these never outlive either.
+  hooks.on_job = [this](livekit::AgentJob job) {
+    JobCall call;
+    call.job_id = job.id;
+    call.room = job.room;
+    call.room_sid = job.room_sid;
+    call.token = std::move(job.token);
+    call.url = std::move(job.url);
+    call.on_running = [this, id = job.id] { worker_->job_running(id); };
+    call.on_end = [this, id = job.id](const std::string& error) { worker_->finish_job(id, error); };
+    admission_->admit_job(std::move(call));
+  };
+  hooks.on_termination = [this](const std::string& job_id) { admission_->end_job(job_id); };
+  worker_ = livekit::AgentWorker::create(*control_loop_, std::move(wo), std::move(hooks));
 }
 
 Service::~Service() {
+  // After these, no request reaches route() or the endpoints any more.
   if (http_) http_->stop();
+  if (ops_http_) ops_http_->stop();
   if (signals_) {
     std::promise<void> done;
     control_loop_->post([&] {
@@ -50,18 +87,26 @@ Service::~Service() {
     done.get_future().wait();
   }
   health_->stop();
+  reconciler_->stop();  // before admission: no snapshot arrives after its shutdown
   admission_->shutdown();
+  if (worker_) worker_->stop();  // after admission: the calls' final job statuses go first
   pool_->stop();  // joins every loop thread; what they still held is released below
   http_.reset();
+  ops_http_.reset();
   health_.reset();
+  reconciler_.reset();
   webhook_.reset();
   admission_.reset();
+  worker_.reset();
 }
 
 Result<uint16_t> Service::start() {
   HttpServerOptions http_options = options_.http;
   http_options.listen = config_->webhook.listen;
   http_options.max_body_bytes = config_->webhook.max_body_bytes;
+  http_options.max_connections = config_->server.max_connections;
+  http_options.max_connections_per_address = config_->server.max_connections_per_address;
+  http_options.read_timeout = config_->server.request_timeout;
   std::vector<AsioLoop*> loops;
   for (size_t i = 0; i < pool_->io_count(); ++i) loops.push_back(&pool_->next_io());
   http_ = std::make_unique<HttpServer>(
@@ -69,15 +114,33 @@ Result<uint16_t> Service::start() {
       // Refused before routing (the target may not even be parsed yet): every one is counted.
       [](unsigned status, const std::string&, const std::string& remote) {
         WebhookEndpoint::count_refusal(status, remote);
-      });
+      },
+      [this](const HttpRequest& header, const std::string& remote) { return check_header(header, remote); });
   auto port = http_->start();
   if (!port) return port;
+  if (!config_->server.metrics_listen.empty()) {
+    HttpServerOptions ops_options = http_options;
+    ops_options.listen = config_->server.metrics_listen;
+    ops_options.name = "metrics";
+    ops_options.max_body_bytes = 1024;  // GET only
+    ops_http_ = std::make_unique<HttpServer>(
+        loops, ops_options, [this](const HttpRequest& req, const std::string&) { return route_ops(req); });
+    auto ops_port = ops_http_->start();
+    if (!ops_port) {
+      return make_error(ops_port.error().code, ops_port.error().message + " (server.metrics_listen)");
+    }
+  }
   if (options_.handle_signals) arm_signals();
   health_->start();
+  reconciler_->start();  // the first round at once: calls that waited while parley was down
+  if (worker_) worker_->start();
   log::root().info("parley serve listening",
                    {{"listen", config_->webhook.listen}, {"port", *port}, {"webhook_path", webhook_path_},
+                    {"metrics_listen", config_->server.metrics_listen}, {"metrics_port", metrics_port()},
                     {"config_hash", config_->hash()}, {"livekit_url", config_->livekit.url},
-                    {"io_loops", pool_->io_count()}, {"media_loops", pool_->media_count()}});
+                    {"io_loops", pool_->io_count()}, {"media_loops", pool_->media_count()},
+                    {"reconcile_interval_ms", config_->calls.reconcile_interval.count()},
+                    {"dispatch", config_->agent.dispatch}});
   return port;
 }
 
@@ -105,6 +168,7 @@ void Service::begin_drain(const std::string& why) {
   auto timeout = config()->calls.drain_timeout;
   log::root().info("drain requested", {{"why", why}, {"active_calls", admission_->active()},
                                        {"drain_timeout_ms", timeout.count()}});
+  if (worker_) worker_->drain();  // LiveKit sends every new call elsewhere from now on
   admission_->begin_drain(timeout, [this] { exit_now(0, "drained"); });
 }
 
@@ -135,14 +199,26 @@ std::string Service::reload() {
   if (fresh->webhook.listen != old->webhook.listen) need_restart.push_back("webhook.listen");
   if (fresh->webhook.path != old->webhook.path) need_restart.push_back("webhook.path");
   if (fresh->webhook.max_body_bytes != old->webhook.max_body_bytes) need_restart.push_back("webhook.max_body_bytes");
+  const auto &fs = fresh->server, &os = old->server;
+  if (fs.metrics_listen != os.metrics_listen) need_restart.push_back("server.metrics_listen");
+  if (fs.max_connections != os.max_connections || fs.max_connections_per_address != os.max_connections_per_address ||
+      fs.request_timeout != os.request_timeout) {
+    need_restart.push_back("server.max_connections, max_connections_per_address, request_timeout");
+  }
+  if (fresh->agent.dispatch != old->agent.dispatch) need_restart.push_back("agent.dispatch");
+  if (fresh->agent.agent_name != old->agent.agent_name) need_restart.push_back("agent.agent_name");
   {
     std::lock_guard lock(config_mutex_);
     config_ = fresh;
   }
   admission_->set_config(fresh);
+  reconciler_->set_config(fresh);
+  if (worker_) worker_->set_capacity(fresh->calls.max_concurrent);
   webhook_->set_config(fresh);
-  health_->set_target(fresh->livekit.url, fresh->livekit.health_check_interval,
-                      std::min(fresh->livekit.request_timeout, Millis(10'000)));
+  if (options_.live_config) options_.live_config->set(fresh);
+  health_->set_target(fresh->livekit.url, Credentials{fresh->livekit.api_key, fresh->livekit.api_secret},
+                      fresh->livekit.health_check_interval,
+                      std::min(fresh->livekit.request_timeout, Millis(10'000)), fresh->livekit.ca_file);
   reloads().with({"applied"}).inc();
   log::root().info("configuration reloaded: applies to new calls",
                    {{"old_hash", old->hash()}, {"new_hash", fresh->hash()}});
@@ -183,20 +259,39 @@ HttpResponse Service::readyz(const HttpRequest& request) {
   if (!health_->healthy()) {
     return make_response(503, "not ready: LiveKit API unreachable: " + health_->problem() + "\n", &request);
   }
+  if (worker_ && !worker_->registered()) {
+    return make_response(503, "not ready: not registered with LiveKit as agent worker '" + config()->agent.agent_name +
+                                  "' (reconnecting)\n",
+                         &request);
+  }
   int active = admission_->active(), capacity = admission_->capacity();
   if (active >= capacity) {
     return make_response(503, "not ready: at capacity (" + std::to_string(active) + " of " + std::to_string(capacity) +
-                                  " calls)\n",
+                                  " calls, " + std::to_string(admission_->queued()) + " queued)\n",
                          &request);
   }
   return make_response(200, "ready (" + std::to_string(active) + " of " + std::to_string(capacity) + " calls)\n",
                        &request);
 }
 
+std::optional<HttpResponse> Service::check_header(const HttpRequest& header, const std::string& remote) {
+  std::string_view target = sv(header.target());
+  if (target.substr(0, target.find('?')) == webhook_path_) return webhook_->admit(header, remote);
+  return std::nullopt;
+}
+
 HttpResponse Service::route(const HttpRequest& request, const std::string& remote) {
   std::string_view target = sv(request.target());
   std::string_view path = target.substr(0, target.find('?'));
   if (path == webhook_path_) return webhook_->handle(request, remote);
+  // With a listener of their own, the operational endpoints are not on the public one at all.
+  if (!ops_http_) return route_ops(request);
+  return make_response(404, "not found\n", &request);
+}
+
+HttpResponse Service::route_ops(const HttpRequest& request) {
+  std::string_view target = sv(request.target());
+  std::string_view path = target.substr(0, target.find('?'));
   bool get = request.method() == http::verb::get || request.method() == http::verb::head;
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     if (!get) {

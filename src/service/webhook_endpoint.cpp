@@ -96,7 +96,8 @@ void WebhookEndpoint::count_refusal(unsigned status, const std::string& remote) 
 }
 
 HttpResponse WebhookEndpoint::refuse(const HttpRequest& request, const std::string& remote, unsigned status,
-                                     const std::string& result, const std::string& why, bool warn) {
+                                     const std::string& result, const std::string& why, bool warn,
+                                     const std::string& shown) {
   webhooks_family().with({"unknown", result}).inc();
   suspicious_family().with({result}).inc();
   log::Fields fields{{"status", status}, {"remote", remote}, {"reason", result}, {"why", why}};
@@ -105,17 +106,19 @@ HttpResponse WebhookEndpoint::refuse(const HttpRequest& request, const std::stri
   } else {
     log::root().debug("webhook refused", fields);
   }
-  return make_response(status, why + "\n", &request);
+  return make_response(status, (shown.empty() ? why : shown) + "\n", &request);
+}
+
+std::optional<HttpResponse> WebhookEndpoint::admit(const HttpRequest& header, const std::string& remote) {
+  if (limiter_.allow(remote)) return std::nullopt;
+  // Not a warning per request: a flood would flood the log too. The metric counts each one.
+  auto res = refuse(header, remote, 429, "rate_limited", "too many requests from " + remote, false);
+  res.set(http::field::retry_after, "1");
+  return res;
 }
 
 HttpResponse WebhookEndpoint::handle(const HttpRequest& request, const std::string& remote) {
   auto started = clock_.now();
-  if (!limiter_.allow(remote)) {
-    // Not a warning per request: a flood would flood the log too. The metric counts each one.
-    auto res = refuse(request, remote, 429, "rate_limited", "too many requests from " + remote, false);
-    res.set(http::field::retry_after, "1");
-    return res;
-  }
   if (request.method() != http::verb::post) {
     auto res = refuse(request, remote, 405, "wrong_method",
                       "method " + std::string(request.method_string()) + " not allowed; webhooks are POSTed", true);
@@ -132,7 +135,9 @@ HttpResponse WebhookEndpoint::handle(const HttpRequest& request, const std::stri
   auto verified = verifier()->verify(sv(request[http::field::authorization]), body);
   if (!verified) {
     signature_failures().with({std::string(livekit::webhook::to_string(verified.error().failure))}).inc();
-    return refuse(request, remote, 401, "unauthorized", verified.error().message, true);
+    // The same words for every cause: "unknown API key" would tell a stranger which keys exist.
+    return refuse(request, remote, 401, "unauthorized", verified.error().message, true,
+                  "webhook not authorized: its signature did not verify");
   }
   auto event = livekit::webhook::parse_webhook_event(body);
   if (!event) {

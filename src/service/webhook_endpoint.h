@@ -1,8 +1,10 @@
 // The webhook endpoint: LiveKit's events come in here (POST config.webhook.path).
 //
-// Checks, in order: the source address's rate limit (429), the method (405), the content type
-// (415), the signature and body hash (401) and the body's shape (400) — the body size (413) is
-// enforced by HttpServer before any of it is read. A verified event is answered 200 at once and
+// Checks, in order: the source address's rate limit (429, from the request's header alone, before
+// HttpServer reads the body: admit()), the method (405), the content type (415), the signature and
+// body hash (401) and the body's shape (400) — the body size (413) is enforced by HttpServer
+// before any of it is read. Every 401 has the same body: whether the key is unknown or the
+// signature wrong is told to the log only, never to an unauthenticated caller. A verified event is answered 200 at once and
 // queued for CallAdmission; an event id seen before is answered 200 and not acted on again.
 // Every refusal is logged with its cause (never a secret) and counted as suspicious activity.
 //
@@ -12,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -29,6 +32,9 @@ class WebhookEndpoint {
   WebhookEndpoint(std::shared_ptr<const Config> config, CallAdmission& admission,
                   const Clock& clock = SystemClock::instance());
 
+  // The header check (HttpHeaderCheck): a 429 when `remote` is over its rate limit.
+  std::optional<HttpResponse> admit(const HttpRequest& header, const std::string& remote);
+  // The request, its body read, once admit() let it in.
   HttpResponse handle(const HttpRequest& request, const std::string& remote);
   // New keys (rotation) and rate limits apply to the next request.
   void set_config(std::shared_ptr<const Config> config);
@@ -36,8 +42,9 @@ class WebhookEndpoint {
   static void count_refusal(unsigned status, const std::string& remote);
 
  private:
+  // `why` goes to the log; the caller reads `shown` (`why` when empty).
   HttpResponse refuse(const HttpRequest& request, const std::string& remote, unsigned status, const std::string& result,
-                      const std::string& why, bool warn);
+                      const std::string& why, bool warn, const std::string& shown = "");
   std::shared_ptr<const livekit::webhook::WebhookVerifier> verifier() const;
 
   CallAdmission& admission_;

@@ -44,10 +44,14 @@ std::string leading_words(const std::string& text, double fraction) {
 }  // namespace
 
 // Wraps a provider callback: posted to the loop, dropped once the pipeline is gone or stopped.
+// The wrapper runs on the provider's thread, maybe after the pipeline is destroyed (cancel()
+// cannot take back a result already on its way), so it holds the loop itself and touches
+// nothing of the pipeline until the alive handle is checked on the loop, where the pipeline
+// lives and dies.
 template <class F>
 auto VoicePipeline::posted(F f) {
-  return [this, weak = std::weak_ptr<int>(alive_), f = std::move(f)](auto... args) mutable {
-    loop_.post([this, weak, f, args...]() mutable {
+  return [this, loop = &loop_, weak = std::weak_ptr<int>(alive_), f = std::move(f)](auto... args) mutable {
+    loop->post([this, weak, f, args...]() mutable {
       if (weak.lock() && !stopped_) f(std::move(args)...);
     });
   };
@@ -71,6 +75,13 @@ VoicePipeline::VoicePipeline(EventLoop& loop, const Clock& clock, VoicePipelineO
     providers_.stt->set_interim_handler(posted([this](std::string text) {
       if (!text.empty() && handler_.on_user_transcript) handler_.on_user_transcript(turn_text_.empty() ? text : turn_text_ + " " + text, false);
     }));
+    // An engine that endpoints (Yandex's EOU classifier, when configured) ends the segment at
+    // once, but only while the VAD also hears the caller quiet: a late EOU never cuts speech.
+    providers_.stt->set_end_of_utterance_handler(posted([this] {
+      if (!in_speech_ || silence_run_ <= microseconds(0)) return;
+      count("engine_end_of_utterance");
+      end_segment(clock_.now());
+    }));
   }
 }
 
@@ -87,6 +98,7 @@ void VoicePipeline::stop() {
   if (providers_.stt) {
     providers_.stt->cancel();
     providers_.stt->set_interim_handler(nullptr);
+    providers_.stt->set_end_of_utterance_handler(nullptr);
   }
   playout_.clear();
   stt_timer_.cancel();

@@ -1,6 +1,8 @@
 // The call agent on virtual time with a fake room, fake call control and scripted engines: the
 // whole call flow (greeting, questions, keypad, goodbye, transfer, silence, time limit, caller
 // hanging up) runs in milliseconds.
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "agent/call_agent.h"
@@ -65,6 +67,10 @@ class FakeControl final : public CallControl {
   void transfer(const std::string& room, const std::string& identity, const std::string& to,
                 std::function<void(Status)> done) override {
     transfers.push_back(room + "/" + identity + "->" + to);
+    if (hold_transfer) {
+      held_transfer = std::move(done);
+      return;
+    }
     done(fail_transfer ? make_error(ErrorCode::kInvalidArgument, "transfer refused") : Status{});
   }
   std::vector<std::string> hangups, transfers;
@@ -72,6 +78,8 @@ class FakeControl final : public CallControl {
   bool hold_hangup = false;  // answer hang_up only when the test says so
   std::function<void(Status)> held_hangup;
   bool fail_transfer = false;
+  bool hold_transfer = false;
+  std::function<void(Status)> held_transfer;
 };
 
 class CallAgentTest : public ::testing::Test {
@@ -262,6 +270,38 @@ TEST_F(CallAgentTest, TheCallerLeavingBecauseTheAgentHungUpIsTheAgentsHangUp) {
   control.held_hangup({});
   loop.run_ready();
   EXPECT_EQ(ends.size(), 1u);
+}
+
+// The API's answers may come after the session stopped and destroyed the agent (stop() does
+// not wait for a hung request): they come on another thread, reach only the loop, and are dropped
+// there. Before, the answer read the destroyed agent's members to find its loop.
+TEST_F(CallAgentTest, AnswersToHangUpAndTransferAfterTheAgentIsGoneAreDropped) {
+  config->agent.transfer_to = "sip:operator@pbx.example.com";
+  control.hold_transfer = true;
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("can I speak to a human");
+  ASSERT_EQ(control.transfers.size(), 1u);
+  agent->stop("shutdown");
+  control.hold_hangup = true;
+  agent.reset();
+  // A second agent on the same loop gets a hang-up under way too, then goes.
+  ends.clear();
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("okay thanks goodbye");
+  ASSERT_EQ(control.hangups.size(), 1u);
+  agent->stop("shutdown");
+  agent.reset();
+  std::thread answers([&] {
+    control.held_transfer({});
+    control.held_hangup({});
+  });
+  answers.join();
+  loop.run_ready();
+  EXPECT_TRUE(ends.empty());
 }
 
 TEST_F(CallAgentTest, OperatorTransfersToTheConfiguredUri) {

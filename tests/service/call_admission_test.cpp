@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/asio_loop.h"
+#include "fake_sessions.h"
 #include "test_support/webhook_signer.h"
 
 namespace parley::service {
@@ -18,73 +19,6 @@ using livekit::webhook::parse_webhook_event;
 using livekit::webhook::WebhookEvent;
 using testing::participant_joined_body;
 using testing::simple_event_body;
-
-// Records what admission asks of sessions.
-class FakeSessions : public CallSessionFactory {
- public:
-  struct Log {
-    std::mutex mutex;
-    std::vector<CallRecord> started;
-    std::vector<std::pair<std::string, StopReason>> stopped;  // room, reason
-    std::vector<std::string> agent_joined;
-    std::vector<std::function<void(std::string)>> enders;
-  };
-  std::shared_ptr<Log> log = std::make_shared<Log>();
-
-  class Session : public CallSession {
-   public:
-    Session(CallContext ctx, std::shared_ptr<Log> log) : ctx_(std::move(ctx)), log_(std::move(log)) {}
-    void start() override {
-      EXPECT_TRUE(ctx_.loop->is_current());
-      std::lock_guard l(log_->mutex);
-      log_->started.push_back(ctx_.record);
-      log_->enders.push_back(ctx_.end);
-    }
-    void stop(StopReason r) override {
-      std::lock_guard l(log_->mutex);
-      log_->stopped.emplace_back(ctx_.record.room, r);
-    }
-    void on_agent_joined(const std::string& sid) override {
-      std::lock_guard l(log_->mutex);
-      log_->agent_joined.push_back(sid);
-    }
-
-   private:
-    CallContext ctx_;
-    std::shared_ptr<Log> log_;
-  };
-
-  std::unique_ptr<CallSession> create(CallContext ctx) override { return std::make_unique<Session>(std::move(ctx), log); }
-
-  size_t started() {
-    std::lock_guard l(log->mutex);
-    return log->started.size();
-  }
-  size_t stopped() {
-    std::lock_guard l(log->mutex);
-    return log->stopped.size();
-  }
-};
-
-WebhookEvent event(const std::string& body) {
-  auto ev = parse_webhook_event(body);
-  EXPECT_TRUE(ev) << body;
-  return *ev;
-}
-
-std::shared_ptr<const Config> config_with(std::vector<std::string> patterns, int max = 50) {
-  auto c = std::make_shared<Config>();
-  c->calls.room_patterns = std::move(patterns);
-  c->calls.max_concurrent = max;
-  return c;
-}
-
-// Waits until everything submitted before has been processed on the loop.
-void settle(AsioLoop& loop) {
-  std::promise<void> p;
-  loop.post([&] { p.set_value(); });
-  p.get_future().wait();
-}
 
 class CallAdmissionTest : public ::testing::Test {
  protected:
@@ -172,15 +106,18 @@ TEST_F(CallAdmissionTest, CallEndsWhenTheCallerLeavesOrTheRoomFinishes) {
   EXPECT_EQ(sessions->started(), 3u);
 }
 
-TEST_F(CallAdmissionTest, RefusesBeyondMaxConcurrentAndAdmitsAgainWhenACallEnds) {
+TEST_F(CallAdmissionTest, QueuesBeyondMaxConcurrentAndAdmitsWhenACallEnds) {
   CallAdmission admission(loop, config_with({"*"}, 2), sessions);
   for (int i = 0; i < 3; ++i) admission.submit(event(participant_joined_body("EV_" + std::to_string(i), "m" + std::to_string(i), "u")));
   settle(loop);
   EXPECT_EQ(sessions->started(), 2u);
+  EXPECT_EQ(admission.queued(), 1);
   admission.submit(event(simple_event_body("room_finished", "EV_f", "m0")));
   admission.submit(event(participant_joined_body("EV_again", "m2", "u", "STANDARD", "PA_u2")));
   settle(loop);
   EXPECT_EQ(sessions->started(), 3u);
+  EXPECT_EQ(admission.queued(), 0);
+  EXPECT_EQ(sessions->log->started[2].room, "m2");
 }
 
 TEST_F(CallAdmissionTest, InactiveRoomsAreCleanedUp) {
@@ -213,7 +150,7 @@ TEST_F(CallAdmissionTest, ASessionMayEndItselfFromAnyThread) {
   EXPECT_EQ(sessions->log->stopped[0].second, StopReason::kEnded);
 }
 
-TEST_F(CallAdmissionTest, DrainRefusesNewCallsAndFinishesWhenTheLastCallEnds) {
+TEST_F(CallAdmissionTest, DrainQueuesNewCallsAndFinishesWhenTheLastCallEnds) {
   CallAdmission admission(loop, config_with({"*"}), sessions);
   admission.submit(event(participant_joined_body("EV_1", "d1", "u")));
   settle(loop);
@@ -223,10 +160,14 @@ TEST_F(CallAdmissionTest, DrainRefusesNewCallsAndFinishesWhenTheLastCallEnds) {
   admission.submit(event(participant_joined_body("EV_2", "d2", "u")));
   settle(loop);
   EXPECT_EQ(sessions->started(), 1u);
+  EXPECT_EQ(admission.queued(), 1);
   auto fut = drained.get_future();
   EXPECT_EQ(fut.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
   admission.submit(event(simple_event_body("participant_left", "EV_3", "d1", "u")));
   EXPECT_EQ(fut.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  // A draining instance answers no queued call: it stays for another instance.
+  EXPECT_EQ(sessions->started(), 1u);
+  EXPECT_EQ(admission.queued(), 1);
 }
 
 TEST_F(CallAdmissionTest, DrainTimeoutStopsWhatStillRuns) {

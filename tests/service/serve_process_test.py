@@ -3,6 +3,7 @@ are signed and written by the official LiveKit Python SDK; the LiveKit server of
 stack answers parley's health check."""
 import datetime
 import os
+import resource
 import signal
 import tempfile
 import time
@@ -42,6 +43,12 @@ def test_forged_webhooks_are_refused_and_not_acted_on():
         refusals = [l for l in s.lines() if l.get("msg") == "webhook refused"]
         assert any("unknown API key 'APIunknown'" in l["why"] for l in refusals)
         assert "not-the-secret" not in open(s.log_path).read()
+        # Every 401 reads the same, so a stranger cannot tell an unknown key from a wrong secret.
+        assert len({text for name, (status, text), want in cases if want == 401}) == 1
+        # serve raised its open-file soft limit to the hard limit at start.
+        limit = s.find("open-file limit")
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        assert limit and (hard == resource.RLIM_INFINITY or limit["soft"] == hard), limit
         # The genuine event is acted on once, however often it is replayed.
         assert s.post(body, sign(body))[0] == 200
         for _ in range(3):
@@ -57,8 +64,10 @@ def test_forged_webhooks_are_refused_and_not_acted_on():
 
 
 def test_drain_on_sigterm():
+    # Webhooks only: these rooms exist in the webhooks, not on the server, and the reconciler
+    # would drop the queued one as gone.
     s = Serve("--no-agent", "--set", "webhook.listen=127.0.0.1:0", "--set", 'calls.room_patterns=["drain-*"]',
-              "--set", "calls.drain_timeout=30s")
+              "--set", "calls.drain_timeout=30s", "--set", "calls.reconcile_interval=0")
     try:
         wait_until(lambda: s.get("/readyz")[0] == 200, 10, "/readyz 200")
         for i in (1, 2):
@@ -72,7 +81,8 @@ def test_drain_on_sigterm():
         assert "draining" in s.get("/readyz")[1]
         b = joined("EV_d3", "drain-3", "late-caller")
         assert s.post(b, sign(b))[0] == 200
-        wait_until(lambda: s.metric("parley_calls_refused_total", reason="draining") == 1, 5, "the new call refused")
+        # Not answered by a draining instance, not refused either: it waits for another instance.
+        wait_until(lambda: s.metric("parley_calls_queued") == 1, 5, "the new call queued")
         assert s.metric("parley_call_sessions_started_total") == 2
         b = left("EV_d4", "drain-1", "caller")
         assert s.post(b, sign(b))[0] == 200
@@ -82,6 +92,7 @@ def test_drain_on_sigterm():
         assert s.post(b, sign(b))[0] == 200
         assert s.wait(5) == 0
         assert s.find("parley serve exiting", why="drained")
+        assert s.find("drained: no call is running")["queued_calls_left_for_another_instance"] == 1
     finally:
         s.stop()
 
@@ -127,8 +138,8 @@ def test_sighup_reload():
             f.write(CONFIG.format(patterns='"old-*"', max=-5))
         s.signal(signal.SIGHUP)
         wait_until(lambda: s.count("configuration reload refused; the running configuration stays") == 2, 5, "refusal 2")
-        assert "calls.max_concurrent" in s.lines()[-1]["problems"] or any(
-            "calls.max_concurrent" in l.get("problems", "") for l in s.lines())
+        # Searched, not the last line: other lines (the reconciler's API calls at debug) interleave.
+        assert any("calls.max_concurrent" in l.get("problems", "") for l in s.lines())
         assert s.get("/healthz")[0] == 200
         b = joined("EV_h1", "old-1", "caller")
         assert s.post(b, sign(b))[0] == 200

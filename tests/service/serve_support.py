@@ -33,14 +33,21 @@ def scripted_answer(intent):
 class Serve:
     """A `parley serve` process with a JSON log in a temp file."""
 
-    def __init__(self, *args, config_file=None, env=None):
+    def __init__(self, *args, config_file=None, env=None, unset=()):
         self.log_path = tempfile.mktemp(prefix="parley-serve-", suffix=".log")
         e = dict(os.environ)
         e.update({"LIVEKIT_URL": LIVEKIT_URL, "LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"})
         e.pop("PARLEY_CONFIG", None)
         if env:
             e.update(env)
+        for name in unset:  # e.g. a secret the test keeps in its config file, to change on reload
+            e.pop(name, None)
         cmd = [PARLEY, "serve", "--log-format", "json", "--log-level", "debug"]
+        if os.environ.get("PARLEY_CA_FILE"):
+            # The TLS stack's local CA (scripts/stack.sh), trusted through livekit.ca_file only:
+            # SSL_CERT_FILE (there for the SDK) would make OpenSSL trust it for parley as well.
+            cmd += ["--set", "livekit.ca_file=" + os.environ["PARLEY_CA_FILE"]]
+            e.pop("SSL_CERT_FILE", None)
         if config_file:
             cmd += ["--config", config_file]
         cmd += list(args)

@@ -4,15 +4,22 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "core/metrics.h"
+#include "raw_http.h"
 #include "test_support/webhook_signer.h"
 
 namespace parley::service {
@@ -91,16 +98,11 @@ class ServiceHttpTest : public ::testing::Test {
     return request(port, http::verb::post, "/livekit/webhook", body, h);
   }
   uint64_t started() {
-    // Everything accepted so far has been queued: wait for the admission loop to reach it.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    uint64_t n = svc->admission().sessions_started();
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      uint64_t m = svc->admission().sessions_started();
-      if (m == n) break;
-      n = m;
-    }
-    return n;
+    // Every webhook answered so far was submitted to admission: wait until its loop handled them.
+    std::promise<void> handled;
+    svc->admission().after_queued([&handled] { handled.set_value(); });
+    EXPECT_EQ(handled.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    return svc->admission().sessions_started();
   }
   std::unique_ptr<Service> svc;
   uint16_t port = 0;
@@ -195,6 +197,91 @@ TEST_F(ServiceHttpTest, RateLimitPerSourceAddress) {
   for (int i = 0; i < 5; ++i) statuses.push_back(post("{}", "").status);
   EXPECT_EQ(statuses, (std::vector<unsigned>{401, 401, 401, 429, 429}));
   EXPECT_GE(metric("parley_suspicious_requests_total{reason=\"rate_limited\"}"), 2);
+}
+
+TEST_F(ServiceHttpTest, UnauthorizedRefusalsDoNotTellWhetherAKeyExists) {
+  start();
+  std::string body = participant_joined_body("EV_probe", "agent-probe", "mallory");
+  auto unknown_key = post(body, sign_webhook("devkey-unknown", "secret", body));
+  auto wrong_secret = post(body, sign_webhook("devkey", "not-the-secret", body));
+  auto no_header = post(body, "");
+  EXPECT_EQ(unknown_key.status, 401u);
+  EXPECT_EQ(wrong_secret.status, 401u);
+  EXPECT_EQ(unknown_key.body, wrong_secret.body);
+  EXPECT_EQ(unknown_key.body, no_header.body);
+  EXPECT_EQ(unknown_key.body.find("devkey-unknown"), std::string::npos) << unknown_key.body;
+  EXPECT_EQ(unknown_key.body.find("key"), std::string::npos) << unknown_key.body;
+}
+
+TEST_F(ServiceHttpTest, RateLimitRefusesFromTheHeaderBeforeTheBodyIsRead) {
+  start([](Config& c) {
+    c.webhook.rate_limit_per_second = 0.001;
+    c.webhook.rate_limit_burst = 1;
+  });
+  EXPECT_EQ(post("{}", "").status, 401u);
+  // Over the limit, the header alone gets the 429: the server neither waits for nor reads the
+  // 60 KB body this client announces and never sends.
+  testing::RawClient c(port);
+  c.send(testing::header_only("POST", "/livekit/webhook", 60 * 1024));
+  auto r = c.read(std::chrono::seconds(3));
+  EXPECT_EQ(r.status, 429u) << r.error;
+}
+
+// The "done when": 1,024 idle connections from one address do not stop a signed webhook
+// from another address getting 200 within 1 s.
+TEST_F(ServiceHttpTest, ThousandIdleConnectionsFromOneAddressDoNotStopAnotherAddressesWebhook) {
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < 4096) GTEST_SKIP() << "needs 4096 descriptors; hard limit " << lim.rlim_max;
+  rlimit saved = lim;
+  lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? 65536 : lim.rlim_max;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lim), 0);
+  start();  // the default caps
+  std::vector<int> idle;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  from.sin_addr.s_addr = htonl(0x7f000002);  // 127.0.0.2
+  for (int i = 0; i < 1024; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    idle.push_back(fd);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0) << i;
+  }
+  // The accept queue is FIFO: the webhook's connection is accepted after all of them.
+  std::string body = participant_joined_body("EV_door", "agent-door", "alice");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = post(body, sign_webhook("devkey", "secret", body));
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "signed webhook from 127.0.0.1 with 1024 idle connections from 127.0.0.2: status " << r.status
+            << " in " << took * 1000 << " ms\n";
+  for (int fd : idle) ::close(fd);
+  setrlimit(RLIMIT_NOFILE, &saved);
+  EXPECT_EQ(r.status, 200u) << r.error;
+  EXPECT_LT(took, 1.0);
+}
+
+TEST_F(ServiceHttpTest, MetricsListenerKeepsOperationalEndpointsOffThePublicOne) {
+  start([](Config& c) { c.server.metrics_listen = "127.0.0.1:0"; });
+  uint16_t ops = svc->metrics_port();
+  ASSERT_NE(ops, 0u);
+  ASSERT_NE(ops, port);
+  for (const char* path : {"/metrics", "/readyz", "/healthz"}) {
+    EXPECT_EQ(request(port, http::verb::get, path).status, 404u) << path;
+  }
+  EXPECT_EQ(request(ops, http::verb::get, "/healthz").status, 200u);
+  EXPECT_EQ(request(ops, http::verb::get, "/readyz").status, 503u);  // LiveKit unreachable
+  auto m = request(ops, http::verb::get, "/metrics");
+  EXPECT_EQ(m.status, 200u);
+  EXPECT_NE(m.body.find("parley_http_connections_open"), std::string::npos);
+  // The webhook is on the public listener only.
+  std::string body = participant_joined_body("EV_ops", "agent-ops", "erin");
+  EXPECT_EQ(post(body, sign_webhook("devkey", "secret", body)).status, 200u);
+  EXPECT_EQ(request(ops, http::verb::post, "/livekit/webhook", body).status, 404u);
 }
 
 TEST_F(ServiceHttpTest, HealthReadinessAndMetrics) {

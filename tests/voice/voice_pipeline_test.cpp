@@ -64,6 +64,26 @@ TEST(VoicePipeline, AQuestionIsAnsweredAfterTheEndpointingDelayWithMetrics) {
   EXPECT_NE(metrics::registry().render().find("parley_voice_end_to_end_latency_seconds_count"), std::string::npos);
 }
 
+// An engine that endpoints (Yandex's EOU) ends the segment before parley's own VAD pause, but
+// only while the VAD hears the caller quiet.
+TEST(VoicePipeline, TheEnginesEndOfUtteranceEndsTheSegmentOnlyInSilence) {
+  PipelineHarness h;
+  h.start();
+  h.stt.answers.push_back({std::string("what are your opening hours"), 120ms});
+  h.speak(600ms);
+  ASSERT_TRUE(h.stt.end_of_utterance);
+  h.stt.end_of_utterance();  // while the caller speaks: ignored
+  h.speak(400ms);
+  EXPECT_EQ(h.stt.finishes, 0);
+  h.silence(60ms);  // under the 200 ms speech_pause
+  h.stt.end_of_utterance();
+  h.silence(20ms);
+  EXPECT_EQ(h.stt.finishes, 1);
+  h.silence(6000ms);
+  ASSERT_EQ(h.user_finals, std::vector<std::string>{"what are your opening hours"});
+  EXPECT_EQ(h.stt.finishes, 1);
+}
+
 TEST(VoicePipeline, UnfinishedWordsWaitUpToTheMaximumDelay) {
   PipelineHarness h;
   h.start();

@@ -1,6 +1,5 @@
 #include "livekit/api/twirp_client.h"
 
-#include <thread>
 
 #include "core/log.h"
 #include "core/metrics.h"
@@ -47,6 +46,7 @@ ApiOptions ApiOptions::from_config(const LiveKitConfig& c) {
   o.api_secret = c.api_secret;
   o.request_timeout = c.request_timeout;
   o.retry_attempts = std::max(1, c.retry_attempts);
+  o.trust.ca_file = c.ca_file;
   return o;
 }
 
@@ -69,7 +69,16 @@ Result<std::unique_ptr<TwirpClient>> TwirpClient::create(ApiOptions options) {
 TwirpClient::TwirpClient(ApiOptions options, Url url)
     : options_(std::move(options)),
       url_(url.as_http()),
-      http_(std::make_unique<HttpClient>(url_, options_.request_timeout)) {}
+      http_(std::make_unique<HttpClient>(url_, options_.request_timeout, options_.trust)) {}
+
+void TwirpClient::cancel() {
+  {
+    std::lock_guard lock(cancel_mutex_);
+    cancelled_ = true;
+  }
+  cancel_cv_.notify_all();
+  http_->cancel();
+}
 
 std::optional<std::chrono::seconds> TwirpClient::last_clock_skew() const {
   std::lock_guard lock(skew_mutex_);
@@ -134,7 +143,12 @@ Result<json> TwirpClient::call(std::string_view service, std::string_view method
     auto wait = std::max(backoff.delay(attempt), std::min(hint, Millis(60'000)));
     log::root().info("livekit api call failed, retrying",
                      {{"method", name}, {"attempt", attempt}, {"error", last.message}, {"wait_ms", wait.count()}});
-    std::this_thread::sleep_for(wait);
+    // On the calling thread (never a loop's: see api_call_control.h), and cut short by cancel().
+    std::unique_lock lock(cancel_mutex_);
+    if (cancel_cv_.wait_for(lock, wait, [this] { return cancelled_; })) {
+      last = Error(ErrorCode::kCancelled, name + ": cancelled while waiting to retry (" + last.message + ")");
+      break;
+    }
   }
   if (attempts > 1 && last.retryable) last.message += " (after " + std::to_string(attempts) + " attempts)";
   finish(result_label(last));

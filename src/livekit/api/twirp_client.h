@@ -8,7 +8,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +36,7 @@ struct ApiOptions {
   Millis backoff_cap{5'000};
   std::chrono::seconds token_ttl{600};
   const Clock* clock = &SystemClock::instance();  // mints tokens (a ShiftedClock simulates skew)
+  tls::Trust trust;                               // for https:// (livekit.ca_file)
 
   static ApiOptions from_config(const LiveKitConfig& c);
 };
@@ -50,6 +53,10 @@ class TwirpClient {
   Result<nlohmann::json> call(std::string_view service, std::string_view method, const nlohmann::json& request,
                               const TokenClaims& grant, bool idempotent = true);
 
+  // Any thread: the call in flight (its request or its wait before a retry) and every later one
+  // fail at once with kCancelled. For shutting down a client whose call hangs.
+  void cancel();
+
   const ApiOptions& options() const { return options_; }
   HttpClient& http() { return *http_; }
   // The server's clock minus the token clock, from the Date header of the last answer.
@@ -62,6 +69,9 @@ class TwirpClient {
   std::unique_ptr<HttpClient> http_;
   std::optional<std::chrono::seconds> last_skew_;
   mutable std::mutex skew_mutex_;
+  std::mutex cancel_mutex_;
+  std::condition_variable cancel_cv_;
+  bool cancelled_ = false;
 };
 
 // Grants for the methods (the least each needs).

@@ -132,7 +132,8 @@ class RoomImpl final : public Room {
         cb_(std::move(cb)),
         log_(options_.logger),
         tick_(media::SharedFrameTick::for_loop(media_)),
-        rejoin_(rejoin_policy(options_.rejoin_attempts)) {}
+        rejoin_(rejoin_policy(options_.rejoin_attempts)),
+        first_join_(rejoin_policy(std::max(1, options_.join_attempts))) {}
 
   GlibLoop& media_loop() { return media_; }
 
@@ -140,6 +141,11 @@ class RoomImpl final : public Room {
     connect_done_ = std::move(done);
     // Nobody else holds the room until connect_done hands it out.
     keepalive_ = std::static_pointer_cast<RoomImpl>(shared_from_this());
+    try_join();
+  }
+
+  // One try of the first join, with its own connect_timeout.
+  void try_join() {
     auto weak = weak_this();
     connect_timer_ = media_.post_after(options_.connect_timeout, [weak] {
       if (auto self = weak.lock()) {
@@ -468,6 +474,7 @@ class RoomImpl final : public Room {
     o.auto_subscribe = options_.auto_subscribe;
     o.resume_sid = resume_sid;
     o.reconnect_reason = reason;
+    o.ca_file = options_.ca_file;
     o.timeout = std::min<std::chrono::milliseconds>(options_.connect_timeout, 15s);
     o.on_open = [weak, &media = media_] {
       media.post([weak] {
@@ -477,23 +484,33 @@ class RoomImpl final : public Room {
     auto sc = signal_;
     auto bridge = bridge_;
     auto& media = media_;
-    io_.post([sc, bridge, o, weak, &media] {
+    // The client keeps these callbacks until it is shut down, so they name it weakly: a strong
+    // reference would be a cycle (client -> callback -> client) that only the client's shutdown
+    // on the I/O loop breaks, and a process that stops that loop first (a CLI leaving a room at
+    // exit) leaked the client, its WebSocket and the room's memory.
+    std::weak_ptr<SignalClient> weak_sc = sc;
+    io_.post([sc, bridge, o, weak, weak_sc, &media] {
       sc->connect(
           o, bridge.get(),
-          [weak, &media, sc, bridge](Status s) {
+          [weak, &media, weak_sc, bridge](Status s) {
             if (s) return;
-            media.post([weak, e = s.error(), sc] {
+            media.post([weak, e = s.error(), weak_sc] {
               auto self = weak.lock();
-              if (self && self->signal_ == sc) self->on_connect_failed(e);
+              if (self && self->is_current_signal(weak_sc)) self->on_connect_failed(e);
             });
           },
-          [weak, &media, sc](Error e) {
-            media.post([weak, e, sc] {
+          [weak, &media, weak_sc](Error e) {
+            media.post([weak, e, weak_sc] {
               auto self = weak.lock();
-              if (self && self->signal_ == sc) self->on_signal_lost(e);
+              if (self && self->is_current_signal(weak_sc)) self->on_signal_lost(e);
             });
           });
     });
+  }
+
+  bool is_current_signal(const std::weak_ptr<SignalClient>& sc) const {
+    auto live = sc.lock();
+    return live && live == signal_;
   }
 
   void on_connect_failed(const Error& e) {
@@ -512,6 +529,14 @@ class RoomImpl final : public Room {
     log_.warn("rejoining the room in full", {{"why", why.to_string()}});
     rejoining_ = true;
     reconnecting_ = false;
+    drop_session();
+    rejoin_.start();
+    open_signal("", 0);
+  }
+
+  // Closes the signal connection and both PeerConnections, and forgets the tracks on them, for
+  // a join from scratch.
+  void drop_session() {
     if (signal_) {
       auto sc = std::move(signal_);
       io_.post([sc] { sc->close(); });
@@ -522,11 +547,15 @@ class RoomImpl final : public Room {
     }
     remote_audio_.clear();
     published_.clear();
-    rejoin_.start();
-    open_signal("", 0);
   }
 
   void schedule_rejoin(const Error& e) {
+    // A refusal that will not pass (401: the newest token we hold is refused, 403, 404 room
+    // gone, a leave that forbids reconnecting) ends the room now instead of spending the tries.
+    if (!e.retryable) {
+      log_.warn("rejoin refused, not trying again", {{"error", e.to_string()}});
+      return disconnect(Error(e.code, "rejoining failed: " + e.message + " (not retried: it will not pass by itself)", false));
+    }
     auto wait = rejoin_.next_after_failure();
     if (!wait) return disconnect(Error(e.code, "rejoining failed: " + e.message, false));
     log_.info("rejoin failed, trying again", {{"error", e.to_string()}, {"failed", rejoin_.failed()},
@@ -544,9 +573,30 @@ class RoomImpl final : public Room {
 
   void fail_connect(const Error& e) {
     if (!connect_done_) return disconnect(e);
+    if (retry_first_join(e)) return;
+    Error err = e;
+    if (first_join_.failed() > 1) err.message += " (after " + std::to_string(first_join_.failed()) + " tries)";
     auto done = std::move(connect_done_);
     shutdown(false);
-    done(tl::unexpected(e));
+    done(tl::unexpected(err));
+  }
+
+  // The first join failed with what may pass (the server restarting: connection refused, 5xx,
+  // a timeout): try again after the rejoin backoff, up to options_.join_attempts tries. A
+  // refusal that will not (401 bad token, 403, 404) fails the join at once.
+  bool retry_first_join(const Error& e) {
+    if (closed_ || !e.retryable) return false;
+    auto wait = first_join_.next_after_failure();
+    if (!wait) return false;
+    log_.info("joining the room failed, trying again", {{"error", e.to_string()}, {"failed", first_join_.failed()},
+                                                       {"wait_ms", static_cast<int64_t>(wait->count())}});
+    connect_timer_.cancel();
+    drop_session();
+    auto weak = weak_this();
+    retry_timer_ = media_.post_after(*wait, [weak] {
+      if (auto self = weak.lock(); self && !self->closed_) self->try_join();
+    });
+    return true;
   }
 
   void disconnect(const Error& e) {
@@ -939,6 +989,7 @@ class RoomImpl final : public Room {
   TimerHandle connect_timer_, pump_timer_, retry_timer_;
   bool connected_ = false, closed_ = false, reconnecting_ = false, rejoining_ = false, resume_disabled_ = false;
   RejoinSchedule rejoin_;
+  RejoinSchedule first_join_;  // tries of the first join (RoomOptions::join_attempts)
 };
 
 // Holds the room weakly: a stream left open when the room goes away just stops.

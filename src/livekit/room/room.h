@@ -75,6 +75,11 @@ struct RoomOptions {
   // Full rejoins after the server went away (livekit.rejoin_attempts), spaced by
   // rejoin_schedule.h's exponential backoff.
   int rejoin_attempts = 8;
+  // Tries of the first join, spaced by the same backoff, when it fails with what may pass (the
+  // server restarting: connection refused, 5xx, a timeout); never after 401, 403 or 404. Each try
+  // has its own connect_timeout. 1: fail at once (parley diagnose reports the first failure).
+  int join_attempts = 1;
+  std::string ca_file;  // extra trusted CAs for wss:// (livekit.ca_file), besides the system store
   log::Logger logger = log::root();
 };
 

@@ -340,4 +340,14 @@ Result<WebhookEvent> parse_webhook_event(std::string_view body) {
   return ev;
 }
 
+Result<RoomInfo> parse_room_info(const nlohmann::json& room) {
+  if (!room.is_object()) return make_error(ErrorCode::kInvalidArgument, "room: expected an object");
+  return read_room(room);
+}
+
+Result<ParticipantInfo> parse_participant_info(const nlohmann::json& participant) {
+  if (!participant.is_object()) return make_error(ErrorCode::kInvalidArgument, "participant: expected an object");
+  return read_participant(participant);
+}
+
 }  // namespace parley::livekit::webhook

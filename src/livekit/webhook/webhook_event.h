@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/error.h"
 
 namespace parley::livekit::webhook {
@@ -85,5 +87,11 @@ struct WebhookEvent {
 // Parses a webhook body. Errors (kInvalidArgument) say what is wrong and where
 // ("participant.attributes: expected an object"). Never throws.
 Result<WebhookEvent> parse_webhook_event(std::string_view body);
+
+// The same readers for a Room or ParticipantInfo object on its own, as the server API returns
+// them (ListRooms, ListParticipants: the same protojson), so a participant reads alike whichever
+// way parley saw it.
+Result<RoomInfo> parse_room_info(const nlohmann::json& room);
+Result<ParticipantInfo> parse_participant_info(const nlohmann::json& participant);
 
 }  // namespace parley::livekit::webhook

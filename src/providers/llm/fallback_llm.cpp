@@ -28,8 +28,10 @@ class Attempts : public std::enable_shared_from_this<Attempts> {
     LlmHandler h;
     std::weak_ptr<Attempts> weak = weak_from_this();
     size_t attempt = ++attempt_;
-    auto deliver = [this, weak, attempt](auto fn) {
-      loop_.post([weak, attempt, fn = std::move(fn)]() mutable {
+    // Runs on the provider's thread, maybe after this reply was cancelled and freed: it holds the
+    // loop itself and reaches the reply only through the weak handle, on the loop.
+    auto deliver = [loop = &loop_, weak, attempt](auto fn) {
+      loop->post([weak, attempt, fn = std::move(fn)]() mutable {
         if (auto self = weak.lock(); self && !self->finished_ && self->attempt_ == attempt) fn(*self);
       });
     };

@@ -1,3 +1,5 @@
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "providers/llm/fallback_llm.h"
@@ -121,6 +123,37 @@ TEST_F(FallbackLlmTest, AnEmptyChainIsAnError) {
   loop.run_ready();
   ASSERT_EQ(out.done, 1);
   EXPECT_FALSE(*out.status);
+}
+
+// A provider whose worker thread keeps the handler after cancel(), as a network provider with a
+// chunk already read does.
+class HoldingLlm final : public LlmProvider {
+ public:
+  std::string_view name() const override { return "holding"; }
+  std::unique_ptr<LlmStream> chat(const ChatContext&, LlmHandler handler) override {
+    held = std::move(handler);
+    return std::make_unique<DoneLlmStream>();
+  }
+  LlmHandler held;
+};
+
+// The late chunk must reach nothing of the cancelled reply; before the fix its delivery read
+// the freed reply's loop reference on the provider's thread (ASan: heap-use-after-free).
+TEST_F(FallbackLlmTest, AChunkArrivingAfterTheReplyIsGoneReachesNothing) {
+  auto holding = std::make_shared<HoldingLlm>();
+  FallbackLlm llm(loop, {holding, script}, 1000ms);
+  auto s = ask(llm, "opening hours");
+  loop.run_ready();
+  ASSERT_TRUE(holding->held.on_text) << "the provider was never asked";
+  s.reset();  // the call ends: the reply is cancelled and freed
+  std::thread worker([&] {
+    holding->held.on_text("late");
+    holding->held.on_done({});
+  });
+  worker.join();
+  loop.advance(2s);
+  EXPECT_EQ(out.text, "");
+  EXPECT_EQ(out.done, 0);
 }
 
 }  // namespace
