@@ -14,6 +14,7 @@ std::vector<std::unique_ptr<Check>> builtin_checks() {
   c.push_back(make_api_secret_check());
   c.push_back(make_join_token_check());
   c.push_back(make_rooms_check());
+  c.push_back(make_agent_worker_check());
   c.push_back(make_sip_service_check());
   c.push_back(make_sip_trunk_check());
   c.push_back(make_sip_dispatch_check());

@@ -75,6 +75,10 @@ class Check {
   virtual CheckResult run(Context& ctx) = 0;
 };
 
+// Splits an error message that ends in its fix ("… (fix: do X)" or "… (…; fix: do X)") into
+// the detail and the fix; the fix is "" when the message names none.
+std::pair<std::string, std::string> split_fix(const std::string& message);
+
 // Every check, in order (builtin_checks.cpp).
 std::vector<std::unique_ptr<Check>> builtin_checks();
 

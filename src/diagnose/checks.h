@@ -15,6 +15,7 @@ std::unique_ptr<Check> make_api_key_check();
 std::unique_ptr<Check> make_api_secret_check();
 std::unique_ptr<Check> make_join_token_check();
 std::unique_ptr<Check> make_rooms_check();
+std::unique_ptr<Check> make_agent_worker_check();
 std::unique_ptr<Check> make_sip_service_check();
 std::unique_ptr<Check> make_sip_trunk_check();
 std::unique_ptr<Check> make_sip_dispatch_check();

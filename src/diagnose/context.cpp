@@ -2,6 +2,22 @@
 
 namespace parley::diagnose {
 
+std::pair<std::string, std::string> split_fix(const std::string& message) {
+  auto at = message.rfind("fix: ");
+  if (at == std::string::npos) return {message, ""};
+  std::string fix = message.substr(at + 5);
+  if (!fix.empty() && fix.back() == ')') fix.pop_back();
+  std::string detail = message.substr(0, at);
+  // "… (fix: " ends the detail; "… (reason; fix: " keeps the reason, closed.
+  if (detail.size() >= 2 && detail.compare(detail.size() - 2, 2, " (") == 0) {
+    detail.resize(detail.size() - 2);
+  } else if (detail.size() >= 2 && detail.compare(detail.size() - 2, 2, "; ") == 0) {
+    detail.resize(detail.size() - 2);
+    detail += ")";
+  }
+  return {detail, fix};
+}
+
 std::string_view to_string(Status s) {
   switch (s) {
     case Status::kPass: return "pass";
@@ -28,7 +44,8 @@ std::optional<Url> Context::http_url() const {
 }
 
 livekit::HttpClient& Context::http() {
-  if (!http_) http_ = std::make_unique<livekit::HttpClient>(http_url().value_or(Url{"http", "127.0.0.1", 7880, "/"}), timeout());
+  if (!http_) http_ = std::make_unique<livekit::HttpClient>(http_url().value_or(Url{"http", "127.0.0.1", 7880, "/"}), timeout(),
+                                                   tls::Trust{config_.livekit.ca_file});
   return *http_;
 }
 

@@ -118,3 +118,21 @@ TEST(DiagnoseChecks, BuiltinChecksHaveUniqueNamesAndKnownDependencies) {
 
 }  // namespace
 }  // namespace parley::diagnose
+
+namespace parley::diagnose {
+namespace {
+
+TEST(DiagnoseChecks, SplitFixSeparatesAMessagesFix) {
+  auto [d1, f1] = split_fix("the certificate expired on 2020-02-01 (fix: renew it)");
+  EXPECT_EQ(d1, "the certificate expired on 2020-02-01");
+  EXPECT_EQ(f1, "renew it");
+  auto [d2, f2] = split_fix("HTTP 404 (the headers were dropped; fix: pass them on)");
+  EXPECT_EQ(d2, "HTTP 404 (the headers were dropped)");
+  EXPECT_EQ(f2, "pass them on");
+  auto [d3, f3] = split_fix("connection refused");
+  EXPECT_EQ(d3, "connection refused");
+  EXPECT_EQ(f3, "");
+}
+
+}  // namespace
+}  // namespace parley::diagnose

@@ -66,8 +66,9 @@ class Line(Number):
     """A phone number that reaches parley: an inbound trunk for `number` and an individual
     dispatch rule on it (a room `<prefix>_<caller>_<random>` per call)."""
 
-    def __init__(self, number="+15550100", prefix="pytest-sip", rule=True):
+    def __init__(self, number="+15550100", prefix="pytest-sip", rule=True, agent=None):
         super().__init__(number, prefix)
+        self.agent = agent  # the rule's room_config.agents: the agent name a worker registered
         self.trunk_id = parley_json("sip", "trunk", "create", "--name", f"pytest {number}",
                                     "--number", number)["sip_trunk_id"]
         self.rule_id = None
@@ -77,7 +78,8 @@ class Line(Number):
     def add_rule(self):
         self.rule_id = parley_json("sip", "dispatch", "create", "--name", f"pytest {self.number}",
                                    "--kind", "individual", "--room", self.prefix,
-                                   "--trunk", self.trunk_id)["sip_dispatch_rule_id"]
+                                   "--trunk", self.trunk_id,
+                                   *(["--agent", self.agent] if self.agent else []))["sip_dispatch_rule_id"]
 
     def remove_rule(self):
         if self.rule_id:
