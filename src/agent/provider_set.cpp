@@ -10,6 +10,8 @@
 #include "providers/speech/deepgram_stt.h"
 #include "providers/speech/openai_stt.h"
 #include "providers/speech/openai_tts.h"
+#include "providers/yandex/yandex_stt.h"
+#include "providers/yandex/yandex_tts.h"
 #include "agent/embedded_engines.h"
 #include "providers/stt/pocketsphinx_stt.h"
 #include "providers/tts/espeak_tts.h"
@@ -17,6 +19,22 @@
 #include "voice/energy_vad.h"
 
 namespace parley::agent {
+
+namespace {
+
+// What Yandex's STT and TTS options share: where, and the credentials.
+template <class Options>
+Options yandex_options(const YandexConfig& y, const std::string& endpoint) {
+  Options o;
+  o.endpoint = endpoint;
+  o.api_key = y.api_key;
+  o.iam_token = y.iam_token;
+  o.folder_id = y.folder_id;
+  o.ca_file = y.ca_file;
+  return o;
+}
+
+}  // namespace
 
 Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, boost::asio::io_context& net,
                                                          log::Logger logger) {
@@ -49,6 +67,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       providers::OpenAiLlmOptions o;
       o.base_url = openai_base;
       o.api_key = p.openai.api_key;
+      o.ca_file = p.ca_file;
       o.model = p.openai.llm_model;
       o.system_prompt = p.openai.system_prompt;
       o.connect_timeout = p.llm_timeout;
@@ -63,6 +82,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       providers::OpenAiSttOptions o;
       o.base_url = openai_base;
       o.api_key = p.openai.api_key;
+      o.ca_file = p.ca_file;
       o.model = p.openai.stt_model;
       o.connect_timeout = p.stt_timeout;
       o.idle_timeout = p.stt_timeout;
@@ -80,6 +100,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       providers::DeepgramSttOptions o;
       o.url = *u;
       o.api_key = p.deepgram.api_key;
+      o.ca_file = p.ca_file;
       o.model = p.deepgram.model;
       o.connect_timeout = p.stt_timeout;
       // Inside the turn's STT timeout, so the caller hears of a silent Deepgram as such.
@@ -88,6 +109,23 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       set->recognizers_.emplace_back(name, [io, o](const std::string& language) mutable {
         o.language = language;
         return std::make_unique<providers::DeepgramStt>(*io, o);
+      });
+    } else if (name == "yandex") {
+      auto o = yandex_options<providers::YandexSttOptions>(p.yandex, p.yandex.stt_endpoint);
+      o.model = p.yandex.stt_model;
+      o.yandex_endpointing = p.yandex.endpointing == "yandex";
+      // Inside the turn's STT timeout, so the caller hears of a silent Yandex as such.
+      o.finalize_timeout = std::max<std::chrono::milliseconds>(p.stt_timeout * 4 / 5, std::chrono::milliseconds(500));
+      set->recognizers_.emplace_back(name, [o, logger](const std::string& language) mutable {
+        // Yandex's codes are BCP-47 with a region: "ru" → "ru-RU", "en" → "en-US".
+        if (language == "ru") {
+          o.language = "ru-RU";
+        } else if (language == "en") {
+          o.language = "en-US";
+        } else {
+          o.language = language;
+        }
+        return std::make_unique<providers::YandexStt>(o, logger);
       });
     } else if (name == "pocketsphinx") {
       auto ps = providers::PocketsphinxStt::shared(static_cast<size_t>(p.pocketsphinx.max_decoders));
@@ -121,11 +159,19 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       providers::OpenAiTtsOptions o;
       o.base_url = openai_base;
       o.api_key = p.openai.api_key;
+      o.ca_file = p.ca_file;
       o.model = p.openai.tts_model;
       o.voice = p.openai.tts_voice;
       o.connect_timeout = p.tts_timeout;
       o.idle_timeout = p.tts_timeout;
       set->synthesizers_.push_back(std::make_shared<providers::OpenAiTts>(net, o));
+    } else if (name == "yandex") {
+      auto o = yandex_options<providers::YandexTtsOptions>(p.yandex, p.yandex.tts_endpoint);
+      o.voice = p.yandex.tts_voice;
+      o.role = p.yandex.tts_role;
+      o.speed = p.yandex.tts_speed;
+      o.timeout = p.tts_timeout;
+      set->synthesizers_.push_back(std::make_shared<providers::YandexTts>(o, logger));
     } else if (name == "flite") {
       set->synthesizers_.push_back(make_threaded_synthesizer(*set->tts_pool_, std::make_shared<providers::FliteTts>()));
     } else if (name == "espeak-ng") {

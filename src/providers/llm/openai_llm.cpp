@@ -163,6 +163,7 @@ std::unique_ptr<LlmStream> OpenAiLlm::chat(const ChatContext& context, LlmHandle
   HttpStreamRequest req;
   req.method = "POST";
   req.url = options_.base_url;
+  req.ca_file = options_.ca_file;
   std::string base = req.url.path;
   while (!base.empty() && base.back() == '/') base.pop_back();
   req.url.path = base + "/chat/completions";

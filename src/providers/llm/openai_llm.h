@@ -22,6 +22,7 @@ namespace parley::providers {
 
 struct OpenAiLlmOptions {
   Url base_url;                 // e.g. https://api.openai.com/v1
+  std::string ca_file;  // extra trusted CAs for https (providers.ca_file)
   std::string api_key;          // secret; sent as a Bearer token ("" = no Authorization header)
   std::string model = "gpt-4o-mini";
   std::string system_prompt;    // used when the context has no system message

@@ -95,6 +95,7 @@ void OpenAiStt::finish(std::function<void(Result<std::string>)> done) {
   HttpStreamRequest req;
   req.method = "POST";
   req.url = options_.base_url;
+  req.ca_file = options_.ca_file;
   while (!req.url.path.empty() && req.url.path.back() == '/') req.url.path.pop_back();
   req.url.path += "/audio/transcriptions";
   req.headers["Content-Type"] = "multipart/form-data; boundary=" + boundary;

@@ -21,6 +21,7 @@ namespace parley::providers {
 
 struct OpenAiSttOptions {
   Url base_url;
+  std::string ca_file;  // extra trusted CAs for https (providers.ca_file)
   std::string api_key;
   std::string model = "whisper-1";
   std::string language = "en";  // ISO-639-1 hint; "" = let the service detect it

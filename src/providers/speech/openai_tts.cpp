@@ -63,6 +63,7 @@ std::unique_ptr<Synthesis> OpenAiTts::synthesize(std::string text, std::string l
   HttpStreamRequest req;
   req.method = "POST";
   req.url = options_.base_url;
+  req.ca_file = options_.ca_file;
   while (!req.url.path.empty() && req.url.path.back() == '/') req.url.path.pop_back();
   req.url.path += "/audio/speech";
   req.headers["Content-Type"] = "application/json";

@@ -17,6 +17,7 @@ namespace parley::providers {
 
 struct OpenAiTtsOptions {
   Url base_url;
+  std::string ca_file;  // extra trusted CAs for https (providers.ca_file)
   std::string api_key;
   std::string model = "tts-1";
   std::string voice = "alloy";

@@ -30,6 +30,10 @@ class SpeechRecognizer {
   virtual void cancel() = 0;
   // Interim hypotheses while the caller speaks (optional).
   virtual void set_interim_handler(std::function<void(std::string)> on_interim) { (void)on_interim; }
+  // The engine's own endpointing heard the caller finish an utterance (optional: only engines
+  // configured to endpoint call it). The pipeline may then end the segment before its own VAD
+  // pause has passed; finish() follows as usual.
+  virtual void set_end_of_utterance_handler(std::function<void()> on_end_of_utterance) { (void)on_end_of_utterance; }
 };
 
 class Synthesis {
