@@ -73,9 +73,26 @@ endfunction()
 # parley_fuzzer(NAME SOURCES files... DEPS targets... [CORPUS dir]): a libFuzzer target (built
 # only with -DPARLEY_FUZZ=ON, clang) and a short run of it as a ctest test labelled "fuzz".
 # The seed corpus, when given, is copied so the run never writes into the source tree.
+# Without PARLEY_FUZZ the same harness is linked with fuzz/replay_main.cpp instead, and its
+# corpus replays as an ordinary unit test (NAME_corpus) in the default and sanitizer builds.
 set(PARLEY_FUZZ_SECONDS 20 CACHE STRING "seconds each fuzzer runs under ctest")
 function(parley_fuzzer name)
   cmake_parse_arguments(ARG "" "CORPUS" "SOURCES;DEPS" ${ARGN})
+  if(NOT PARLEY_FUZZ)
+    if(ARG_CORPUS)
+      if(NOT TARGET parley_fuzz_replay_main)  # built once, linked into every replayer
+        add_library(parley_fuzz_replay_main OBJECT ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cpp)
+        target_compile_options(parley_fuzz_replay_main PRIVATE ${PARLEY_WARNINGS})
+      endif()
+      add_executable(${name}_replay ${ARG_SOURCES} $<TARGET_OBJECTS:parley_fuzz_replay_main>)
+      target_compile_options(${name}_replay PRIVATE ${PARLEY_WARNINGS})
+      target_include_directories(${name}_replay PRIVATE ${PROJECT_SOURCE_DIR}/src)
+      target_link_libraries(${name}_replay PRIVATE ${ARG_DEPS})
+      add_test(NAME ${name}_corpus COMMAND ${name}_replay ${ARG_CORPUS})
+      set_tests_properties(${name}_corpus PROPERTIES LABELS unit TIMEOUT 120)
+    endif()
+    return()
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${PARLEY_WARNINGS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)

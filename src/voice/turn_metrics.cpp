@@ -21,20 +21,34 @@ nlohmann::json TurnMetrics::to_json() const {
   return j;
 }
 
-void observe(const TurnMetrics& m) {
+namespace {
+
+struct TurnHistograms {
+  metrics::Histogram &eou, &stt, &ttft, &ttfb, &e2e;
+};
+
+TurnHistograms& histograms() {
   auto& r = metrics::registry();
-  static auto& eou = r.histogram("parley_voice_end_of_utterance_delay_seconds",
-                                 "Caller's last speech to the agent taking the turn").get();
-  static auto& stt = r.histogram("parley_voice_stt_latency_seconds", "End of an utterance to its final text").get();
-  static auto& ttft = r.histogram("parley_voice_llm_ttft_seconds", "LLM request to its first token").get();
-  static auto& ttfb = r.histogram("parley_voice_tts_ttfb_seconds", "First sentence sent to TTS to its first audio").get();
-  static auto& e2e = r.histogram("parley_voice_end_to_end_latency_seconds",
-                                 "Caller's last speech to the agent's first audio frame").get();
-  if (m.end_of_utterance_delay) eou.observe(*m.end_of_utterance_delay);
-  if (m.stt_latency) stt.observe(*m.stt_latency);
-  if (m.llm_ttft) ttft.observe(*m.llm_ttft);
-  if (m.tts_ttfb) ttfb.observe(*m.tts_ttfb);
-  if (m.end_to_end) e2e.observe(*m.end_to_end);
+  static TurnHistograms h{
+      r.histogram("parley_voice_end_of_utterance_delay_seconds", "Caller's last speech to the agent taking the turn").get(),
+      r.histogram("parley_voice_stt_latency_seconds", "End of an utterance to its final text").get(),
+      r.histogram("parley_voice_llm_ttft_seconds", "LLM request to its first token").get(),
+      r.histogram("parley_voice_tts_ttfb_seconds", "First sentence sent to TTS to its first audio").get(),
+      r.histogram("parley_voice_end_to_end_latency_seconds", "Caller's last speech to the agent's first audio frame").get()};
+  return h;
+}
+
+}  // namespace
+
+void register_metrics() { histograms(); }
+
+void observe(const TurnMetrics& m) {
+  auto& h = histograms();
+  if (m.end_of_utterance_delay) h.eou.observe(*m.end_of_utterance_delay);
+  if (m.stt_latency) h.stt.observe(*m.stt_latency);
+  if (m.llm_ttft) h.ttft.observe(*m.llm_ttft);
+  if (m.tts_ttfb) h.ttfb.observe(*m.tts_ttfb);
+  if (m.end_to_end) h.e2e.observe(*m.end_to_end);
 }
 
 }  // namespace parley::voice

@@ -29,5 +29,8 @@ struct TurnMetrics {
 
 // Adds one observation to the process-wide histograms (skipping unknown values).
 void observe(const TurnMetrics& m);
+// Exports the turn histograms at zero before the first turn, so that Prometheus' increase()
+// and rate() count the first turn too (a series that appears at 1 has no increase).
+void register_metrics();
 
 }  // namespace parley::voice

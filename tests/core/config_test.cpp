@@ -45,6 +45,30 @@ TEST(Config, ExampleFileIsValid) {
   EXPECT_EQ(load.config.agent.greeting.at("en").substr(0, 5), "Hello");
 }
 
+TEST(Config, ServerSectionIsReadAndChecked) {
+  auto s = with_secret(source_dir() + "/parley.example.yaml");
+  s.overrides["server.metrics_listen"] = "127.0.0.1:9090";
+  s.overrides["server.max_connections_per_address"] = "8";
+  s.overrides["server.request_timeout"] = "3s";
+  auto load = load_config(s);
+  EXPECT_TRUE(load.ok());
+  EXPECT_EQ(load.config.server.metrics_listen, "127.0.0.1:9090");
+  EXPECT_EQ(load.config.server.max_connections, 1024u);
+  EXPECT_EQ(load.config.server.max_connections_per_address, 8u);
+  EXPECT_EQ(load.config.server.request_timeout, Millis(3'000));
+
+  auto bad = with_secret(source_dir() + "/parley.example.yaml");
+  bad.overrides["server.metrics_listen"] = "nowhere";
+  bad.overrides["server.max_connections"] = "10";
+  bad.overrides["server.max_connections_per_address"] = "20";
+  auto refused = load_config(bad);
+  EXPECT_NE(find_issue(refused, "server.metrics_listen"), nullptr);
+  EXPECT_NE(find_issue(refused, "server.max_connections_per_address"), nullptr);
+  auto same = with_secret(source_dir() + "/parley.example.yaml");
+  same.overrides["server.metrics_listen"] = "127.0.0.1:8080";  // webhook.listen's
+  EXPECT_NE(find_issue(load_config(same), "server.metrics_listen"), nullptr);
+}
+
 TEST(Config, MissingSecretIsNamed) {
   ConfigSources s;
   s.file = source_dir() + "/parley.example.yaml";
@@ -74,6 +98,44 @@ TEST(Config, HttpUrlWhereAWebSocketIsRequiredIsRejected) {
   EXPECT_NE(issue->message.find("not a WebSocket URL"), std::string::npos);
 }
 
+TEST(Config, YandexTakesItsCredentialsFromTheEnvironmentAndRefusesAMissingOrShortOne) {
+  const char* yaml = "livekit: {url: 'ws://127.0.0.1:7880', api_key: devkey}\nproviders: {stt: [yandex, pocketsphinx]}\n";
+  auto s = with_secret(write_temp(yaml));
+  auto missing = load_config(s);
+  ASSERT_NE(find_issue(missing, "providers.yandex.api_key"), nullptr);
+  EXPECT_FALSE(missing.ok());
+
+  s.env["YANDEX_API_KEY"] = "AQVN-short";
+  auto short_key = load_config(s);
+  auto* issue = find_issue(short_key, "providers.yandex.api_key");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->message.find("too short"), std::string::npos);
+
+  s.env["YANDEX_API_KEY"] = "AQVNyandex-test-key-0123456789abcdefghij";
+  s.env["YANDEX_FOLDER_ID"] = "b1g0folder";
+  auto good = load_config(s);
+  EXPECT_TRUE(good.ok());
+  EXPECT_EQ(good.config.providers.yandex.api_key, s.env["YANDEX_API_KEY"]);
+  EXPECT_EQ(good.config.providers.yandex.folder_id, "b1g0folder");
+  // Redacted wherever the configuration is shown, and masked in logs.
+  EXPECT_EQ(good.config.to_json().dump().find("AQVNyandex"), std::string::npos);
+  auto secrets = good.config.secrets();
+  EXPECT_NE(std::find(secrets.begin(), secrets.end(), s.env["YANDEX_API_KEY"]), secrets.end());
+
+  auto bad = with_secret(write_temp(
+      "livekit: {url: 'ws://127.0.0.1:7880', api_key: devkey}\nproviders: {stt: [yandex], yandex: {endpointing: vad}}\n"));
+  bad.env = s.env;
+  ASSERT_NE(find_issue(load_config(bad), "providers.yandex.endpointing"), nullptr);
+  auto fast = with_secret(write_temp(
+      "livekit: {url: 'ws://127.0.0.1:7880', api_key: devkey}\nproviders: {tts: [yandex], yandex: {tts_speed: 5}}\n"));
+  fast.env = s.env;
+  ASSERT_NE(find_issue(load_config(fast), "providers.yandex.tts_speed"), nullptr);
+
+  s.env.erase("YANDEX_API_KEY");
+  s.env["YANDEX_IAM_TOKEN"] = "t1.9euelZqPyp2Wm5WXi8qRyZ2Sk8yJlu3rnpWaj5";
+  EXPECT_TRUE(load_config(s).ok());
+}
+
 TEST(Config, PocketsphinxDecodersAreBounded) {
   auto ok = load_config(with_secret(write_temp(
       "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_decoders: 12}}\n")));
@@ -95,11 +157,39 @@ TEST(Config, RejoinAttemptsAreBounded) {
   }
 }
 
+// calls.reconcile_interval: 0 switches the reconciler off; otherwise 500ms to 10m.
+TEST(Config, ReconcileIntervalIsZeroOrBounded) {
+  auto interval = [](const std::string& value) {
+    auto s = with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\ncalls: {reconcile_interval: " + value + "}\n"));
+    return load_config(s);
+  };
+  EXPECT_EQ(load_config(with_secret(source_dir() + "/parley.example.yaml")).config.calls.reconcile_interval, Millis(5'000));
+  for (const char* ok : {"0", "500ms", "2s", "10m"}) EXPECT_TRUE(interval(ok).ok()) << ok;
+  for (const char* bad : {"100ms", "11m", "-1s", "often"}) {
+    auto load = interval(bad);
+    auto* issue = find_issue(load, "calls.reconcile_interval");
+    ASSERT_NE(issue, nullptr) << bad;
+    EXPECT_FALSE(issue->fix.empty());
+  }
+}
+
 TEST(Config, NegativeTimeoutIsRejected) {
   auto load = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k, request_timeout: -3s}\n")));
   auto* issue = find_issue(load, "livekit.request_timeout");
   ASSERT_NE(issue, nullptr);
   EXPECT_NE(issue->message.find("negative"), std::string::npos);
+}
+
+TEST(Config, UnreadableCaFilesAreNamed) {
+  auto load = load_config(with_secret(write_temp(
+      "livekit: {url: 'wss://h', api_key: k, ca_file: /nonexistent/ca.pem}\nproviders: {ca_file: /nonexistent/p.pem}\n")));
+  auto* lk = find_issue(load, "livekit.ca_file");
+  ASSERT_NE(lk, nullptr);
+  EXPECT_NE(lk->message.find("does not exist"), std::string::npos);
+  EXPECT_NE(find_issue(load, "providers.ca_file"), nullptr);
+  auto good = load_config(with_secret(write_temp("livekit: {url: 'wss://h', api_key: k, ca_file: /etc/ssl/certs}\n")));
+  EXPECT_EQ(find_issue(good, "livekit.ca_file"), nullptr);
+  EXPECT_EQ(good.config.livekit.ca_file, "/etc/ssl/certs");
 }
 
 TEST(Config, UnknownProviderIsRejected) {
@@ -225,6 +315,31 @@ TEST(Config, FlagOverridesTakeAFlowList) {
   s.overrides["calls.room_patterns"] = "[unclosed";
   load = load_config(s);
   EXPECT_EQ(load.config.calls.room_patterns, (std::vector<std::string>{"[unclosed"}));
+}
+
+bool has_error(const ConfigLoad& load, const std::string& key) {
+  for (const auto& i : load.issues) {
+    if (i.key == key && !i.warning) return true;
+  }
+  return false;
+}
+
+TEST(ConfigAgent, DispatchIsWebhookOrAWorkerWithAName) {
+  EXPECT_EQ(load_config(ConfigSources{}).config.agent.dispatch, "webhook");
+  ConfigSources worker;
+  worker.overrides["agent.dispatch"] = "worker";
+  worker.overrides["agent.agent_name"] = "parley";
+  auto a = load_config(worker);
+  EXPECT_EQ(a.config.agent.dispatch, "worker");
+  EXPECT_FALSE(has_error(a, "agent.dispatch"));
+  EXPECT_FALSE(has_error(a, "agent.agent_name"));
+  // An unnamed worker would be sent a job for every room on the server.
+  ConfigSources unnamed;
+  unnamed.overrides["agent.dispatch"] = "worker";
+  EXPECT_TRUE(has_error(load_config(unnamed), "agent.agent_name"));
+  ConfigSources bad;
+  bad.overrides["agent.dispatch"] = "both";
+  EXPECT_TRUE(has_error(load_config(bad), "agent.dispatch"));
 }
 
 }  // namespace

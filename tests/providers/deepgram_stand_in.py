@@ -19,6 +19,7 @@ Answers ("model" query parameter picks the scenario):
               transcript measures the utterance's audio: "samples <n> hz <f>" (f from zero
               crossings), so a test sees the audio arrived whole and at the right rate.
   nofinalize  as ok, but never answers Finalize (Deepgram may not when it holds no audio).
+  slowfinalize  as ok, but answers Finalize 1 s late (a test can act while an answer is due).
   silent      never sends anything.
   closemid    closes with 1011 "NET-0000" after 0.25 s of audio.
   malformed   answers Finalize with a Results whose alternatives is not an array.
@@ -122,6 +123,9 @@ async def listen(request):
                 final = json.dumps(results("samples %d hz %d" % (n, hz), True, from_finalize=True))
                 if scenario == "ok":
                     await ws.send_str(final)
+                elif scenario == "slowfinalize":
+                    asyncio.get_running_loop().call_later(
+                        1.0, lambda f=final: None if ws.closed else asyncio.ensure_future(ws.send_str(f)))
                 elif scenario == "malformed":
                     await ws.send_str(json.dumps({"type": "Results", "is_final": True, "from_finalize": True,
                                                   "channel": {"alternatives": "nope"}}))

@@ -58,6 +58,8 @@ class FakeStt final : public voice::SpeechRecognizer {
     frames_in_utterance = 0;
     pending_.clear();
   }
+  void set_end_of_utterance_handler(std::function<void()> on_eou) override { end_of_utterance = std::move(on_eou); }
+  std::function<void()> end_of_utterance;  // fire it to play an engine's own endpointing
   std::deque<Answer> answers;
   int frames_in_utterance = 0;
   int frames_total = 0;

@@ -11,79 +11,36 @@ PARLEY_PROTO_TOOL).
 """
 import os
 import subprocess
+import sys
 
 import pytest
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format
-from livekit.protocol import agent_dispatch, models, room, rtc, sip  # noqa: F401 (fills the official pool)
+from google.protobuf import descriptor_pool, json_format
+from livekit.protocol import agent, agent_dispatch, models, room, rtc, sip  # noqa: F401 (fills the official pool)
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "support"))
+from proto_compat import check_enum_values, check_fields, parley_descriptor_files, run_tool  # noqa: E402
 
 TOOL = os.environ.get("PARLEY_PROTO_TOOL", "")
 OFFICIAL = descriptor_pool.Default()
 
 
-def run_tool(*args, data=b""):
-    proc = subprocess.run([TOOL, *args], input=data, capture_output=True, timeout=30)
-    assert proc.returncode == 0, proc.stderr.decode()
-    return proc.stdout
-
-
 @pytest.fixture(scope="module")
 def parley_files():
-    fds = descriptor_pb2.FileDescriptorSet()
-    fds.ParseFromString(run_tool("descriptors"))
-    names = [f.name for f in fds.file]
+    files = parley_descriptor_files()
+    names = [f.name for f in files]
     assert "livekit_rtc.proto" in names and "livekit_models.proto" in names and "livekit_sip.proto" in names
-    return fds.file
-
-
-def walk_messages(prefix, messages):
-    for m in messages:
-        full = f"{prefix}.{m.name}"
-        yield full, m
-        yield from walk_messages(full, m.nested_type)
-
-
-def walk_enums(prefix, file_or_msg_enums, messages):
-    for e in file_or_msg_enums:
-        yield f"{prefix}.{e.name}", e
-    for m in messages:
-        yield from walk_enums(f"{prefix}.{m.name}", m.enum_type, m.nested_type)
+    assert "livekit_agent.proto" in names
+    return files
 
 
 def test_every_parley_message_matches_upstream(parley_files):
-    checked = 0
-    for f in parley_files:
-        assert f.package == "livekit"
-        for full, msg in walk_messages("livekit", f.message_type):
-            off = OFFICIAL.FindMessageTypeByName(full)
-            off_fields = {fd.number: fd for fd in off.fields}
-            for field in msg.field:
-                assert field.number in off_fields, f"{full}.{field.name} = {field.number} is not upstream"
-                o = off_fields[field.number]
-                where = f"{full}.{field.name} = {field.number}"
-                assert o.name == field.name, f"{where}: upstream calls it {o.name}"
-                assert o.type == field.type, f"{where}: type {field.type} != upstream {o.type}"
-                assert o.is_repeated == (field.label == field.LABEL_REPEATED), f"{where}: cardinality"
-                if field.type_name:
-                    upstream_type = (o.message_type or o.enum_type).full_name
-                    assert field.type_name.lstrip(".") == upstream_type, f"{where}: {field.type_name} != {upstream_type}"
-                ours_oneof = msg.oneof_decl[field.oneof_index].name if field.HasField("oneof_index") else None
-                theirs_oneof = o.containing_oneof.name if o.containing_oneof else None
-                # proto3 `optional` is a synthetic oneof named _<field> on both sides.
-                assert ours_oneof == theirs_oneof, f"{where}: oneof {ours_oneof} != upstream {theirs_oneof}"
-                checked += 1
+    assert all(f.package == "livekit" for f in parley_files)
+    checked = sum(check_fields(OFFICIAL, "livekit", f) for f in parley_files)
     assert checked > 150, checked
 
 
 def test_every_parley_enum_value_matches_upstream(parley_files):
-    checked = 0
-    for f in parley_files:
-        for full, enum in walk_enums("livekit", f.enum_type, f.message_type):
-            off = OFFICIAL.FindEnumTypeByName(full)
-            off_values = {v.name: v.number for v in off.values}
-            for v in enum.value:
-                assert v.name in off_values, f"{full}.{v.name} is not upstream"
-                assert off_values[v.name] == v.number, f"{full}.{v.name} = {v.number} != upstream {off_values[v.name]}"
-                checked += 1
+    checked = sum(check_enum_values(OFFICIAL, "livekit", f) for f in parley_files)
     assert checked > 80, checked
 
 
@@ -130,6 +87,33 @@ SIP_SAMPLES = [
         numbers=models.ListUpdate(set=["+74951234568"]), allowed_addresses=models.ListUpdate(clear=True),
         allowed_numbers=models.ListUpdate(add=["+1"], remove=["+2"]), auth_username="", auth_password="", name="n", metadata="m")),
     sip.UpdateSIPInboundTrunkRequest(sip_trunk_id="ST_1", update=sip.SIPInboundTrunkUpdate(numbers=models.ListUpdate(set=["+7"]))),
+]
+
+# What `parley serve` in worker mode sends and reads on /agent (agent-worker-protocol.md §2).
+AGENT_JOB = agent.Job(id="AJ_1", dispatch_id="AD_1", type=agent.JobType.JT_ROOM, room=ROOM, metadata="{\"m\":1}",
+                      agent_name="parley")
+AGENT_SAMPLES = [
+    agent.WorkerMessage(register=agent.RegisterWorkerRequest(
+        type=agent.JobType.JT_ROOM, agent_name="parley", version="0.1.0", ping_interval=5,
+        allowed_permissions=models.ParticipantPermission(can_subscribe=True, can_publish=True, can_publish_data=True,
+                                                         hidden=False, can_update_metadata=True))),
+    agent.WorkerMessage(availability=agent.AvailabilityResponse(
+        job_id="AJ_1", available=True, participant_identity="parley-agent", participant_name="parley",
+        participant_metadata="m", participant_attributes={"lk.agent.name": "parley"})),
+    agent.WorkerMessage(availability=agent.AvailabilityResponse(job_id="AJ_2", available=False, terminate=True)),
+    agent.WorkerMessage(update_worker=agent.UpdateWorkerStatus(status=agent.WorkerStatus.WS_FULL, load=1.0, job_count=3)),
+    agent.WorkerMessage(update_worker=agent.UpdateWorkerStatus(load=0.25)),  # status absent stays absent
+    agent.WorkerMessage(update_job=agent.UpdateJobStatus(job_id="AJ_1", status=agent.JobStatus.JS_FAILED, error="e")),
+    agent.WorkerMessage(ping=agent.WorkerPing(timestamp=1700000000000)),
+    agent.ServerMessage(register=agent.RegisterWorkerResponse(worker_id="AW_1", server_info=models.ServerInfo(
+        version="1.13.5", protocol=16, node_id="ND_1", agent_protocol=1))),
+    agent.ServerMessage(availability=agent.AvailabilityRequest(job=AGENT_JOB, resuming=True)),
+    agent.ServerMessage(availability=agent.AvailabilityRequest(job=agent.Job(
+        id="AJ_3", type=agent.JobType.JT_PUBLISHER, room=ROOM, participant=participant("sip_+15550100")))),
+    agent.ServerMessage(assignment=agent.JobAssignment(job=AGENT_JOB, token="eyJ.x.y")),
+    agent.ServerMessage(assignment=agent.JobAssignment(job=AGENT_JOB, url="ws://other:7880", token="eyJ.x.y")),
+    agent.ServerMessage(termination=agent.JobTermination(job_id="AJ_1")),
+    agent.ServerMessage(pong=agent.WorkerPong(last_timestamp=1700000000000, timestamp=1700000000005)),
 ]
 
 SAMPLES = [
@@ -207,7 +191,7 @@ SAMPLES = [
     models.DataPacket(stream_header=models.DataStream.Header(stream_id="s2", topic="f", byte_header=models.DataStream.ByteHeader(name="a.bin"))),
     models.DataPacket(stream_chunk=models.DataStream.Chunk(stream_id="s1", chunk_index=3, content="héllo".encode(), version=1)),
     models.DataPacket(stream_trailer=models.DataStream.Trailer(stream_id="s1", reason="", attributes={"lk.transcription_final": "true"})),
-] + SIP_SAMPLES
+] + SIP_SAMPLES + AGENT_SAMPLES
 
 
 def sample_id(msg):
@@ -234,6 +218,11 @@ def test_parley_bytes_decode_officially(msg):
     # Presence of proto3 optional fields (UserPacket.topic) survives the trip.
     if msg.DESCRIPTOR.name == "DataPacket" and msg.WhichOneof("value") == "user":
         assert back.user.HasField("topic") == msg.user.HasField("topic")
+    # UpdateWorkerStatus.status and JobAssignment.url are proto3 optional: absent means "no change" / "your own URL".
+    if msg.DESCRIPTOR.name == "WorkerMessage" and msg.WhichOneof("message") == "update_worker":
+        assert back.update_worker.HasField("status") == msg.update_worker.HasField("status")
+    if msg.DESCRIPTOR.name == "ServerMessage" and msg.WhichOneof("message") == "assignment":
+        assert back.assignment.HasField("url") == msg.assignment.HasField("url")
     # An empty auth password is "remove it", not "leave it": its presence must survive too.
     if msg.DESCRIPTOR.name == "UpdateSIPInboundTrunkRequest":
         for field in ("auth_username", "auth_password", "name"):

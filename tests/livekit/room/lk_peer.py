@@ -64,7 +64,10 @@ async def record(a):
         async for ev in stream:
             data = np.frombuffer(ev.frame.data, dtype=np.int16)
             samples.append(data.copy())
+            before = have
             have += len(data)
+            if have // 48000 > before // 48000:  # each whole second heard, for tests to wait on
+                emit("heard", seconds=have // 48000)
             if have >= need:
                 break
 

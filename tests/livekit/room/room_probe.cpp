@@ -11,6 +11,8 @@
 //
 //   room_probe --room R --identity I [--url ws://…] [--no-udp] [--no-tcp] [--log-level trace|debug|info]
 //              [--token-ttl SECONDS]   (a short-lived join token, given back in `joined` as token)
+//              [--join-attempts N]     (tries of the first join, RoomOptions::join_attempts)
+//              [--api-secret S]        (sign the token with S instead: a token the server refuses)
 // Key and secret come from LIVEKIT_API_KEY / LIVEKIT_API_SECRET (devkey/secret by default).
 //
 // Events: joined (sid, ports), participant_joined/left, track_subscribed/unsubscribed, data,
@@ -142,6 +144,8 @@ struct Args {
   std::string log_level = "info";
   int token_ttl_s = 600;
   bool show_token = false;
+  int join_attempts = 1;
+  std::string api_secret;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -161,6 +165,8 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--no-udp") a.udp = false;
     else if (k == "--no-tcp") a.tcp = false;
     else if (k == "--log-level") a.log_level = value();
+    else if (k == "--join-attempts") a.join_attempts = std::atoi(value().c_str());
+    else if (k == "--api-secret") a.api_secret = value();
     else if (k == "--token-ttl") {
       a.token_ttl_s = std::atoi(value().c_str());
       a.show_token = true;
@@ -212,7 +218,7 @@ int main(int argc, char** argv) {
   grant.room_join = true;
   grant.room = args.room;
   claims.video = grant;
-  auto token = lk::mint_token(claims, env_or("LIVEKIT_API_KEY", "devkey"), env_or("LIVEKIT_API_SECRET", "secret"),
+  auto token = lk::mint_token(claims, env_or("LIVEKIT_API_KEY", "devkey"), args.api_secret.empty() ? env_or("LIVEKIT_API_SECRET", "secret") : args.api_secret,
                               std::chrono::seconds(args.token_ttl_s));
   if (!token) {
     emit("error", {{"what", "token"}, {"message", token.error().message}});
@@ -253,6 +259,7 @@ int main(int argc, char** argv) {
   lk::RoomOptions options;
   options.ice_udp = args.udp;
   options.ice_tcp = args.tcp;
+  options.join_attempts = args.join_attempts;
   parley::LoopPool loops(1, 1);
   auto joined = lk::Room::connect_sync(loops, args.url, *token, options, cb);
   if (!joined) {

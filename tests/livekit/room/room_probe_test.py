@@ -6,10 +6,12 @@ PARLEY_PROBE, PARLEY_BIN (for tts) and, for the restart tests, PARLEY_RUN_DIR of
 """
 import os
 import re
+import socket
 import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import numpy as np
@@ -100,7 +102,8 @@ def test_audio_continues_after_the_signal_is_cut(long_speech, tmp_path):
     probe.send("publish_wav " + long_speech)
     probe.wait("published")
     subscribed = peer.wait("subscribed", timeout=20)
-    time.sleep(5)
+    # 6 s of audio before the cut: three 2 s windows to compare (assert_windows_match)
+    peer.wait("heard", timeout=30, where=lambda ev: ev["seconds"] >= 6)
     probe.send("drop_signal")
     dropped = probe.wait("signal_dropped")
     back = probe.wait("reconnected", timeout=20)
@@ -158,6 +161,98 @@ def test_parley_rejoins_after_a_server_restart(long_speech, tmp_path):
     assert_windows_match(windows, "after the restart")
     assert not [e for e in probe.seen if e["event"] == "disconnected"]
     assert leave(probe) == 0
+
+
+def server_pid():
+    with open(os.path.join(os.environ["PARLEY_RUN_DIR"], "livekit.pid")) as f:
+        return int(f.read().strip())
+
+
+def wait_until(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def server_refuses():
+    """True once nothing listens on the server's port (a stopped server may linger as a zombie)."""
+    url = urllib.parse.urlparse(ENV["LIVEKIT_URL"])
+    try:
+        socket.create_connection((url.hostname, url.port), timeout=1).close()
+        return False
+    except ConnectionRefusedError:
+        return True
+
+
+def log_lines(probe, message):
+    return [l for l in probe.stderr_lines if message in l]
+
+
+def test_parley_first_join_waits_for_a_server_that_is_down(long_speech):
+    """livekit-server is down when parley joins: the first join is tried again with the rejoin
+    backoff (connection refused passes), and succeeds once the server is back."""
+    room = room_name("firstjoin")
+    pid = server_pid()
+    os.kill(pid, 15)
+    try:
+        wait_until(server_refuses, 15, "livekit-server did not stop")
+        probe = start_probe(room, "parley-probe", "--join-attempts", "8")
+        wait_until(lambda: log_lines(probe, "joining the room failed, trying again"), 20,
+                   "the probe did not try again after its first join was refused")
+    finally:
+        t0 = time.monotonic()
+        out = subprocess.run([STACK, "restart-server"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+    back = time.monotonic()
+    joined = probe.wait("joined", timeout=40)
+    tries = len(log_lines(probe, "joining the room failed, trying again"))
+    print(f"first join: the server was back {back - t0:.2f} s after it was started; parley joined "
+          f"{joined['t'] - back:.2f} s later, after {tries} refused tries")
+    assert not [e for e in probe.seen if e["event"] == "error"]
+    probe.send("publish_wav " + long_speech)
+    probe.wait("published")
+    assert leave(probe) == 0
+
+
+def test_parley_first_join_with_a_refused_token_stops_at_once():
+    """A token the server refuses (401) will not pass by waiting: the first join fails at once,
+    whatever join_attempts says, and the error names the fix."""
+    room = room_name("badtoken")
+    t0 = time.monotonic()
+    probe = start_probe(room, "parley-probe", "--join-attempts", "8", "--api-secret", "not-the-secret-at-all-0123456789")
+    err = probe.wait("error", timeout=20)
+    took = err["t"] - t0
+    print(f"bad token: the join failed after {took:.2f} s: {err['message']}")
+    assert "401" in err["message"] and "API key and secret" in err["message"], err
+    assert not log_lines(probe, "trying again")
+    assert took < 3
+    probe.finish(10)
+
+
+def test_parley_stops_rejoining_when_its_token_is_refused():
+    """livekit-server restarts with another secret: parley's rejoin gets 401, which waiting will
+    not cure, so the room ends at once with the reason instead of spending its tries."""
+    room = room_name("rejoin401")
+    probe = start_probe(room, "parley-probe")
+    probe.wait("joined")
+    env = dict(os.environ, PARLEY_STACK_SERVER_SECRET="another-secret-0123456789abcdef")
+    try:
+        out = subprocess.run([STACK, "restart-server"], capture_output=True, text=True, timeout=60, env=env)
+        assert out.returncode == 0, out.stderr
+        back = time.monotonic()
+        gone = probe.wait("disconnected", timeout=40)
+    finally:
+        out = subprocess.run([STACK, "restart-server"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+    refused = log_lines(probe, "rejoin refused, not trying again")
+    print(f"rejoin 401: the room ended {gone['t'] - back:.2f} s after the server was back: {gone['error']}")
+    assert "401" in gone["error"] and "not retried" in gone["error"], gone
+    assert len(refused) == 1
+    assert not [l for l in log_lines(probe, "rejoin failed, trying again") if "HTTP 401" in l]
+    assert gone["t"] - back < 5
+    probe.proc.kill()  # the room is gone; nothing of it is left to leave
+    probe.finish(10)
 
 
 def token_refused(token):
@@ -218,7 +313,7 @@ def test_garbage_on_the_media_ports_neither_crashes_nor_drops_the_call(long_spee
     probe.wait("track_subscribed", timeout=20, where=lambda ev: ev["from"] == "py-mouth")
     pair = probe.wait("selected_pair")
     server = pair["remote"].split()[4:6]  # candidate:f c udp prio ADDR PORT typ host
-    time.sleep(3)
+    peer.wait("heard", timeout=30, where=lambda ev: ev["seconds"] >= 3)  # the call is flowing first
     probe.send("ports")
     ports = probe.wait("ports")
     udp = [(p["address"], p["port"]) for p in ports["udp"]]

@@ -14,6 +14,7 @@
 #include "providers/llm/fallback_llm.h"
 #include "providers/llm/openai_llm.h"
 #include "providers/llm/script_llm.h"
+#include "support/param_name.h"
 #include "support/stand_in_server.h"
 
 namespace parley::providers {
@@ -147,6 +148,9 @@ struct Failure {
   bool retryable;
   const char* says;
 };
+
+// The case's name in test listings (see support/param_name.h).
+void PrintTo(const Failure& f, std::ostream* os) { *os << test::param_name(f.model); }
 
 class OpenAiLlmFailures : public OpenAiLlmTest, public ::testing::WithParamInterface<Failure> {};
 

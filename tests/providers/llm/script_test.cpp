@@ -5,6 +5,7 @@
 
 #include "providers/llm/script.h"
 #include "providers/llm/script_llm.h"
+#include "support/param_name.h"
 
 namespace parley::providers {
 namespace {
@@ -129,6 +130,9 @@ struct BadScript {
   const char* yaml;
   const char* expected;
 };
+
+// The case's name in test listings (see support/param_name.h).
+void PrintTo(const BadScript& b, std::ostream* os) { *os << test::param_name(b.expected); }
 
 class ScriptErrors : public ::testing::TestWithParam<BadScript> {};
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -71,6 +72,16 @@ class DeepgramSttTest : public ::testing::Test {
     livekit::HttpRequest r;
     r.target = "/_last";
     return nlohmann::json::parse(c.request(r)->body);
+  }
+  // Polls the stand-in until what it received satisfies `done`, instead of sleeping a guess: the
+  // stream's traffic takes longer to arrive when the machine is loaded.
+  nlohmann::json wait_for_last(const std::function<bool(const nlohmann::json&)>& done, std::chrono::milliseconds d = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + d;
+    for (;;) {
+      auto j = last();
+      if ((!j.empty() && done(j)) || std::chrono::steady_clock::now() > deadline) return j;
+      std::this_thread::sleep_for(20ms);
+    }
   }
   // `seconds` of a 440 Hz tone at 48 kHz in 20 ms frames, as the room delivers caller audio;
   // paced: one frame per 20 ms, as a caller speaks (else as fast as they can be pushed).
@@ -180,14 +191,16 @@ TEST_F(DeepgramSttTest, KeepAliveWhileIdle) {
 }
 
 TEST_F(DeepgramSttTest, CancelClosesTheStreamAndTheNextUtteranceReopens) {
-  auto s = stt("ok");
+  // Finalize is answered 1 s late, so the cancel surely comes while the answer is due (with "ok",
+  // a loaded machine could deliver the answer before the cancel and the test would flake).
+  auto s = stt("slowfinalize");
   speak(*s, 0.4);
-  std::this_thread::sleep_for(300ms);  // the stream is open and has the audio
+  // The stream is open and has the audio (less the resampler's tail, which finish() flushes).
+  wait_for_last([](const nlohmann::json& j) { return j["audio_bytes"].get<double>() >= 0.35 * 32000; });
   Outcome dropped;
   s->finish(dropped.callback());
   s->cancel();
-  std::this_thread::sleep_for(500ms);
-  auto req = last();
+  auto req = wait_for_last([](const nlohmann::json& j) { return j["closestream"].get<int>() >= 1; });
   EXPECT_EQ(req["closestream"], 1);
   auto r = utterance(*s, 0.3);
   ASSERT_TRUE(r) << r.error().to_string();
@@ -202,8 +215,7 @@ TEST_F(DeepgramSttTest, DestructionSendsCloseStream) {
     auto s = stt("ok");
     ASSERT_TRUE(utterance(*s, 0.3));
   }
-  std::this_thread::sleep_for(500ms);
-  EXPECT_EQ(last()["closestream"], 1);
+  EXPECT_EQ(wait_for_last([](const nlohmann::json& j) { return j["closestream"].get<int>() >= 1; })["closestream"], 1);
 }
 
 TEST_F(DeepgramSttTest, AWrongKeyIsRefusedAtTheUpgrade) {
