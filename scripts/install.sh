@@ -18,7 +18,7 @@ DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates ccache
   clang libclang-rt-14-dev
   libboost-dev libboost-system-dev libssl-dev
-  libprotobuf-dev protobuf-compiler
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
   libnice-dev libglib2.0-dev libsrtp2-dev libusrsctp-dev
   libopus-dev libopusfile-dev libspeexdsp-dev libsoxr-dev libwebrtc-audio-processing-dev
@@ -27,7 +27,9 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libre-dev
   redis-server baresip sox curl iproute2 procps util-linux
+  nginx-light openssl            # the TLS variant of the local stack (PARLEY_STACK_TLS=1)
   zsh
+  prometheus lintian help2man fakeroot systemd
   python3-venv
 )
 
@@ -99,13 +101,17 @@ sip_from_vendor() {
 
 install_venv() {
   local venv="$PARLEY_CACHE/venv" want stamp="$PARLEY_CACHE/venv/.requirements"
-  want=$(cat "$here/requirements-test.txt")
+  want=$(cat "$here/requirements-test.txt" "$here/requirements-test-nodeps.txt")
   if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     log "python venv: present"; return
   fi
   log "python venv: installing $(tr '\n' ' ' < "$here/requirements-test.txt")"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements-test.txt"
+  # Yandex's generated protobuf code (the official side of the SpeechKit wire tests) without its
+  # SDK's dependencies: they would pin protobuf below what livekit-protocol uses, and the
+  # generated modules need only protobuf itself.
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r "$here/requirements-test-nodeps.txt"
   echo "$want" > "$stamp"
 }
 

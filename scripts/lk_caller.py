@@ -48,8 +48,11 @@ class Transcript:
 
 
 class Caller:
-    def __init__(self, room, identity="caller", agent_identity="parley-agent"):
+    def __init__(self, room, identity="caller", agent_identity="parley-agent", dispatch_agent=None):
         self.room_name = room
+        # A room this caller creates gets a job for this agent name (room_config.agents in the
+        # token, as a SIP dispatch rule does): how calls reach parley in worker mode.
+        self.dispatch_agent = dispatch_agent
         self.identity = identity
         self.agent_identity = agent_identity
         self.room = rtc.Room()
@@ -67,7 +70,11 @@ class Caller:
     # ---- joining and leaving ----
     async def join(self, timeout=20):
         token = (api.AccessToken(KEY, SECRET).with_identity(self.identity)
-                 .with_grants(api.VideoGrants(room_join=True, room=self.room_name)).to_jwt())
+                 .with_grants(api.VideoGrants(room_join=True, room=self.room_name)))
+        if self.dispatch_agent:
+            token = token.with_room_config(api.RoomConfiguration(
+                agents=[api.RoomAgentDispatch(agent_name=self.dispatch_agent)]))
+        token = token.to_jwt()
         self.room.on("track_subscribed", self._on_track)
         self.room.register_text_stream_handler("lk.transcription", self._on_text)
         await asyncio.wait_for(self.room.connect(URL, token, rtc.RoomOptions(auto_subscribe=True)), timeout)

@@ -1,17 +1,20 @@
 """The local LiveKit stack (scripts/stack.sh) as Python clients see it: its URL and dev keys, its
 rooms through the official SDK's server API, and waiting for a condition with a deadline. Shared
 by the demo's phone call (scripts/sip_call.py) and the tests (tests/service/serve_support.py)."""
+import os
 import time
 
 from livekit import api
 
-LIVEKIT_URL = "ws://127.0.0.1:7880"
+# The TLS stack (PARLEY_STACK_TLS=1) is reached as wss://localhost:7443; its CA is then trusted
+# through SSL_CERT_FILE, which both the SDK and aiohttp read.
+LIVEKIT_URL = os.environ.get("LIVEKIT_URL", "ws://127.0.0.1:7880")
 API_KEY = "devkey"
 API_SECRET = "secret"
 
 
 def _api():
-    return api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), API_KEY, API_SECRET)
+    return api.LiveKitAPI(LIVEKIT_URL.replace("wss://", "https://").replace("ws://", "http://"), API_KEY, API_SECRET)
 
 
 async def list_rooms():

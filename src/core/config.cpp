@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/sip_config.h"
+#include "core/tls_client.h"
 #include "core/url.h"
 
 extern char** environ;
@@ -272,7 +273,14 @@ void set_dotted(YAML::Node root, const std::string& dotted, const std::string& v
   chain.back()[parts.back()] = value;
 }
 
+void validate_ca_file(const std::string& key, const std::string& ca_file, std::vector<ConfigIssue>& issues) {
+  if (auto problem = tls::check_ca_file(ca_file); !problem.empty()) {
+    issues.push_back({key, problem, "name a PEM file (or a folder of them) holding the CA that signed the server's certificate"});
+  }
+}
+
 void validate_providers(const ProvidersConfig& p, std::vector<ConfigIssue>& issues) {
+  validate_ca_file("providers.ca_file", p.ca_file, issues);
   for (const std::string role : {"stt", "llm", "tts"}) {
     const auto& chain = role == "stt" ? p.stt : role == "llm" ? p.llm : p.tts;
     const auto& known = known_providers(role);
@@ -314,6 +322,32 @@ void validate_providers(const ProvidersConfig& p, std::vector<ConfigIssue>& issu
       issues.push_back({"providers.deepgram.api_key", "is not set but the deepgram STT is chosen", "export DEEPGRAM_API_KEY"});
     }
   }
+  if (uses("yandex")) {
+    // Yandex's API keys are about 40 characters and IAM tokens longer: a short one is a
+    // placeholder or a truncated paste, refused here rather than at the first caller's turn.
+    constexpr size_t kMinCredential = 20;
+    const bool key = !p.yandex.api_key.empty();
+    const std::string& credential = key ? p.yandex.api_key : p.yandex.iam_token;
+    const std::string name = key ? "providers.yandex.api_key" : "providers.yandex.iam_token";
+    if (credential.empty()) {
+      issues.push_back({"providers.yandex.api_key", "is not set (nor iam_token) but a yandex provider is chosen",
+                        "export YANDEX_API_KEY (a service-account API key) or YANDEX_IAM_TOKEN"});
+    } else if (credential.size() < kMinCredential) {
+      issues.push_back({name, "is too short (" + std::to_string(credential.size()) + " characters) to be a real one",
+                        "set the whole key or token (an API key is about 40 characters)"});
+    }
+    if (p.yandex.endpointing != "parley" && p.yandex.endpointing != "yandex") {
+      issues.push_back({"providers.yandex.endpointing", "'" + p.yandex.endpointing + "' is not parley or yandex",
+                        "parley: its own VAD pause ends a turn; yandex: Yandex's EOU classifier may end it sooner"});
+    }
+    if (p.yandex.tts_speed < 0.1 || p.yandex.tts_speed > 3.0) {
+      issues.push_back({"providers.yandex.tts_speed", "is outside 0.1 … 3.0", "1.0 is the voice's normal speed"});
+    }
+    if (p.yandex.stt_endpoint.find(':') == std::string::npos) {
+      issues.push_back({"providers.yandex.stt_endpoint", "'" + p.yandex.stt_endpoint + "' has no port",
+                        "write it as host:port, e.g. stt.api.cloud.yandex.net:443"});
+    }
+  }
 }
 
 void validate_livekit(const LiveKitConfig& lk, std::vector<ConfigIssue>& issues) {
@@ -338,6 +372,7 @@ void validate_livekit(const LiveKitConfig& lk, std::vector<ConfigIssue>& issues)
   if (lk.request_timeout.count() == 0) {
     issues.push_back({"livekit.request_timeout", "is zero", "use a positive duration such as 30s"});
   }
+  validate_ca_file("livekit.ca_file", lk.ca_file, issues);
 }
 
 // An HMAC secret that is empty or short is one anyone can compute or guess, so a webhook or token
@@ -386,9 +421,9 @@ bool ConfigLoad::ok() const {
 }
 
 const std::vector<std::string>& known_providers(const std::string& role) {
-  static const std::vector<std::string> stt{"pocketsphinx", "openai", "deepgram"};
+  static const std::vector<std::string> stt{"pocketsphinx", "openai", "deepgram", "yandex"};
   static const std::vector<std::string> llm{"script", "openai"};
-  static const std::vector<std::string> tts{"flite", "espeak-ng", "openai"};
+  static const std::vector<std::string> tts{"flite", "espeak-ng", "openai", "yandex"};
   static const std::vector<std::string> none;
   if (role == "stt") return stt;
   if (role == "llm") return llm;
@@ -438,6 +473,8 @@ ConfigLoad load_config(const ConfigSources& sources) {
       {"LIVEKIT_URL", "livekit.url"},          {"LIVEKIT_API_KEY", "livekit.api_key"},
       {"LIVEKIT_API_SECRET", "livekit.api_secret"}, {"OPENAI_API_KEY", "providers.openai.api_key"},
       {"OPENAI_BASE_URL", "providers.openai.base_url"}, {"DEEPGRAM_API_KEY", "providers.deepgram.api_key"},
+      {"YANDEX_API_KEY", "providers.yandex.api_key"}, {"YANDEX_IAM_TOKEN", "providers.yandex.iam_token"},
+      {"YANDEX_FOLDER_ID", "providers.yandex.folder_id"},
       {"PARLEY_SIP_AUTH_PASSWORD", "sip.inbound_trunk.auth_password"},
   };
   for (const auto& [var, key] : env_keys) {
@@ -460,6 +497,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.integer("retry_attempts", c.livekit.retry_attempts, 1, 20);
       r.integer("rejoin_attempts", c.livekit.rejoin_attempts, 1, 50);
       r.duration("health_check_interval", c.livekit.health_check_interval);
+      r.string("ca_file", c.livekit.ca_file);
     }
     {
       Reader r = top.section("webhook");
@@ -471,12 +509,20 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.integer("rate_limit_burst", c.webhook.rate_limit_burst, 1, 1'000'000);
     }
     {
+      Reader r = top.section("server");
+      r.string("metrics_listen", c.server.metrics_listen);
+      r.integer("max_connections", c.server.max_connections, 1, 1'000'000);
+      r.integer("max_connections_per_address", c.server.max_connections_per_address, 1, 1'000'000);
+      r.duration("request_timeout", c.server.request_timeout);
+    }
+    {
       Reader r = top.section("calls");
       r.integer("max_concurrent", c.calls.max_concurrent, 0, 100'000);
       r.duration("max_duration", c.calls.max_duration);
       r.duration("silence_timeout", c.calls.silence_timeout);
       r.duration("inactivity_timeout", c.calls.inactivity_timeout);
       r.duration("drain_timeout", c.calls.drain_timeout);
+      r.duration("reconcile_interval", c.calls.reconcile_interval);
       r.list("room_patterns", c.calls.room_patterns);
       r.boolean("mask_numbers", c.calls.mask_numbers);
     }
@@ -485,6 +531,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.string("identity", c.agent.identity);
       r.string("name", c.agent.name);
       r.string("agent_name", c.agent.agent_name);
+      r.string("dispatch", c.agent.dispatch);
       r.string("language", c.agent.language);
       r.string_map("greeting", c.agent.greeting, false);
       r.string("transfer_to", c.agent.transfer_to);
@@ -498,6 +545,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.duration("stt_timeout", c.providers.stt_timeout);
       r.duration("llm_timeout", c.providers.llm_timeout);
       r.duration("tts_timeout", c.providers.tts_timeout);
+      r.string("ca_file", c.providers.ca_file);
       {
         Reader o = r.section("openai");
         o.string("base_url", c.providers.openai.base_url);
@@ -515,6 +563,20 @@ ConfigLoad load_config(const ConfigSources& sources) {
         bool from_env = sources.env.count("DEEPGRAM_API_KEY") > 0;
         d.string("api_key", c.providers.deepgram.api_key, !from_env);
         d.string("model", c.providers.deepgram.model);
+      }
+      {
+        Reader y = r.section("yandex");
+        y.string("stt_endpoint", c.providers.yandex.stt_endpoint);
+        y.string("api_key", c.providers.yandex.api_key, sources.env.count("YANDEX_API_KEY") == 0);
+        y.string("iam_token", c.providers.yandex.iam_token, sources.env.count("YANDEX_IAM_TOKEN") == 0);
+        y.string("folder_id", c.providers.yandex.folder_id);
+        y.string("stt_model", c.providers.yandex.stt_model);
+        y.string("endpointing", c.providers.yandex.endpointing);
+        y.string("tts_endpoint", c.providers.yandex.tts_endpoint);
+        y.string("tts_voice", c.providers.yandex.tts_voice);
+        y.string("tts_role", c.providers.yandex.tts_role);
+        y.number("tts_speed", c.providers.yandex.tts_speed, 0.1);
+        y.string("ca_file", c.providers.yandex.ca_file);
       }
       {
         Reader ps = r.section("pocketsphinx");
@@ -563,14 +625,46 @@ ConfigLoad load_config(const ConfigSources& sources) {
 
   validate_livekit(c.livekit, issues);
   validate_listen("webhook.listen", c.webhook.listen, issues);
+  if (!c.server.metrics_listen.empty()) {
+    validate_listen("server.metrics_listen", c.server.metrics_listen, issues);
+    if (c.server.metrics_listen == c.webhook.listen) {
+      issues.push_back({"server.metrics_listen", "is the same address as webhook.listen",
+                        "use a private address such as 127.0.0.1:9090, or leave it empty"});
+    }
+  }
+  if (c.server.max_connections_per_address > c.server.max_connections) {
+    issues.push_back({"server.max_connections_per_address",
+                      std::to_string(c.server.max_connections_per_address) + " is more than server.max_connections (" +
+                          std::to_string(c.server.max_connections) + ")",
+                      "make it at most server.max_connections"});
+  }
+  if (c.server.request_timeout <= Millis(0)) {
+    issues.push_back({"server.request_timeout", "must be positive", "use a duration such as 10s"});
+  }
   if (c.webhook.path.empty() || c.webhook.path.front() != '/') {
     issues.push_back({"webhook.path", "'" + c.webhook.path + "' does not start with /", "write it as /livekit/webhook"});
   }
   validate_providers(c.providers, issues);
   validate_sip(c.sip, issues);
+  // Each round lists every room: more often than twice a second only loads the server, and
+  // rarer than every 10 minutes leaves a caller without an agent far longer than a phone rings.
+  if (c.calls.reconcile_interval.count() != 0 &&
+      (c.calls.reconcile_interval < Millis(500) || c.calls.reconcile_interval > Millis(600'000))) {
+    issues.push_back({"calls.reconcile_interval", "'" + format_duration(c.calls.reconcile_interval) + "' is out of range",
+                      "use 0 (webhooks only) or a duration from 500ms to 10m, such as 5s"});
+  }
   if (!c.agent.transfer_to.empty() && c.agent.transfer_to.rfind("sip:", 0) != 0 && c.agent.transfer_to.rfind("tel:", 0) != 0) {
     issues.push_back({"agent.transfer_to", "'" + c.agent.transfer_to + "' is not a sip: or tel: URI",
                       "write it as sip:operator@pbx.example.com or tel:+15550100"});
+  }
+  if (c.agent.dispatch != "webhook" && c.agent.dispatch != "worker") {
+    issues.push_back({"agent.dispatch", "'" + c.agent.dispatch + "' is neither webhook nor worker",
+                      "write webhook (calls admitted from LiveKit's webhooks) or worker (parley registers as an agent worker)"});
+  } else if (c.agent.dispatch == "worker" && c.agent.agent_name.empty()) {
+    // An unnamed worker would be sent a job for every room created on the server.
+    issues.push_back({"agent.agent_name", "is empty but agent.dispatch is worker",
+                      "name the agent (e.g. parley) and dispatch it by that name (parley sip setup writes it into the "
+                      "dispatch rule)"});
   }
   validate_secret_strength("livekit.api_secret", c.livekit.api_key, c.livekit.api_secret, issues);
   for (const auto& [key, secret] : c.webhook.extra_keys) {
@@ -591,7 +685,8 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                   {"request_timeout", format_duration(livekit.request_timeout)},
                   {"retry_attempts", livekit.retry_attempts},
                   {"rejoin_attempts", livekit.rejoin_attempts},
-                  {"health_check_interval", format_duration(livekit.health_check_interval)}};
+                  {"health_check_interval", format_duration(livekit.health_check_interval)},
+                  {"ca_file", livekit.ca_file}};
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
   for (const auto& [k, v] : webhook.extra_keys) extra[k] = secret(v);
   j["webhook"] = {{"listen", webhook.listen},
@@ -600,16 +695,22 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                   {"max_body_bytes", webhook.max_body_bytes},
                   {"rate_limit_per_second", webhook.rate_limit_per_second},
                   {"rate_limit_burst", webhook.rate_limit_burst}};
+  j["server"] = {{"metrics_listen", server.metrics_listen},
+                 {"max_connections", server.max_connections},
+                 {"max_connections_per_address", server.max_connections_per_address},
+                 {"request_timeout", format_duration(server.request_timeout)}};
   j["calls"] = {{"max_concurrent", calls.max_concurrent},
                 {"max_duration", format_duration(calls.max_duration)},
                 {"silence_timeout", format_duration(calls.silence_timeout)},
                 {"inactivity_timeout", format_duration(calls.inactivity_timeout)},
                 {"drain_timeout", format_duration(calls.drain_timeout)},
+                {"reconcile_interval", format_duration(calls.reconcile_interval)},
                 {"room_patterns", calls.room_patterns},
                 {"mask_numbers", calls.mask_numbers}};
   j["agent"] = {{"identity", agent.identity},
                 {"name", agent.name},
                 {"agent_name", agent.agent_name},
+                {"dispatch", agent.dispatch},
                 {"language", agent.language},
                 {"greeting", agent.greeting},
                 {"transfer_to", agent.transfer_to}};
@@ -620,6 +721,7 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                     {"stt_timeout", format_duration(providers.stt_timeout)},
                     {"llm_timeout", format_duration(providers.llm_timeout)},
                     {"tts_timeout", format_duration(providers.tts_timeout)},
+                    {"ca_file", providers.ca_file},
                     {"openai",
                      {{"base_url", providers.openai.base_url},
                       {"api_key", secret(providers.openai.api_key)},
@@ -632,6 +734,18 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                      {{"url", providers.deepgram.url},
                       {"api_key", secret(providers.deepgram.api_key)},
                       {"model", providers.deepgram.model}}},
+                    {"yandex",
+                     {{"stt_endpoint", providers.yandex.stt_endpoint},
+                      {"api_key", secret(providers.yandex.api_key)},
+                      {"iam_token", secret(providers.yandex.iam_token)},
+                      {"folder_id", providers.yandex.folder_id},
+                      {"stt_model", providers.yandex.stt_model},
+                      {"endpointing", providers.yandex.endpointing},
+                      {"tts_endpoint", providers.yandex.tts_endpoint},
+                      {"tts_voice", providers.yandex.tts_voice},
+                      {"tts_role", providers.yandex.tts_role},
+                      {"tts_speed", providers.yandex.tts_speed},
+                      {"ca_file", providers.yandex.ca_file}}},
                     {"pocketsphinx", {{"max_decoders", providers.pocketsphinx.max_decoders}}}};
   j["sip"] = {{"inbound_trunk",
                 {{"name", sip.inbound_trunk.name},
@@ -664,8 +778,8 @@ std::string Config::hash() const {
 }
 
 std::vector<std::string> Config::secrets() const {
-  std::vector<std::string> out{livekit.api_secret, providers.openai.api_key, providers.deepgram.api_key,
-                               diagnose.call_password};
+  std::vector<std::string> out{livekit.api_secret,        providers.openai.api_key, providers.deepgram.api_key,
+                               providers.yandex.api_key,  providers.yandex.iam_token, diagnose.call_password};
   for (const auto& [k, v] : webhook.extra_keys) out.push_back(v);
   out.push_back(sip.inbound_trunk.auth_password);
   out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }), out.end());

@@ -30,6 +30,9 @@ struct LiveKitConfig {
   // exponential backoff with jitter (core/backoff): 8 tries span about half a minute.
   int rejoin_attempts = 8;
   Millis health_check_interval{60'000};
+  // Extra trusted CAs (PEM file or folder) for wss:// and https:// to LiveKit, added to the
+  // system store (e.g. a private CA in front of a self-hosted server); "" = the system store.
+  std::string ca_file;
 };
 
 struct WebhookConfig {
@@ -42,12 +45,26 @@ struct WebhookConfig {
   int rate_limit_burst = 200;
 };
 
+// parley serve's HTTP front door (the listener itself is webhook.listen).
+struct ServerConfig {
+  // host:port for /healthz, /readyz and /metrics, kept off the public listener (which then
+  // serves only the webhook); "" serves them on webhook.listen. Keep it private (loopback or an
+  // internal network): it tells anyone who asks the call load and LiveKit's reachability.
+  std::string metrics_listen;
+  size_t max_connections = 1024;             // open connections in all
+  size_t max_connections_per_address = 64;   // from one client address (a proxy in front counts as one)
+  Millis request_timeout{10'000};            // a whole request (headers and body); also the keep-alive idle time
+};
+
 struct CallsConfig {
   int max_concurrent = 50;
   Millis max_duration{30 * 60'000};
   Millis silence_timeout{20'000};
   Millis inactivity_timeout{60 * 60'000};  // rooms that never finish are cleaned up after this
   Millis drain_timeout{5 * 60'000};
+  // How often parley serve lists the server's rooms to adopt calls without an agent (lost
+  // webhooks, callers that joined while parley was down); 0 = webhooks only.
+  Millis reconcile_interval{5'000};
   std::vector<std::string> room_patterns;   // rooms (glob) whose participants get an agent too
   bool mask_numbers = false;                // show phone numbers as +1555***1234 in logs
 };
@@ -56,6 +73,10 @@ struct AgentConfig {
   std::string identity = "parley-agent";
   std::string name = "parley";
   std::string agent_name;  // the name dispatch rules use for parley ("" = unnamed agent)
+  // How calls reach parley serve: "webhook" (a caller's participant_joined admits the call) or
+  // "worker" (parley registers as a LiveKit agent worker under agent_name and the server
+  // dispatches each call's job to one worker, by load; webhooks still feed the calls' events).
+  std::string dispatch = "webhook";
   std::string language = "en";
   // language -> first words (the agent speaks first); the same as parley.example.yaml
   std::map<std::string, std::string> greeting{
@@ -100,6 +121,24 @@ struct DeepgramConfig {
   std::string model = "nova-3";
 };
 
+// Yandex SpeechKit API v3 (gRPC over TLS). Auth: a service-account API key ("Api-Key") or an
+// IAM token ("Bearer"), from YANDEX_API_KEY / YANDEX_IAM_TOKEN; x-folder-id from YANDEX_FOLDER_ID.
+struct YandexConfig {
+  std::string stt_endpoint = "stt.api.cloud.yandex.net:443";
+  std::string api_key;    // secret
+  std::string iam_token;  // secret; used when api_key is empty
+  std::string folder_id;
+  std::string stt_model = "general";
+  // Who ends the caller's turn: "parley" (its VAD pause) or "yandex" (Yandex's EOU classifier as
+  // well: whichever hears the end first, with parley's VAD agreeing the caller is quiet).
+  std::string endpointing = "parley";
+  std::string tts_endpoint = "tts.api.cloud.yandex.net:443";
+  std::string tts_voice = "marina";  // alena, filipp, ermil, jane, marina, dasha, ... (Russian)
+  std::string tts_role;              // neutral, good, friendly, strict, ...; "" = the voice's default
+  double tts_speed = 1.0;            // 0.1 … 3.0
+  std::string ca_file;  // trusted roots (PEM) instead of the system store (a private gateway)
+};
+
 struct PocketsphinxConfig {
   // Callers recognised at the same instant; more wait (their audio is kept) until one frees.
   // Each decoder costs about 90 MB of memory and a quarter second to load at start-up.
@@ -117,7 +156,11 @@ struct ProvidersConfig {
   Millis tts_timeout{5'000};
   OpenAiConfig openai;
   DeepgramConfig deepgram;
+  YandexConfig yandex;
   PocketsphinxConfig pocketsphinx;
+  // Extra trusted CAs (PEM file or folder) for the network providers (OpenAI-compatible,
+  // Deepgram), added to the system store; "" = the system store.
+  std::string ca_file;
 };
 
 // `parley diagnose`'s test call (the sip_call check runs when call_number is set).
@@ -138,6 +181,7 @@ struct LogConfig {
 struct Config {
   LiveKitConfig livekit;
   WebhookConfig webhook;
+  ServerConfig server;
   CallsConfig calls;
   AgentConfig agent;
   ProvidersConfig providers;
