@@ -10,7 +10,8 @@ from livekit import api, rtc
 from serve_support import LIVEKIT_URL, Serve, wait_until
 
 
-async def join_publish_leave(room_name):
+async def join_publish_leave(room_name, published):
+    """Joins, publishes a microphone track and leaves once published() says its webhook came."""
     token = (api.AccessToken("devkey", "secret").with_identity("py-caller")
              .with_grants(api.VideoGrants(room_join=True, room=room_name)).to_jwt())
     room = rtc.Room()
@@ -19,8 +20,14 @@ async def join_publish_leave(room_name):
     track = rtc.LocalAudioTrack.create_audio_track("mic", source)
     await room.local_participant.publish_track(track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
     frame = rtc.AudioFrame.create(48000, 1, 480)
-    for _ in range(50):  # half a second of silence, paced
-        await source.capture_frame(frame)
+    # livekit-server sends track_published when the track's first media arrives, after ICE and
+    # DTLS: under load that takes more than a fixed half second of audio. So the caller keeps
+    # sending paced silence until the webhook has reached parley (or 60 s pass), then leaves.
+    deadline = asyncio.get_running_loop().time() + 60
+    while not published():
+        assert asyncio.get_running_loop().time() < deadline, "no track_published webhook within 60 s"
+        for _ in range(10):  # 0.1 s of silence, paced
+            await source.capture_frame(frame)
     await room.disconnect()
     lk = api.LiveKitAPI(LIVEKIT_URL.replace("ws://", "http://"), "devkey", "secret")
     try:
@@ -40,7 +47,7 @@ def test_real_webhooks_start_exactly_one_call_session(serve):
     wait_until(lambda: serve.get("/readyz")[0] == 200, 10, "/readyz 200 (LiveKit reachable)")
     room = "pytest-live-" + uuid.uuid4().hex[:8]
     before = serve.metric("parley_call_sessions_started_total")
-    asyncio.run(join_publish_leave(room))
+    asyncio.run(join_publish_leave(room, lambda: serve.find("webhook verified", event="track_published", room=room)))
     for event in ["room_started", "participant_joined", "track_published", "participant_left", "room_finished"]:
         wait_until(lambda: serve.find("webhook verified", event=event, room=room), 60, f"verified {event} in the log")
         assert serve.metric("parley_webhooks_total", event=event, result="accepted") >= 1
