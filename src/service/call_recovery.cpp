@@ -218,6 +218,7 @@ void CallRecovery::recover(const std::string& room, const std::string& key, cons
       }
     }
   }
+  remove_lost_agent(*twirp, room, key);
   json meta = {{kRecoverKey, key}};
   auto created = dispatches.create_dispatch(room, cfg->agent.agent_name, meta.dump());
   if (!created) {
@@ -233,8 +234,9 @@ void CallRecovery::recover(const std::string& room, const std::string& key, cons
 
 // The dead agent's participant stays in the room for about 15 s (the server's ICE timeouts). The
 // new agent would replace it anyway (same identity), but clients see a participant replaced by
-// its own identity as a departure that may also drop the newcomer (the Python SDK does), so the
-// one job that takes the call over removes it first. Nobody else joins under this identity now.
+// its own identity as a departure that may also drop the newcomer (the Python SDK does), so it
+// is removed before the recovery dispatch exists: removed later, the server would take its
+// departure for the new job's agent (same identity) and end that job (JobTermination).
 void CallRecovery::remove_lost_agent(livekit::TwirpClient& twirp, const std::string& room, const std::string& key) {
   auto cfg = config();
   livekit::RoomServiceClient rooms(twirp);
@@ -280,7 +282,6 @@ void CallRecovery::decide(const std::string& room, const std::string& dispatch_i
             .warn("call recovery: cannot list the room's dispatches; taking the call", {{"error", list.error().to_string()}});
       }
     }
-    if (take && twirp) remove_lost_agent(*twirp, room, key);
     handled(key);
     recovered_family().with({take ? "taken" : "yielded"}).inc();
     log::Logger::for_call("recover-" + key, room)

@@ -21,8 +21,8 @@
 // dispatches (decide()) and runs it only when its dispatch is the earliest one for that loss
 // made within 5 s before it (the room's node stamps created_at; ties go to the smaller id);
 // every other recovery job ends
-// without joining. The job that takes the call over first removes the dead agent's participant
-// (it would linger for about 15 s). As a last guard the agent identity is the same in every job,
+// without joining. Before dispatching, the dead agent's participant is removed (it would linger
+// for about 15 s). As a last guard the agent identity is the same in every job,
 // and the server keeps only the newest participant of an identity (DUPLICATE_IDENTITY), so a
 // room never holds two parley agents.
 //
