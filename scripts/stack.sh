@@ -153,6 +153,11 @@ room:
 webhook:
   api_key: devkey
   urls: [$WEBHOOK_URL]
+# Agent dispatch offers a job only to a node whose workers report load below target_load
+# (default 0.7: a worker then takes about 70 % of its calls.max_concurrent). 1.0 lets parley's
+# own limit decide: a full worker reports WS_FULL and is never asked (docs/scaling.md).
+agents:
+  target_load: 1.0
 logging:
   level: info
 YAML

@@ -49,6 +49,18 @@ void ApiCallControl::transfer(const std::string& room, const std::string& identi
       std::move(done));
 }
 
+void ApiCallControl::set_room_metadata(const std::string& room, const std::string& metadata,
+                                       std::function<void(Status)> done) {
+  submit(
+      room,
+      [room, metadata](livekit::TwirpClient& twirp) -> Status {
+        auto r = livekit::RoomServiceClient(twirp).update_room_metadata(room, metadata);
+        if (!r) return tl::unexpected(r.error());
+        return {};
+      },
+      std::move(done));
+}
+
 void ApiCallControl::submit(const std::string& room, Request request, std::function<void(Status)> done) {
   std::unique_lock lock(mutex_);
   if (closing_) {

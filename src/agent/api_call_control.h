@@ -38,6 +38,7 @@ class ApiCallControl final : public CallControl {
   void hang_up(const std::string& room, const std::string& identity, std::function<void(Status)> done) override;
   void transfer(const std::string& room, const std::string& identity, const std::string& to,
                 std::function<void(Status)> done) override;
+  void set_room_metadata(const std::string& room, const std::string& metadata, std::function<void(Status)> done) override;
   // Lanes with a request pending or running (for tests and the log).
   size_t busy_lanes() const;
 

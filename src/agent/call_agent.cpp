@@ -66,6 +66,12 @@ voice::VoicePipelineOptions CallAgent::pipeline_options() const {
   if (o.repeat_prompt.empty()) o.repeat_prompt = "Sorry, could you repeat that?";
   o.still_there_prompt = p.still_there;
   o.goodbye_prompt = p.silence_goodbye;
+  if (deps_.continuity) {
+    for (const auto& t : deps_.continuity->history) {
+      o.history.push_back(providers::ChatMessage::of(
+          t.role == "user" ? providers::ChatRole::kUser : providers::ChatRole::kAssistant, t.text));
+    }
+  }
   return o;
 }
 
@@ -124,6 +130,45 @@ void CallAgent::on_joined(Status status) {
     return end("join_failed");
   }
   logger_.info("agent joined the room; waiting for the caller's audio");
+  write_continuity();
+}
+
+void CallAgent::write_continuity() {
+  if (!deps_.continuity || deps_.continuity->owner.is_null() || !deps_.control || stopped_) return;
+  if (continuity_writing_) {
+    continuity_dirty_ = true;
+    return;
+  }
+  std::vector<CallTurn> turns = deps_.continuity->history;
+  if (pipeline_) {
+    // The context holds the recovered history first: only what was said since is added.
+    const auto& messages = pipeline_->context().messages;
+    size_t skip = deps_.continuity->history.size();
+    for (const auto& m : messages) {
+      if (m.role != providers::ChatRole::kUser && m.role != providers::ChatRole::kAssistant) continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      std::string text = m.text;
+      if (text.empty() && m.dtmf) text = std::string("(pressed ") + *m.dtmf + ")";
+      if (text.empty()) continue;
+      turns.push_back({m.role == providers::ChatRole::kUser ? "user" : "assistant", text});
+    }
+  }
+  continuity_writing_ = true;
+  continuity_dirty_ = false;
+  auto metadata = continuity_metadata(deps_.continuity->room_metadata, deps_.continuity->owner, turns);
+  deps_.control->set_room_metadata(room_name_, metadata, on_loop_while_alive([this, n = turns.size()](Status st) {
+    continuity_writing_ = false;
+    if (!st) {
+      logger_.warn("cannot record the call in the room's metadata; another worker could not take it over",
+                   {{"error", st.error().to_string()}});
+    } else {
+      logger_.debug("call recorded in the room's metadata", {{"turns", n}});
+    }
+    if (continuity_dirty_) write_continuity();
+  }));
 }
 
 void CallAgent::on_caller(const RemoteCaller& caller) {
@@ -172,7 +217,10 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   };
   h.on_tool_call = [this](const providers::ToolCall& c) { on_tool_call(c); };
   // Latencies only (never words): the per-turn figures behind the call record's median.
-  h.on_turn = [this](const voice::TurnMetrics& m) { logger_.info("turn finished", {{"metrics", m.to_json()}}); };
+  h.on_turn = [this](const voice::TurnMetrics& m) {
+    logger_.info("turn finished", {{"metrics", m.to_json()}});
+    write_continuity();
+  };
   h.on_hangup = [this](const std::string& reason) { hang_up(reason); };
   pipeline_ = std::make_unique<voice::VoicePipeline>(loop_, clock_, pipeline_options(), p, std::move(h), logger_);
 
@@ -184,6 +232,12 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
       logger_.info("the call reached calls.max_duration");
       pipeline_->say_and_hang_up(prompts_for(language_).time_limit, "max_duration");
     });
+  }
+  if (deps_.continuity && deps_.continuity->resumed) {
+    // Taken over from a worker that died: the caller was mid-conversation, so no greeting.
+    logger_.info("call resumed after its worker was lost", {{"turns_recovered", deps_.continuity->history.size()}});
+    pipeline_->say(prompts_for(language_).lost_you);
+    return;
   }
   // Greet first: the caller hears ringing until now (the SIP bridge answers on subscription).
   auto it = config_->agent.greeting.find(language_);

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/call_continuity.h"
 #include "agent/call_room.h"
 #include "agent/provider_set.h"
 #include "core/clock.h"
@@ -37,6 +38,9 @@ struct CallAgentDeps {
   // they are dropped then, but they post to the agent's loop, so the loop must outlive them.
   CallControl* control = nullptr;
   std::shared_ptr<const ProviderSet> providers;
+  // Worker mode: the room's metadata records who runs the call and its turns, and a call taken
+  // over from a worker that died starts from them (agent/call_continuity.h). nullptr: neither.
+  std::shared_ptr<const CallContinuity> continuity;
 };
 
 struct CallSummary {
@@ -77,6 +81,8 @@ class CallAgent {
   // Wraps fn as a CallControl answer that runs on the loop, and only while this agent exists.
   std::function<void(Status)> on_loop_while_alive(std::function<void(Status)> fn);
   voice::VoicePipelineOptions pipeline_options() const;
+  // Writes the continuity record into the room's metadata; one write at a time, the latest wins.
+  void write_continuity();
 
   EventLoop& loop_;
   const Clock& clock_;
@@ -103,6 +109,8 @@ class CallAgent {
   std::string hangup_reason_;  // why the agent is hanging up (the record's reason once the caller is gone)
   bool ended_ = false;
   bool stopped_ = false;
+  bool continuity_writing_ = false;
+  bool continuity_dirty_ = false;
   CallSummary summary_;
 };
 

@@ -73,6 +73,12 @@ class CallControl {
   // TransferSIPParticipant (SIP REFER) to a sip: or tel: URI.
   virtual void transfer(const std::string& room, const std::string& identity, const std::string& to,
                         std::function<void(Status)> done) = 0;
+  // UpdateRoomMetadata (the call's continuity record, agent/call_continuity.h). Not every
+  // control can: the default answers at once that it did nothing.
+  virtual void set_room_metadata(const std::string& room, const std::string& metadata, std::function<void(Status)> done) {
+    (void)room, (void)metadata;
+    done(make_error(ErrorCode::kUnavailable, "this call control cannot write room metadata"));
+  }
 };
 
 }  // namespace parley::agent

@@ -12,6 +12,7 @@ struct Prompts {
   std::string time_limit;        // calls.max_duration reached: then it hangs up
   std::string transfer_failed;   // the operator transfer did not work
   std::string no_transfer;       // no agent.transfer_to configured
+  std::string lost_you;          // first words of a call taken over from a worker that died
 };
 
 const Prompts& prompts_for(std::string_view language);

@@ -532,6 +532,8 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.string("name", c.agent.name);
       r.string("agent_name", c.agent.agent_name);
       r.string("dispatch", c.agent.dispatch);
+      r.duration("recovery_interval", c.agent.recovery_interval);
+      r.string("worker_url", c.agent.worker_url);
       r.string("language", c.agent.language);
       r.string_map("greeting", c.agent.greeting, false);
       r.string("transfer_to", c.agent.transfer_to);
@@ -666,6 +668,18 @@ ConfigLoad load_config(const ConfigSources& sources) {
                       "name the agent (e.g. parley) and dispatch it by that name (parley sip setup writes it into the "
                       "dispatch rule)"});
   }
+  if (c.agent.recovery_interval.count() != 0 &&
+      (c.agent.recovery_interval < Millis(200) || c.agent.recovery_interval > Millis(60'000))) {
+    issues.push_back({"agent.recovery_interval",
+                      "'" + format_duration(c.agent.recovery_interval) + "' is out of range",
+                      "use 0 (no recovery of calls whose worker died) or a duration from 200ms to 1m, such as 1s"});
+  }
+  if (!c.agent.worker_url.empty() && c.agent.worker_url.rfind("http://", 0) != 0 &&
+      c.agent.worker_url.rfind("https://", 0) != 0) {
+    issues.push_back({"agent.worker_url", "'" + c.agent.worker_url + "' is not an http:// or https:// URL",
+                      "write the address the other workers reach this process's /healthz at, such as "
+                      "http://10.0.0.5:8080, or leave it empty for http://<webhook.listen>"});
+  }
   validate_secret_strength("livekit.api_secret", c.livekit.api_key, c.livekit.api_secret, issues);
   for (const auto& [key, secret] : c.webhook.extra_keys) {
     validate_secret_strength("webhook.extra_keys." + key, key, secret, issues);
@@ -711,6 +725,8 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                 {"name", agent.name},
                 {"agent_name", agent.agent_name},
                 {"dispatch", agent.dispatch},
+                {"recovery_interval", format_duration(agent.recovery_interval)},
+                {"worker_url", agent.worker_url},
                 {"language", agent.language},
                 {"greeting", agent.greeting},
                 {"transfer_to", agent.transfer_to}};

@@ -77,6 +77,13 @@ struct AgentConfig {
   // "worker" (parley registers as a LiveKit agent worker under agent_name and the server
   // dispatches each call's job to one worker, by load; webhooks still feed the calls' events).
   std::string dispatch = "webhook";
+  // Worker mode: how often each worker lists the server's rooms to find calls whose worker died
+  // (service/call_recovery.h) and re-dispatches them; 0 = off.
+  Millis recovery_interval{1'000};
+  // Worker mode: where the other workers reach this process's /healthz to tell whether it is
+  // alive (written into each call's room metadata). "" = http://<webhook.listen>, with a
+  // wildcard address replaced by this host's name.
+  std::string worker_url;
   std::string language = "en";
   // language -> first words (the agent speaks first); the same as parley.example.yaml
   std::map<std::string, std::string> greeting{

@@ -28,6 +28,9 @@ class SessionControl final : public agent::CallControl {
                 std::function<void(Status)> done) override {
     inner_.transfer(room, identity, to, guarded(std::move(done)));
   }
+  void set_room_metadata(const std::string& room, const std::string& metadata, std::function<void(Status)> done) override {
+    inner_.set_room_metadata(room, metadata, guarded(std::move(done)));
+  }
 
  private:
   std::function<void(Status)> guarded(std::function<void(Status)> done) {
@@ -63,7 +66,7 @@ class AgentCallSession final : public CallSession {
       state->control = std::make_unique<SessionControl>(control);
       state->agent = std::make_unique<agent::CallAgent>(
           loop, SystemClock::instance(), ctx.config, ctx.record.room,
-          agent::CallAgentDeps{std::move(room), state->control.get(), providers},
+          agent::CallAgentDeps{std::move(room), state->control.get(), providers, ctx.continuity},
           ctx.logger, [weak](const std::string& reason) {
             // The agent ended the call itself: tell admission, which stops this session.
             auto s = weak.lock();

@@ -405,7 +405,7 @@ void CallAdmission::admit(const WebhookEvent& ev, Source source, Millis waited) 
 }
 
 bool CallAdmission::start_call(const std::string& room, Call call, std::string join_token, std::string join_url,
-                               Source source, Millis waited) {
+                               Source source, Millis waited, std::shared_ptr<const agent::CallContinuity> continuity) {
   call.config = config_;
   call.logger = call_logger(call.record, config_->calls.mask_numbers);
   call.last_activity = clock_.now();
@@ -416,6 +416,7 @@ bool CallAdmission::start_call(const std::string& room, Call call, std::string j
   ctx.loop = &loop_;
   ctx.join_token = std::move(join_token);
   ctx.join_url = std::move(join_url);
+  ctx.continuity = std::move(continuity);
   std::weak_ptr<bool> alive = alive_;
   ctx.end = [this, alive, call_id = call.record.call_id](std::string why) {
     loop_.post([this, alive, call_id, why = std::move(why)] {
@@ -475,7 +476,8 @@ void CallAdmission::on_job(JobCall job) {
   call.job_id = job.job_id;
   call.on_end = std::move(job.on_end);
   auto on_end = call.on_end;
-  if (!start_call(job.room, std::move(call), std::move(job.token), std::move(job.url), Source::kJob)) {
+  if (!start_call(job.room, std::move(call), std::move(job.token), std::move(job.url), Source::kJob, Millis(0),
+                  std::move(job.continuity))) {
     refused_family().with({"session_failed"}).inc();
     if (on_end) on_end("the call session could not be created");
     return;

@@ -67,6 +67,7 @@ struct JobCall {
   std::string room_sid;
   std::string token;
   std::string url;  // "" = livekit.url
+  std::shared_ptr<const agent::CallContinuity> continuity;  // nullptr: none
   std::function<void()> on_running;                     // the session started
   std::function<void(const std::string& error)> on_end;  // refused or ended ("" = ended normally)
 };
@@ -138,7 +139,8 @@ class CallAdmission {
   void admit(const livekit::webhook::WebhookEvent& ev, Source source, Millis waited = Millis(0));
   // Creates and starts the session; false when it could not be created.
   bool start_call(const std::string& room, Call call, std::string join_token, std::string join_url,
-                  Source source = Source::kWebhook, Millis waited = Millis(0));
+                  Source source = Source::kWebhook, Millis waited = Millis(0),
+                  std::shared_ptr<const agent::CallContinuity> continuity = nullptr);
   void on_job(JobCall job);
   void refuse(const livekit::webhook::WebhookEvent& ev, const std::string& reason, const std::string& detail);
   void end_call(const std::string& room, StopReason reason);

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/call_continuity.h"
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
@@ -42,6 +43,8 @@ struct CallContext {
   // by the server, at join_url ("" = livekit.url). Empty: the agent mints its own token.
   std::string join_token;
   std::string join_url;
+  // Worker mode: the call's record in the room's metadata, and whether it is taken over.
+  std::shared_ptr<const agent::CallContinuity> continuity;
 };
 
 class CallSession {

@@ -1,7 +1,10 @@
 #include "service/service.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <future>
+#include <random>
 
 #include <boost/asio/signal_set.hpp>
 
@@ -14,6 +17,24 @@ namespace {
 namespace http = boost::beast::http;
 
 std::string_view sv(boost::beast::string_view v) { return {v.data(), v.size()}; }
+
+std::string random_instance() {
+  std::random_device rd;
+  std::string out;
+  static constexpr char hex[] = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i) out += hex[rd() % 16];
+  return out;
+}
+
+// http://<webhook.listen> as the other workers reach it: a wildcard address becomes this host's name.
+std::string default_worker_url(const std::string& listen, uint16_t port) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host == "0.0.0.0" || host == "[::]" || host == "::" || host.empty()) {
+    char name[256] = {};
+    host = gethostname(name, sizeof(name) - 1) == 0 && name[0] ? name : "localhost";
+  }
+  return "http://" + host + ":" + std::to_string(port);
+}
 
 metrics::CounterFamily& reloads() {
   static auto& f = metrics::registry().counter("parley_config_reloads_total", "configuration reloads, by result",
@@ -40,7 +61,11 @@ Service::Service(ServiceOptions options) : options_(std::move(options)) {
                                                  config_->livekit.health_check_interval,
                                                  std::min(config_->livekit.request_timeout, Millis(10'000)),
                                                  config_->livekit.ca_file);
-  if (config_->agent.dispatch == "worker") make_worker();
+  instance_ = random_instance();
+  if (config_->agent.dispatch == "worker") {
+    make_worker();
+    recovery_ = std::make_unique<CallRecovery>(config_, instance_);
+  }
 }
 
 void Service::make_worker() {
@@ -57,19 +82,41 @@ void Service::make_worker() {
   livekit::AgentWorkerHooks hooks;
   // The worker and admission both live on the control loop; the worker is stopped only after
   // admission has ended every call (~Service), so these never outlive either.
-  hooks.on_job = [this](livekit::AgentJob job) {
-    JobCall call;
-    call.job_id = job.id;
-    call.room = job.room;
-    call.room_sid = job.room_sid;
-    call.token = std::move(job.token);
-    call.url = std::move(job.url);
-    call.on_running = [this, id = job.id] { worker_->job_running(id); };
-    call.on_end = [this, id = job.id](const std::string& error) { worker_->finish_job(id, error); };
-    admission_->admit_job(std::move(call));
-  };
+  hooks.on_job = [this](livekit::AgentJob job) { on_job(std::move(job)); };
   hooks.on_termination = [this](const std::string& job_id) { admission_->end_job(job_id); };
   worker_ = livekit::AgentWorker::create(*control_loop_, std::move(wo), std::move(hooks));
+}
+
+void Service::on_job(livekit::AgentJob job) {
+  const std::string key = recovery_key(job.metadata);
+  auto continuity = std::make_shared<agent::CallContinuity>();
+  if (auto metadata = agent::room_metadata_object(job.room_metadata)) {
+    continuity->room_metadata = std::move(*metadata);
+    continuity->owner = {{"instance", instance_}, {"probe", probe_url_}, {"job", job.id}};
+    if (!key.empty()) continuity->history = agent::turns_from_metadata(continuity->room_metadata);
+  } else {
+    // Someone else's metadata that is not a JSON object: left alone, so this call cannot be
+    // taken over if this process dies.
+    log::Logger::for_call("job-" + job.id, job.room)
+        .warn("the room's metadata is not a JSON object: the call is not recorded there, and cannot be taken over "
+              "if this worker dies");
+  }
+  continuity->resumed = !key.empty();
+  JobCall call;
+  call.job_id = job.id;
+  call.room = job.room;
+  call.room_sid = job.room_sid;
+  call.token = std::move(job.token);
+  call.url = std::move(job.url);
+  call.continuity = std::move(continuity);
+  call.on_running = [this, id = job.id] { worker_->job_running(id); };
+  call.on_end = [this, id = job.id](const std::string& error) { worker_->finish_job(id, error); };
+  if (key.empty() || !recovery_) return admission_->admit_job(std::move(call));
+  // A recovery job: only the earliest dispatch for this loss joins (call_recovery.h).
+  recovery_->decide(job.room, job.dispatch_id, key, [this, call = std::move(call)](bool take) mutable {
+    if (take) return admission_->admit_job(std::move(call));
+    worker_->finish_job(call.job_id, "");
+  });
 }
 
 Service::~Service() {
@@ -88,6 +135,7 @@ Service::~Service() {
   }
   health_->stop();
   reconciler_->stop();  // before admission: no snapshot arrives after its shutdown
+  if (recovery_) recovery_->stop();  // before admission: no recovered job is admitted after its shutdown
   admission_->shutdown();
   if (worker_) worker_->stop();  // after admission: the calls' final job statuses go first
   pool_->stop();  // joins every loop thread; what they still held is released below
@@ -95,6 +143,7 @@ Service::~Service() {
   ops_http_.reset();
   health_.reset();
   reconciler_.reset();
+  recovery_.reset();
   webhook_.reset();
   admission_.reset();
   worker_.reset();
@@ -133,14 +182,17 @@ Result<uint16_t> Service::start() {
   if (options_.handle_signals) arm_signals();
   health_->start();
   reconciler_->start();  // the first round at once: calls that waited while parley was down
+  probe_url_ = config_->agent.worker_url.empty() ? default_worker_url(config_->webhook.listen, *port)
+                                                 : config_->agent.worker_url;
   if (worker_) worker_->start();
+  if (recovery_) recovery_->start();
   log::root().info("parley serve listening",
                    {{"listen", config_->webhook.listen}, {"port", *port}, {"webhook_path", webhook_path_},
                     {"metrics_listen", config_->server.metrics_listen}, {"metrics_port", metrics_port()},
                     {"config_hash", config_->hash()}, {"livekit_url", config_->livekit.url},
                     {"io_loops", pool_->io_count()}, {"media_loops", pool_->media_count()},
                     {"reconcile_interval_ms", config_->calls.reconcile_interval.count()},
-                    {"dispatch", config_->agent.dispatch}});
+                    {"dispatch", config_->agent.dispatch}, {"instance", instance_}, {"worker_url", probe_url_}});
   return port;
 }
 
@@ -213,6 +265,7 @@ std::string Service::reload() {
   }
   admission_->set_config(fresh);
   reconciler_->set_config(fresh);
+  if (recovery_) recovery_->set_config(fresh);
   if (worker_) worker_->set_capacity(fresh->calls.max_concurrent);
   webhook_->set_config(fresh);
   if (options_.live_config) options_.live_config->set(fresh);
@@ -299,7 +352,12 @@ HttpResponse Service::route_ops(const HttpRequest& request) {
       res.set(http::field::allow, "GET, HEAD");
       return res;
     }
-    if (path == "/healthz") return make_response(200, "ok\n", &request);
+    if (path == "/healthz") {
+      // Which process answers: the other workers tell a restarted one from the one that ran a call.
+      auto res = make_response(200, "ok\n", &request);
+      res.set(kInstanceHeader, instance_);
+      return res;
+    }
     if (path == "/readyz") return readyz(request);
     return make_response(200, metrics::registry().render(), &request, "text/plain; version=0.0.4; charset=utf-8");
   }

@@ -30,6 +30,7 @@
 #include "livekit/worker/agent_worker.h"
 #include "service/call_admission.h"
 #include "service/call_reconciler.h"
+#include "service/call_recovery.h"
 #include "service/call_session.h"
 #include "service/config_snapshot.h"
 #include "service/http_server.h"
@@ -82,6 +83,8 @@ class Service {
   uint16_t port() const { return http_ ? http_->port() : 0; }
   // The port of server.metrics_listen's listener (0 when /metrics is served on port()).
   uint16_t metrics_port() const { return ops_http_ ? ops_http_->port() : 0; }
+  // This process's id (the Parley-Instance header of /healthz).
+  const std::string& instance() const { return instance_; }
 
  private:
   HttpResponse route(const HttpRequest& request, const std::string& remote);
@@ -91,6 +94,8 @@ class Service {
   void on_signal(int signal);
   void arm_signals();
   void make_worker();
+  // A job's call: its room's continuity record and, for a recovery job, the decision first.
+  void on_job(livekit::AgentJob job);
 
   ServiceOptions options_;
   mutable std::mutex config_mutex_;
@@ -104,6 +109,9 @@ class Service {
   std::unique_ptr<WebhookEndpoint> webhook_;
   std::unique_ptr<LiveKitHealthCheck> health_;
   std::unique_ptr<livekit::AgentWorker> worker_;  // on the control loop
+  std::unique_ptr<CallRecovery> recovery_;        // worker mode: calls whose worker died
+  std::string instance_;                          // this process, for the other workers' probes
+  std::string probe_url_;                         // where they reach /healthz (set by start())
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HttpServer> ops_http_;  // server.metrics_listen
   std::unique_ptr<boost::asio::signal_set> signals_;

@@ -71,6 +71,7 @@ VoicePipeline::VoicePipeline(EventLoop& loop, const Clock& clock, VoicePipelineO
                                      [this](uint64_t s) { on_segment_finished(s); }}) {
   context_.language = options_.language;
   if (!options_.system_prompt.empty()) context_.messages.push_back(ChatMessage::system(options_.system_prompt));
+  for (const auto& m : options_.history) context_.messages.push_back(m);
   if (providers_.stt) {
     providers_.stt->set_interim_handler(posted([this](std::string text) {
       if (!text.empty() && handler_.on_user_transcript) handler_.on_user_transcript(turn_text_.empty() ? text : turn_text_ + " " + text, false);

@@ -61,6 +61,9 @@ struct VoicePipelineOptions {
   std::chrono::milliseconds tts_timeout{5000};
   std::chrono::milliseconds silence_timeout{0};  // 0: never
   std::string system_prompt;                      // first message of the chat context
+  // Turns of this call held before (a call taken over from a worker that died): the chat
+  // context goes on from them.
+  std::vector<providers::ChatMessage> history;
   std::string repeat_prompt = "Sorry, could you repeat that?";
   std::string still_there_prompt = "Are you still there?";
   std::string goodbye_prompt = "I will hang up now. Goodbye!";

@@ -157,6 +157,28 @@ TEST(Config, RejoinAttemptsAreBounded) {
   }
 }
 
+// agent.recovery_interval: 0 switches recovery off; otherwise 200ms to 1m. agent.worker_url: http(s).
+TEST(Config, RecoveryIntervalAndWorkerUrlAreChecked) {
+  auto agent = [](const std::string& yaml) {
+    return load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\nagent: {" + yaml + "}\n")));
+  };
+  auto example = load_config(with_secret(source_dir() + "/parley.example.yaml"));
+  EXPECT_EQ(example.config.agent.recovery_interval, Millis(1'000));
+  EXPECT_EQ(example.config.agent.worker_url, "");
+  for (const char* ok : {"0", "200ms", "1s", "1m"}) EXPECT_TRUE(agent(std::string("recovery_interval: ") + ok).ok()) << ok;
+  for (const char* bad : {"100ms", "2m", "-1s"}) {
+    auto load = agent(std::string("recovery_interval: ") + bad);
+    auto* issue = find_issue(load, "agent.recovery_interval");
+    ASSERT_NE(issue, nullptr) << bad;
+    EXPECT_FALSE(issue->fix.empty());
+  }
+  EXPECT_TRUE(agent("worker_url: 'http://10.0.0.5:8080'").ok());
+  auto bad = agent("worker_url: '10.0.0.5:8080'");
+  auto* issue = find_issue(bad, "agent.worker_url");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->fix.find("http://"), std::string::npos);
+}
+
 // calls.reconcile_interval: 0 switches the reconciler off; otherwise 500ms to 10m.
 TEST(Config, ReconcileIntervalIsZeroOrBounded) {
   auto interval = [](const std::string& value) {

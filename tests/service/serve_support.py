@@ -53,7 +53,14 @@ class Serve:
         cmd += list(args)
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log_file, stderr=subprocess.STDOUT, env=e, cwd=tempfile.gettempdir())
-        line = wait_until(lambda: self.find("parley serve listening"), 15, "parley serve to listen")
+        try:
+            # Generous: on a loaded machine (niced tests beside a CI run) start-up is slow.
+            line = wait_until(lambda: self.find("parley serve listening"), 30, "parley serve to listen")
+        except BaseException:
+            self.proc.kill()  # never leak a process the test could not use
+            self.proc.wait()
+            self.log_file.close()
+            raise
         self.port = line["port"]
 
     def lines(self):

@@ -28,7 +28,7 @@ import pytest
 from livekit import api
 
 from lk_caller import AGENT_RATE, Caller
-from serve_support import LIVEKIT_URL, Serve, delete_room, recognise, wait_until
+from serve_support import LIVEKIT_URL, Serve, delete_room, log_time, recognise, wait_until
 
 AGENT = "parley-agent"
 HTTP_URL = LIVEKIT_URL.replace("ws://", "http://")
@@ -258,3 +258,39 @@ def test_the_worker_registers_again_after_a_server_restart(name, cleanup):
     asyncio.run(dispatch_all(name, [room]))
     assert w.find("agent worker: job assigned", room=room)
     print(f"re-registered as {again['worker_id']} after the server restart; the next call was answered")
+
+
+def test_three_workers_share_thirty_calls(name, cleanup):
+    """Load spread: 30 calls dispatched in a burst over three worker processes; every call gets
+    an agent, no worker ever runs more than its calls.max_concurrent, and the small worker, once
+    full, is given no more (it reports WS_FULL and the stack's agents.target_load is 1.0)."""
+    caps = [15, 15, 4]
+    ws = [worker(name, c) for c in caps]
+    cleanup["serves"].extend(ws)
+    rooms = new_rooms(cleanup, "spread", 30)
+    t0 = time.monotonic()
+    asyncio.run(dispatch_all(name, rooms, timeout=60))
+    took = time.monotonic() - t0
+    counts = [len(accepted(w)) for w in ws]
+    print(f"30 calls over workers of {caps}: {counts} accepted, all agents in their rooms after {took:.1f}s")
+    # Every call answered, by exactly one worker.
+    taken = [l["room"] for w in ws for l in accepted(w)]
+    assert sorted(taken) == sorted(rooms), (len(taken), len(set(taken)))
+    for w, cap, n in zip(ws, caps, counts):
+        assert n <= cap, (n, cap)
+        # Never more at once than its capacity, by its own count at each acceptance.
+        assert max(l["jobs"] for l in accepted(w)) <= cap
+    assert counts[2] == caps[2] and ws[2].find("agent worker: full"), counts
+    # Full, the small worker is asked nothing more: requests already in flight when it reported
+    # full may still come (it declines them and the server asks another worker), none later.
+    full = log_time(ws[2].find("agent worker: full"))
+    late = [l for l in asked(ws[2]) if log_time(l) > full]
+    print(f"requests to the small worker after it reported full: {len(late)} "
+          f"({', '.join(f'{log_time(l) - full:.3f}s' for l in late)} after)")
+    assert all(l["msg"] == "agent worker: job declined" for l in late), late
+    assert all(log_time(l) - full < 1.0 for l in late), late
+    # Calls end, and the workers' load is back to 0.
+    for r in rooms:
+        asyncio.run(delete_room(r))
+    for w in ws:
+        wait_until(lambda w=w: w.metric("parley_calls_active") == 0, 30, "every call to end")

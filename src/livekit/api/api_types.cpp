@@ -144,6 +144,7 @@ AgentDispatch agent_dispatch_from_json(const json& j) {
   d.agent_name = json_string(j, "agent_name");
   d.room = json_string(j, "room");
   d.metadata = json_string(j, "metadata");
+  if (j.contains("state") && j["state"].is_object()) d.created_at = json_int(j["state"], "created_at");
   d.raw = j;
   return d;
 }

@@ -54,6 +54,7 @@ struct SipDispatchRule {
 
 struct AgentDispatch {
   std::string id, agent_name, room, metadata;
+  int64_t created_at = 0;  // unix nanoseconds (state.created_at), 0 when absent
   nlohmann::json raw;
 };
 

@@ -227,6 +227,7 @@ struct AgentWorker::Impl : std::enable_shared_from_this<Impl> {
     j.room = job.room().name();
     j.room_sid = job.room().sid();
     j.metadata = job.metadata();
+    j.room_metadata = job.room().metadata();
     j.token = a.token();
     j.url = a.has_url() ? a.url() : "";
     o.logger.info("agent worker: job assigned", {{"job_id", j.id}, {"room", j.room}, {"dispatch_id", j.dispatch_id}});

@@ -51,6 +51,7 @@ struct AgentJob {
   std::string room;
   std::string room_sid;
   std::string metadata;     // the dispatch's metadata
+  std::string room_metadata;  // the room's metadata when the job was made
   std::string token;        // join token for the room, minted by the server
   std::string url;          // where to join ("" = livekit.url)
 };
