@@ -24,6 +24,10 @@ from serve_support import LIVEKIT_URL, Serve, delete_room, synthesise, wait_unti
 
 AGENT = "parley-agent"
 HTTP_URL = LIVEKIT_URL.replace("ws://", "http://")
+# The budget is 3 s from the kill to the new agent's voice at the caller, on an optimised
+# build (CMake sets it). Sanitizer builds run every process 2-5x slower, so there the same test
+# checks recovery with a wider budget that CMake names (PARLEY_RECOVERY_BUDGET_S).
+BUDGET_S = float(os.environ.get("PARLEY_RECOVERY_BUDGET_S", "3"))
 CALLS = int(os.environ.get("PARLEY_RECOVERY_CALLS", "5"))
 _ports = iter(range(18291, 18391))
 
@@ -151,7 +155,7 @@ def test_calls_survive_a_killed_worker(name, cleanup, tmp_path):
                 assert r["answer"].text.strip(), r
             stop.set()
             await watcher
-            assert all(h <= 3.0 for h in heard), heard
+            assert all(h <= BUDGET_S for h in heard), (heard, BUDGET_S)
             return survivors, most
         finally:
             for c in callers:
