@@ -159,7 +159,7 @@ RunResult run(int n_calls, size_t questions, const std::vector<std::vector<media
                                                    log::root(), [](const std::string&) {});
       c.agent->start();
       c.room->events.on_joined({});
-      c.room->events.on_caller({"caller-" + std::to_string(i), "TR_" + std::to_string(i), true});
+      c.room->events.on_caller({"caller-" + std::to_string(i), "TR_" + std::to_string(i), true, {}});
       started.set_value();
     });
     started.get_future().wait();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/call_line.h"
 #include "agent/prompts.h"
 #include "core/metrics.h"
 
@@ -176,16 +177,20 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   join_timer_.cancel();
   caller_ = caller;
   summary_.caller = caller.identity;
-  logger_.info("caller's audio subscribed", {{"caller", caller.identity}, {"sip", caller.sip}});
+  // The line the call is on picks its language, greeting and engines.
+  const auto line = call_line(*config_, caller.attributes);
+  language_ = line.language;
+  logger_.info("caller's audio subscribed",
+               {{"caller", caller.identity}, {"sip", caller.sip}, {"language", language_}, {"line", line.matched}});
 
-  recognizer_ = deps_.providers->recognizer(language_);
+  recognizer_ = deps_.providers->recognizer(language_, line.stt);
   vad_ = deps_.providers->vad();
-  llm_ = deps_.providers->llm(loop_, logger_);
+  llm_ = deps_.providers->llm(loop_, logger_, line.llm);
   voice::VoicePipelineProviders p;
   p.vad = vad_.get();
   p.stt = recognizer_.get();
   p.llm = llm_.get();
-  p.tts = deps_.providers->tts();
+  p.tts = deps_.providers->tts(line.tts);
   if (!recognizer_) logger_.warn("no speech recogniser is available: the caller can only use the keypad");
 
   voice::VoicePipelineHandler h;
@@ -240,10 +245,7 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
     return;
   }
   // Greet first: the caller hears ringing until now (the SIP bridge answers on subscription).
-  auto it = config_->agent.greeting.find(language_);
-  std::string greeting = it != config_->agent.greeting.end() ? it->second : std::string();
-  if (greeting.empty() && !config_->agent.greeting.empty()) greeting = config_->agent.greeting.begin()->second;
-  if (!greeting.empty()) pipeline_->say(greeting);
+  if (!line.greeting.empty()) pipeline_->say(line.greeting);
 }
 
 void CallAgent::on_tool_call(const providers::ToolCall& call) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "agent/call_quality.h"
@@ -28,6 +29,9 @@ struct RemoteCaller {
   std::string identity;
   std::string track_sid;
   bool sip = false;  // a SIP participant (phone call) rather than an app
+  // The caller's participant attributes when it was announced (sip.trunkPhoneNumber, sip.trunkID…):
+  // which of our lines the call is on.
+  std::map<std::string, std::string> attributes;
 };
 
 struct CallRoomEvents {

@@ -12,7 +12,10 @@ CallerTrack::Change CallerTrack::on_subscribed(const livekit::RemoteTrack& track
   }
   if (track.participant_identity == agent_identity_ || kind == livekit::ParticipantKind::kAgent) return Change::kNone;
   if (!wanted_identity_.empty() && track.participant_identity != wanted_identity_) return Change::kNone;
-  caller_ = RemoteCaller{track.participant_identity, track.sid, kind == livekit::ParticipantKind::kSip};
+  caller_ = RemoteCaller();
+  caller_->identity = track.participant_identity;
+  caller_->track_sid = track.sid;
+  caller_->sip = kind == livekit::ParticipantKind::kSip;
   sid_ = track.sid;
   return Change::kFound;
 }

@@ -30,6 +30,7 @@ struct LiveKitCallRoom::Shared {
   std::atomic<bool> closed{false};
   std::map<std::string, livekit::ParticipantKind> kinds;  // call loop only: by identity
   std::map<std::string, std::string> call_status;         // call loop only: sip.callStatus by identity
+  std::map<std::string, std::map<std::string, std::string>> attributes;  // call loop only: by identity
 };
 
 LiveKitCallRoom::LiveKitCallRoom(EventLoop& loop, LoopPool& loops, const Config& config, LiveKitCallRoomOptions options,
@@ -71,13 +72,15 @@ livekit::RoomCallbacks LiveKitCallRoom::callbacks() {
     return it == p.attributes.end() ? std::string() : it->second;
   };
   cb.on_participant_joined = [on_loop, status_of](const livekit::Participant& p) {
-    on_loop([identity = p.identity, kind = p.kind, status = status_of(p)](LiveKitCallRoom& r) {
+    on_loop([identity = p.identity, kind = p.kind, status = status_of(p), attributes = p.attributes](LiveKitCallRoom& r) {
       r.shared_->kinds[identity] = kind;
       r.shared_->call_status[identity] = status;
+      r.shared_->attributes[identity] = attributes;
     });
   };
   cb.on_participant_updated = [on_loop, status_of](const livekit::Participant& p) {
-    on_loop([identity = p.identity, status = status_of(p)](LiveKitCallRoom& r) {
+    on_loop([identity = p.identity, status = status_of(p), attributes = p.attributes](LiveKitCallRoom& r) {
+      r.shared_->attributes[identity] = attributes;
       auto& known = r.shared_->call_status[identity];
       if (known == status) return;
       known = status;
@@ -91,6 +94,7 @@ livekit::RoomCallbacks LiveKitCallRoom::callbacks() {
     on_loop([identity = p.identity](LiveKitCallRoom& r) {
       r.shared_->kinds.erase(identity);
       r.shared_->call_status.erase(identity);
+      r.shared_->attributes.erase(identity);
       if (r.events_.on_participant_left) r.events_.on_participant_left(identity);
     });
   };
@@ -246,7 +250,9 @@ void LiveKitCallRoom::maybe_announce_caller() {
     return;
   }
   caller_announced_ = true;
-  if (events_.on_caller) events_.on_caller(*caller());
+  RemoteCaller announced = *caller();
+  announced.attributes = shared_->attributes[announced.identity];
+  if (events_.on_caller) events_.on_caller(announced);
 }
 
 void LiveKitCallRoom::publish_audio(const media::AudioFrame& frame) {

@@ -7,6 +7,7 @@
 
 #include "providers/llm/fallback_llm.h"
 #include "providers/llm/openai_llm.h"
+#include "providers/llm/ru_llms.h"
 #include "providers/speech/deepgram_stt.h"
 #include "providers/speech/openai_stt.h"
 #include "providers/speech/openai_tts.h"
@@ -34,6 +35,22 @@ Options yandex_options(const YandexConfig& y, const std::string& endpoint) {
   return o;
 }
 
+// Every engine name a role's chains use: the default chain's, then the lines', each once.
+std::vector<std::string> chain_names(const std::vector<std::string>& chain, const AgentConfig& agent,
+                                     std::vector<std::string> CallLineConfig::*role) {
+  std::vector<std::string> out;
+  auto add = [&](const std::vector<std::string>& names) {
+    for (const auto& n : names) {
+      if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    }
+  };
+  add(chain);
+  for (const auto* lines : {&agent.numbers, &agent.trunks}) {
+    for (const auto& [key, line] : *lines) add(line.*role);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, boost::asio::io_context& net,
@@ -51,9 +68,17 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
   if (!script) return tl::unexpected(script.error());
   set->script_ = *script;
 
+  const auto stt_names = chain_names(p.stt, config.agent, &CallLineConfig::stt);
+  const auto llm_names = chain_names(p.llm, config.agent, &CallLineConfig::llm);
+  const auto tts_names = chain_names(p.tts, config.agent, &CallLineConfig::tts);
+  set->default_stt_ = p.stt;
+  set->default_tts_ = p.tts;
+  for (const auto& n : p.llm) {
+    if (n != "script") set->default_llm_.push_back(n);
+  }
   Url openai_base;
   bool needs_openai = false;
-  for (const auto* chain : {&p.llm, &p.stt, &p.tts}) {
+  for (const auto* chain : {&llm_names, &stt_names, &tts_names}) {
     for (const auto& n : *chain) needs_openai |= n == "openai";
   }
   if (needs_openai) {
@@ -61,7 +86,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
     if (!u) return make_error(ErrorCode::kInvalidArgument, "providers.openai.base_url: " + u.error().message);
     openai_base = *u;
   }
-  for (const auto& name : p.llm) {
+  for (const auto& name : llm_names) {
     if (name == "script") continue;  // always last
     if (name == "openai") {
       providers::OpenAiLlmOptions o;
@@ -72,12 +97,18 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o.system_prompt = p.openai.system_prompt;
       o.connect_timeout = p.llm_timeout;
       o.idle_timeout = p.llm_timeout;
-      set->llms_.push_back(std::make_shared<providers::OpenAiLlm>(net, o));
+      set->llms_[name] = std::make_shared<providers::OpenAiLlm>(net, o);
+    } else if (name == "yandexgpt" || name == "gigachat") {
+      auto o = name == "yandexgpt" ? providers::yandexgpt_llm_options(p) : providers::gigachat_llm_options(p, net);
+      if (!o) return tl::unexpected(o.error());
+      o->connect_timeout = p.llm_timeout;
+      o->idle_timeout = p.llm_timeout;
+      set->llms_[name] = std::make_shared<providers::OpenAiLlm>(net, *o);
     } else {
       set->skipped_.push_back("llm " + name);
     }
   }
-  for (const auto& name : p.stt) {
+  for (const auto& name : stt_names) {
     if (name == "openai") {
       providers::OpenAiSttOptions o;
       o.base_url = openai_base;
@@ -87,7 +118,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o.connect_timeout = p.stt_timeout;
       o.idle_timeout = p.stt_timeout;
       auto* io = &net;
-      set->recognizers_.emplace_back(name, [io, o](const std::string& language) mutable {
+      set->recognizers_.emplace(name, [io, o](const std::string& language) mutable {
         o.language = language;
         return std::make_unique<providers::OpenAiStt>(*io, o);
       });
@@ -106,7 +137,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       // Inside the turn's STT timeout, so the caller hears of a silent Deepgram as such.
       o.finalize_timeout = std::max<std::chrono::milliseconds>(p.stt_timeout * 4 / 5, std::chrono::milliseconds(500));
       auto* io = &net;
-      set->recognizers_.emplace_back(name, [io, o](const std::string& language) mutable {
+      set->recognizers_.emplace(name, [io, o](const std::string& language) mutable {
         o.language = language;
         return std::make_unique<providers::DeepgramStt>(*io, o);
       });
@@ -116,7 +147,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o.yandex_endpointing = p.yandex.endpointing == "yandex";
       // Inside the turn's STT timeout, so the caller hears of a silent Yandex as such.
       o.finalize_timeout = std::max<std::chrono::milliseconds>(p.stt_timeout * 4 / 5, std::chrono::milliseconds(500));
-      set->recognizers_.emplace_back(name, [o, logger](const std::string& language) mutable {
+      set->recognizers_.emplace(name, [o, logger](const std::string& language) mutable {
         // Yandex's codes are BCP-47 with a region: "ru" → "ru-RU", "en" → "en-US".
         if (language == "ru") {
           o.language = "ru-RU";
@@ -146,7 +177,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
                       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
       });
       std::shared_ptr<providers::SttProvider> engine = *ps;
-      set->recognizers_.emplace_back(name, [pool, engine](const std::string& language) -> std::unique_ptr<voice::SpeechRecognizer> {
+      set->recognizers_.emplace(name, [pool, engine](const std::string& language) -> std::unique_ptr<voice::SpeechRecognizer> {
         if (!engine->supports_language(language)) return nullptr;
         return make_threaded_recognizer(*pool, engine, language);
       });
@@ -154,7 +185,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       set->skipped_.push_back("stt " + name);
     }
   }
-  for (const auto& name : p.tts) {
+  for (const auto& name : tts_names) {
     if (name == "openai") {
       providers::OpenAiTtsOptions o;
       o.base_url = openai_base;
@@ -164,18 +195,18 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o.voice = p.openai.tts_voice;
       o.connect_timeout = p.tts_timeout;
       o.idle_timeout = p.tts_timeout;
-      set->synthesizers_.push_back(std::make_shared<providers::OpenAiTts>(net, o));
+      set->synthesizers_[name] = std::make_shared<providers::OpenAiTts>(net, o);
     } else if (name == "yandex") {
       auto o = yandex_options<providers::YandexTtsOptions>(p.yandex, p.yandex.tts_endpoint);
       o.voice = p.yandex.tts_voice;
       o.role = p.yandex.tts_role;
       o.speed = p.yandex.tts_speed;
       o.timeout = p.tts_timeout;
-      set->synthesizers_.push_back(std::make_shared<providers::YandexTts>(o, logger));
+      set->synthesizers_[name] = std::make_shared<providers::YandexTts>(o, logger);
     } else if (name == "flite") {
-      set->synthesizers_.push_back(make_threaded_synthesizer(*set->tts_pool_, std::make_shared<providers::FliteTts>()));
+      set->synthesizers_[name] = make_threaded_synthesizer(*set->tts_pool_, std::make_shared<providers::FliteTts>());
     } else if (name == "espeak-ng") {
-      set->synthesizers_.push_back(make_threaded_synthesizer(*set->tts_pool_, std::make_shared<providers::EspeakTts>()));
+      set->synthesizers_[name] = make_threaded_synthesizer(*set->tts_pool_, std::make_shared<providers::EspeakTts>());
     } else {
       set->skipped_.push_back("tts " + name);
     }
@@ -186,16 +217,22 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
   return set;
 }
 
-std::unique_ptr<providers::LlmProvider> ProviderSet::llm(EventLoop& call_loop, log::Logger logger) const {
-  auto chain = llms_;
-  chain.push_back(script_);
-  return std::make_unique<providers::FallbackLlm>(call_loop, std::move(chain), llm_timeout_, std::move(logger));
+std::unique_ptr<providers::LlmProvider> ProviderSet::llm(EventLoop& call_loop, log::Logger logger, const Chain& chain) const {
+  std::vector<std::shared_ptr<providers::LlmProvider>> engines;
+  for (const auto& name : chain.empty() ? default_llm_ : chain) {
+    auto it = llms_.find(name);
+    if (it != llms_.end()) engines.push_back(it->second);
+  }
+  engines.push_back(script_);
+  return std::make_unique<providers::FallbackLlm>(call_loop, std::move(engines), llm_timeout_, std::move(logger));
 }
 
-std::unique_ptr<voice::SpeechRecognizer> ProviderSet::recognizer(const std::string& language) const {
+std::unique_ptr<voice::SpeechRecognizer> ProviderSet::recognizer(const std::string& language, const Chain& chain) const {
   // The first engine of the chain that can recognise the language.
-  for (const auto& [name, factory] : recognizers_) {
-    if (auto r = factory(language)) return r;
+  for (const auto& name : chain.empty() ? default_stt_ : chain) {
+    auto it = recognizers_.find(name);
+    if (it == recognizers_.end()) continue;
+    if (auto r = it->second(language)) return r;
   }
   return nullptr;
 }
@@ -213,20 +250,30 @@ ProviderSet::~ProviderSet() {
   if (pool_) pool_->join();
 }
 
-std::vector<voice::SpeechSynthesizer*> ProviderSet::tts() const {
+std::vector<voice::SpeechSynthesizer*> ProviderSet::tts(const Chain& chain) const {
   std::vector<voice::SpeechSynthesizer*> out;
-  for (const auto& s : synthesizers_) out.push_back(s.get());
+  for (const auto& name : chain.empty() ? default_tts_ : chain) {
+    auto it = synthesizers_.find(name);
+    if (it != synthesizers_.end()) out.push_back(it->second.get());
+  }
   return out;
 }
 
 void ProviderSet::add_recognizer(std::string name, RecognizerFactory factory) {
-  recognizers_.emplace_back(std::move(name), std::move(factory));
+  default_stt_.push_back(name);
+  recognizers_[std::move(name)] = std::move(factory);
 }
 
 void ProviderSet::add_synthesizer(std::shared_ptr<voice::SpeechSynthesizer> synthesizer) {
-  synthesizers_.push_back(std::move(synthesizer));
+  std::string name(synthesizer->name());
+  default_tts_.push_back(name);
+  synthesizers_[name] = std::move(synthesizer);
 }
 
-void ProviderSet::add_llm(std::shared_ptr<providers::LlmProvider> llm) { llms_.push_back(std::move(llm)); }
+void ProviderSet::add_llm(std::shared_ptr<providers::LlmProvider> llm) {
+  std::string name(llm->name());
+  default_llm_.push_back(name);
+  llms_[name] = std::move(llm);
+}
 
 }  // namespace parley::agent

@@ -1,13 +1,16 @@
-// The speech and language engines named in config.providers, built once per process and shared
-// by every call: per call it hands out what holds call state (a recogniser, a VAD, the LLM
-// fallback chain on the call's loop). Each chain keeps its configured order; the scripted
-// dialogue always ends the LLM chain, so an LLM failure is answered by the script.
+// The speech and language engines named in config.providers and in the lines' own chains
+// (agent.numbers / agent.trunks), each built once per process and shared by every call: per
+// call it hands out what holds call state (a recogniser, a VAD, the LLM fallback chain on the
+// call's loop). A call uses the default chains (providers.stt / llm / tts) or its line's; each
+// chain keeps its configured order; the scripted dialogue always ends the LLM chain, so an LLM
+// failure is answered by the script.
 //
 // Engines unknown or unusable here (a missing model) are skipped with a warning at creation, so
 // a chain like [pocketsphinx, openai] still works on openai. Thread-safe after create().
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,16 +33,19 @@ class ProviderSet {
   static Result<std::shared_ptr<ProviderSet>> create(const Config& config, boost::asio::io_context& net,
                                                      log::Logger logger = log::root());
 
+  // A chain of engine names; empty = the default chain of that role.
+  using Chain = std::vector<std::string>;
+
   // Per call.
-  std::unique_ptr<providers::LlmProvider> llm(EventLoop& call_loop, log::Logger logger) const;
-  std::unique_ptr<voice::SpeechRecognizer> recognizer(const std::string& language) const;
+  std::unique_ptr<providers::LlmProvider> llm(EventLoop& call_loop, log::Logger logger, const Chain& chain = {}) const;
+  std::unique_ptr<voice::SpeechRecognizer> recognizer(const std::string& language, const Chain& chain = {}) const;
   std::unique_ptr<voice::VoiceActivityDetector> vad() const;
   // Shared.
-  std::vector<voice::SpeechSynthesizer*> tts() const;
+  std::vector<voice::SpeechSynthesizer*> tts(const Chain& chain = {}) const;
   const providers::Script& script() const { return script_->script(); }
 
-  // Extension points for engines built elsewhere (embedded engines, tests): add to a chain by
-  // name, in config order, before or after create().
+  // Extension points for engines built elsewhere (embedded engines, tests): each is added to
+  // the default chain of its role, at its end, and can be named in a line's chain.
   using RecognizerFactory = std::function<std::unique_ptr<voice::SpeechRecognizer>(const std::string& language)>;
   using VadFactory = std::function<std::unique_ptr<voice::VoiceActivityDetector>()>;
   void add_recognizer(std::string name, RecognizerFactory factory);
@@ -57,9 +63,11 @@ class ProviderSet {
   std::unique_ptr<boost::asio::thread_pool> pool_;      // recognition (and decoder loading)
   std::unique_ptr<boost::asio::thread_pool> tts_pool_;  // synthesis
   std::shared_ptr<providers::ScriptLlm> script_;
-  std::vector<std::shared_ptr<providers::LlmProvider>> llms_;  // without the script
-  std::vector<std::pair<std::string, RecognizerFactory>> recognizers_;
-  std::vector<std::shared_ptr<voice::SpeechSynthesizer>> synthesizers_;
+  // Every engine built, by name; and the default chains (the LLM one without the script).
+  std::map<std::string, std::shared_ptr<providers::LlmProvider>> llms_;
+  std::map<std::string, RecognizerFactory> recognizers_;
+  std::map<std::string, std::shared_ptr<voice::SpeechSynthesizer>> synthesizers_;
+  Chain default_stt_, default_llm_, default_tts_;
   VadFactory vad_;
   std::chrono::milliseconds llm_timeout_{5000};
   std::vector<std::string> skipped_;

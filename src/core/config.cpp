@@ -11,6 +11,7 @@
 #include <openssl/sha.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/phone_number.h"
 #include "core/sip_config.h"
 #include "core/tls_client.h"
 #include "core/url.h"
@@ -52,6 +53,8 @@ class Reader {
   }
 
   Reader section(const std::string& name) { return Reader(child(name), key(name), issues_, env_); }
+  // A mapping found under a key of a mapping this reader holds (e.g. one entry of agent.numbers).
+  Reader entry(YAML::Node node, const std::string& dotted_key) { return Reader(std::move(node), dotted_key, issues_, env_); }
 
   // A scalar as text, with ${VAR} expanded. nullopt when absent.
   std::optional<std::string> scalar(const std::string& name, bool secret = false) {
@@ -279,7 +282,37 @@ void validate_ca_file(const std::string& key, const std::string& ca_file, std::v
   }
 }
 
-void validate_providers(const ProvidersConfig& p, std::vector<ConfigIssue>& issues) {
+void validate_chain(const std::string& key, const std::string& role, const std::vector<std::string>& chain,
+                    std::vector<ConfigIssue>& issues) {
+  const auto& known = known_providers(role);
+  for (const auto& name : chain) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      issues.push_back({key, "'" + name + "' is not a known " + role + " provider",
+                        "use one of: " + fmt::format("{}", fmt::join(known, ", "))});
+    }
+  }
+}
+
+void validate_lines(const std::string& key, const std::map<std::string, CallLineConfig>& lines,
+                    std::vector<ConfigIssue>& issues) {
+  for (const auto& [name, line] : lines) {
+    const std::string k = key + "." + name;
+    if (line.language.empty()) {
+      issues.push_back({k + ".language", "is not set", "write the language calls on this line are held in, e.g. ru or en"});
+    }
+    validate_chain(k + ".stt", "stt", line.stt, issues);
+    validate_chain(k + ".llm", "llm", line.llm, issues);
+    validate_chain(k + ".tts", "tts", line.tts, issues);
+  }
+}
+
+void validate_http_url(const std::string& key, const std::string& url, const std::string& example,
+                       std::vector<ConfigIssue>& issues) {
+  auto u = parse_url(url);
+  if (!u || u->websocket()) issues.push_back({key, "'" + url + "' is not an http(s) URL", "write it as " + example});
+}
+
+void validate_providers(const ProvidersConfig& p, const AgentConfig& agent, std::vector<ConfigIssue>& issues) {
   validate_ca_file("providers.ca_file", p.ca_file, issues);
   for (const std::string role : {"stt", "llm", "tts"}) {
     const auto& chain = role == "stt" ? p.stt : role == "llm" ? p.llm : p.tts;
@@ -287,16 +320,18 @@ void validate_providers(const ProvidersConfig& p, std::vector<ConfigIssue>& issu
     if (chain.empty()) {
       issues.push_back({"providers." + role, "names no provider", "name at least one of: " + fmt::format("{}", fmt::join(known, ", "))});
     }
-    for (const auto& name : chain) {
-      if (std::find(known.begin(), known.end(), name) == known.end()) {
-        issues.push_back({"providers." + role, "'" + name + "' is not a known " + role + " provider",
-                          "use one of: " + fmt::format("{}", fmt::join(known, ", "))});
-      }
-    }
+    validate_chain("providers." + role, role, chain, issues);
   }
+  validate_lines("agent.numbers", agent.numbers, issues);
+  validate_lines("agent.trunks", agent.trunks, issues);
+  // A provider is used when any chain names it: the default ones or a line's.
   auto uses = [&](const std::string& name) {
-    for (const auto* chain : {&p.stt, &p.llm, &p.tts}) {
-      if (std::find(chain->begin(), chain->end(), name) != chain->end()) return true;
+    auto in = [&](const std::vector<std::string>& chain) { return std::find(chain.begin(), chain.end(), name) != chain.end(); };
+    if (in(p.stt) || in(p.llm) || in(p.tts)) return true;
+    for (const auto* lines : {&agent.numbers, &agent.trunks}) {
+      for (const auto& [n, line] : *lines) {
+        if (in(line.stt) || in(line.llm) || in(line.tts)) return true;
+      }
     }
     return false;
   };
@@ -322,7 +357,34 @@ void validate_providers(const ProvidersConfig& p, std::vector<ConfigIssue>& issu
       issues.push_back({"providers.deepgram.api_key", "is not set but the deepgram STT is chosen", "export DEEPGRAM_API_KEY"});
     }
   }
-  if (uses("yandex")) {
+  if (uses("yandexgpt")) {
+    validate_http_url("providers.yandexgpt.base_url", p.yandexgpt.base_url, "https://llm.api.cloud.yandex.net/v1", issues);
+    if (p.yandexgpt.auth != "bearer" && p.yandexgpt.auth != "api-key") {
+      issues.push_back({"providers.yandexgpt.auth", "'" + p.yandexgpt.auth + "' is not bearer or api-key",
+                        "bearer sends Authorization: Bearer <key> (Yandex's OpenAI-compatible form); api-key sends Api-Key <key>"});
+    }
+    if (p.yandex.folder_id.empty() && p.yandexgpt.model.rfind("gpt://", 0) != 0) {
+      issues.push_back({"providers.yandex.folder_id", "is not set but yandexgpt needs it for the model URI",
+                        "export YANDEX_FOLDER_ID, or write providers.yandexgpt.model as gpt://<folder>/yandexgpt/latest"});
+    }
+  }
+  if (uses("gigachat")) {
+    validate_http_url("providers.gigachat.base_url", p.gigachat.base_url, "https://gigachat.devices.sberbank.ru/api/v1", issues);
+    validate_http_url("providers.gigachat.oauth_url", p.gigachat.oauth_url, "https://ngw.devices.sberbank.ru:9443/api/v2/oauth",
+                      issues);
+    validate_ca_file("providers.gigachat.ca_file", p.gigachat.ca_file, issues);
+    if (p.gigachat.auth_key.empty()) {
+      issues.push_back({"providers.gigachat.auth_key", "is not set but the gigachat LLM is chosen",
+                        "export GIGACHAT_AUTH_KEY (the authorization key from Sber's developer portal: "
+                        "base64 of client_id:client_secret)"});
+    }
+    if (p.gigachat.scope != "GIGACHAT_API_PERS" && p.gigachat.scope != "GIGACHAT_API_B2B" &&
+        p.gigachat.scope != "GIGACHAT_API_CORP") {
+      issues.push_back({"providers.gigachat.scope", "'" + p.gigachat.scope + "' is not a GigaChat scope",
+                        "use GIGACHAT_API_PERS (individuals), GIGACHAT_API_B2B or GIGACHAT_API_CORP (businesses)"});
+    }
+  }
+  if (uses("yandex") || uses("yandexgpt")) {
     // Yandex's API keys are about 40 characters and IAM tokens longer: a short one is a
     // placeholder or a truncated paste, refused here rather than at the first caller's turn.
     constexpr size_t kMinCredential = 20;
@@ -330,7 +392,7 @@ void validate_providers(const ProvidersConfig& p, std::vector<ConfigIssue>& issu
     const std::string& credential = key ? p.yandex.api_key : p.yandex.iam_token;
     const std::string name = key ? "providers.yandex.api_key" : "providers.yandex.iam_token";
     if (credential.empty()) {
-      issues.push_back({"providers.yandex.api_key", "is not set (nor iam_token) but a yandex provider is chosen",
+      issues.push_back({"providers.yandex.api_key", "is not set (nor iam_token) but a yandex provider (or yandexgpt) is chosen",
                         "export YANDEX_API_KEY (a service-account API key) or YANDEX_IAM_TOKEN"});
     } else if (credential.size() < kMinCredential) {
       issues.push_back({name, "is too short (" + std::to_string(credential.size()) + " characters) to be a real one",
@@ -422,7 +484,7 @@ bool ConfigLoad::ok() const {
 
 const std::vector<std::string>& known_providers(const std::string& role) {
   static const std::vector<std::string> stt{"pocketsphinx", "openai", "deepgram", "yandex"};
-  static const std::vector<std::string> llm{"script", "openai"};
+  static const std::vector<std::string> llm{"script", "openai", "yandexgpt", "gigachat"};
   static const std::vector<std::string> tts{"flite", "espeak-ng", "openai", "yandex"};
   static const std::vector<std::string> none;
   if (role == "stt") return stt;
@@ -439,6 +501,39 @@ std::map<std::string, std::string> process_env() {
     if (eq != std::string::npos) out[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return out;
+}
+
+// agent.numbers / agent.trunks: key -> {language, greeting, stt, llm, tts}. Numbers are
+// rewritten to E.164, as LiveKit writes sip.trunkPhoneNumber.
+void read_lines(Reader& r, const std::string& name, std::map<std::string, CallLineConfig>& out, bool numbers) {
+  YAML::Node n = r.child(name);
+  if (!n || n.IsNull()) return;
+  if (!n.IsMap()) {
+    r.error(name, "must be a mapping", numbers ? "write it as '\"+74951234567\": {language: ru}' lines indented below it"
+                                               : "write it as 'ST_xxxx: {language: ru}' lines indented below it");
+    return;
+  }
+  out.clear();
+  for (const auto& kv : n) {
+    std::string key = kv.first.as<std::string>();
+    Reader l = r.entry(kv.second, r.key(name) + "." + key);
+    if (numbers) {
+      auto e164 = normalize_e164(key);
+      if (!e164) {
+        r.error(name + "." + key, "'" + key + "' is not a phone number: " + e164.error().message,
+                "write the number as it is called, e.g. \"+74951234567\" or \"8 495 123-45-67\"");
+        continue;
+      }
+      key = *e164;
+    }
+    CallLineConfig line;
+    l.string("language", line.language);
+    l.string("greeting", line.greeting);
+    l.list("stt", line.stt);
+    l.list("llm", line.llm);
+    l.list("tts", line.tts);
+    out[key] = std::move(line);
+  }
 }
 
 ConfigLoad load_config(const ConfigSources& sources) {
@@ -474,7 +569,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       {"LIVEKIT_API_SECRET", "livekit.api_secret"}, {"OPENAI_API_KEY", "providers.openai.api_key"},
       {"OPENAI_BASE_URL", "providers.openai.base_url"}, {"DEEPGRAM_API_KEY", "providers.deepgram.api_key"},
       {"YANDEX_API_KEY", "providers.yandex.api_key"}, {"YANDEX_IAM_TOKEN", "providers.yandex.iam_token"},
-      {"YANDEX_FOLDER_ID", "providers.yandex.folder_id"},
+      {"YANDEX_FOLDER_ID", "providers.yandex.folder_id"}, {"GIGACHAT_AUTH_KEY", "providers.gigachat.auth_key"},
       {"PARLEY_SIP_AUTH_PASSWORD", "sip.inbound_trunk.auth_password"},
   };
   for (const auto& [var, key] : env_keys) {
@@ -537,6 +632,8 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.string("language", c.agent.language);
       r.string_map("greeting", c.agent.greeting, false);
       r.string("transfer_to", c.agent.transfer_to);
+      read_lines(r, "numbers", c.agent.numbers, true);
+      read_lines(r, "trunks", c.agent.trunks, false);
     }
     {
       Reader r = top.section("providers");
@@ -579,6 +676,23 @@ ConfigLoad load_config(const ConfigSources& sources) {
         y.string("tts_role", c.providers.yandex.tts_role);
         y.number("tts_speed", c.providers.yandex.tts_speed, 0.1);
         y.string("ca_file", c.providers.yandex.ca_file);
+      }
+      {
+        Reader g = r.section("yandexgpt");
+        g.string("base_url", c.providers.yandexgpt.base_url);
+        g.string("model", c.providers.yandexgpt.model);
+        g.string("auth", c.providers.yandexgpt.auth);
+        g.string("system_prompt", c.providers.yandexgpt.system_prompt);
+      }
+      {
+        Reader g = r.section("gigachat");
+        g.string("base_url", c.providers.gigachat.base_url);
+        g.string("oauth_url", c.providers.gigachat.oauth_url);
+        g.string("auth_key", c.providers.gigachat.auth_key, sources.env.count("GIGACHAT_AUTH_KEY") == 0);
+        g.string("scope", c.providers.gigachat.scope);
+        g.string("model", c.providers.gigachat.model);
+        g.string("ca_file", c.providers.gigachat.ca_file);
+        g.string("system_prompt", c.providers.gigachat.system_prompt);
       }
       {
         Reader ps = r.section("pocketsphinx");
@@ -646,7 +760,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
   if (c.webhook.path.empty() || c.webhook.path.front() != '/') {
     issues.push_back({"webhook.path", "'" + c.webhook.path + "' does not start with /", "write it as /livekit/webhook"});
   }
-  validate_providers(c.providers, issues);
+  validate_providers(c.providers, c.agent, issues);
   validate_sip(c.sip, issues);
   // Each round lists every room: more often than twice a second only loads the server, and
   // rarer than every 10 minutes leaves a caller without an agent far longer than a phone rings.
@@ -730,6 +844,15 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                 {"language", agent.language},
                 {"greeting", agent.greeting},
                 {"transfer_to", agent.transfer_to}};
+  auto lines = [](const std::map<std::string, CallLineConfig>& in) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    for (const auto& [k, l] : in) {
+      out[k] = {{"language", l.language}, {"greeting", l.greeting}, {"stt", l.stt}, {"llm", l.llm}, {"tts", l.tts}};
+    }
+    return out;
+  };
+  j["agent"]["numbers"] = lines(agent.numbers);
+  j["agent"]["trunks"] = lines(agent.trunks);
   j["providers"] = {{"stt", providers.stt},
                     {"llm", providers.llm},
                     {"tts", providers.tts},
@@ -762,6 +885,19 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                       {"tts_role", providers.yandex.tts_role},
                       {"tts_speed", providers.yandex.tts_speed},
                       {"ca_file", providers.yandex.ca_file}}},
+                    {"yandexgpt",
+                     {{"base_url", providers.yandexgpt.base_url},
+                      {"model", providers.yandexgpt.model},
+                      {"auth", providers.yandexgpt.auth},
+                      {"system_prompt", providers.yandexgpt.system_prompt}}},
+                    {"gigachat",
+                     {{"base_url", providers.gigachat.base_url},
+                      {"oauth_url", providers.gigachat.oauth_url},
+                      {"auth_key", secret(providers.gigachat.auth_key)},
+                      {"scope", providers.gigachat.scope},
+                      {"model", providers.gigachat.model},
+                      {"ca_file", providers.gigachat.ca_file},
+                      {"system_prompt", providers.gigachat.system_prompt}}},
                     {"pocketsphinx", {{"max_decoders", providers.pocketsphinx.max_decoders}}}};
   j["sip"] = {{"inbound_trunk",
                 {{"name", sip.inbound_trunk.name},
@@ -795,7 +931,8 @@ std::string Config::hash() const {
 
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out{livekit.api_secret,        providers.openai.api_key, providers.deepgram.api_key,
-                               providers.yandex.api_key,  providers.yandex.iam_token, diagnose.call_password};
+                               providers.yandex.api_key,  providers.yandex.iam_token, diagnose.call_password,
+                               providers.gigachat.auth_key};
   for (const auto& [k, v] : webhook.extra_keys) out.push_back(v);
   out.push_back(sip.inbound_trunk.auth_password);
   out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }), out.end());

@@ -69,6 +69,13 @@ struct CallsConfig {
   bool mask_numbers = false;                // show phone numbers as +1555***1234 in logs
 };
 
+// One of our lines: the language a call on it is held in, its greeting and its engines.
+struct CallLineConfig {
+  std::string language;                    // en, ru, ...
+  std::string greeting;                    // "" = agent.greeting[language]
+  std::vector<std::string> stt, llm, tts;  // [] = the chain in providers.stt / llm / tts
+};
+
 struct AgentConfig {
   std::string identity = "parley-agent";
   std::string name = "parley";
@@ -90,6 +97,11 @@ struct AgentConfig {
       {"en", "Hello, you are speaking with parley. How can I help?"},
       {"ru", "Здравствуйте, вы говорите с parley. Чем могу помочь?"}};
   std::string transfer_to;  // where "operator" transfers the caller: sip:… or tel:… ("" = no transfer)
+  // A phone call's line, by our number on it (sip.trunkPhoneNumber: the number called inbound,
+  // the number calling outbound; E.164 after loading), else by its trunk (sip.trunkID); a call
+  // on neither is held in `language` with the providers' chains.
+  std::map<std::string, CallLineConfig> numbers;
+  std::map<std::string, CallLineConfig> trunks;
 };
 
 // LiveKit SIP: the inbound trunk and dispatch rule `parley sip setup` keeps in line with this.
@@ -146,6 +158,33 @@ struct YandexConfig {
   std::string ca_file;  // trusted roots (PEM) instead of the system store (a private gateway)
 };
 
+// YandexGPT through Yandex's OpenAI-compatible endpoint (ydocs foundation-models/concepts/
+// openai-compatibility): the credentials and folder are providers.yandex's.
+struct YandexGptConfig {
+  std::string base_url = "https://llm.api.cloud.yandex.net/v1";
+  // gpt://<folder_id>/<model> is sent; a model already written as a gpt:// URI is sent as is.
+  std::string model = "yandexgpt/latest";
+  // How an API key is sent: "bearer" (Authorization: Bearer <key>, as the compatibility page
+  // shows) or "api-key" (Authorization: Api-Key <key>, Yandex Cloud's own form). An IAM token
+  // always goes as Bearer.
+  std::string auth = "bearer";
+  std::string system_prompt;
+};
+
+// GigaChat (Sber): an access token (30 min) from the OAuth endpoint for the authorization key,
+// then the chat API, whose streaming is OpenAI's server-sent events.
+struct GigaChatConfig {
+  std::string base_url = "https://gigachat.devices.sberbank.ru/api/v1";
+  std::string oauth_url = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth";
+  std::string auth_key;  // secret: base64(client_id:client_secret), GIGACHAT_AUTH_KEY
+  std::string scope = "GIGACHAT_API_PERS";  // GIGACHAT_API_PERS, GIGACHAT_API_B2B or GIGACHAT_API_CORP
+  std::string model = "GigaChat-2";
+  // Sber's endpoints are signed by the Russian Trusted Root CA, which Debian does not trust:
+  // name its PEM here (added to the system store).
+  std::string ca_file;
+  std::string system_prompt;
+};
+
 struct PocketsphinxConfig {
   // Callers recognised at the same instant; more wait (their audio is kept) until one frees.
   // Each decoder costs about 90 MB of memory and a quarter second to load at start-up.
@@ -164,6 +203,8 @@ struct ProvidersConfig {
   OpenAiConfig openai;
   DeepgramConfig deepgram;
   YandexConfig yandex;
+  YandexGptConfig yandexgpt;
+  GigaChatConfig gigachat;
   PocketsphinxConfig pocketsphinx;
   // Extra trusted CAs (PEM file or folder) for the network providers (OpenAI-compatible,
   // Deepgram), added to the system store; "" = the system store.

@@ -100,13 +100,15 @@ class CallAgentTest : public ::testing::Test {
   void start() {
     auto set = ProviderSet::create(*config, io);
     ASSERT_TRUE(set);
-    (*set)->add_recognizer("fake", [this](const std::string&) {
+    (*set)->add_recognizer("fake", [this](const std::string& language) {
+      stt_language = language;
       auto s = std::make_unique<FakeStt>(loop);
       stt = s.get();
       for (auto& a : pending_answers) s->answers.push_back(a);
       return s;
     });
     (*set)->add_synthesizer(tts);
+    (*set)->add_synthesizer(ru_tts);
     (*set)->set_vad([] { return std::make_unique<testing::FakeVad>(); });
     auto r = std::make_unique<FakeRoom>();
     r->clock = &clock;
@@ -119,7 +121,7 @@ class CallAgentTest : public ::testing::Test {
   }
   void connect_caller() {
     room->events.on_joined({});
-    room->events.on_caller({"sip_+15550100", "TR_caller", true});
+    room->events.on_caller({"sip_+15550100", "TR_caller", true, {}});
   }
   void feed(bool speech, std::chrono::milliseconds d) {
     for (auto t = 0ms; t < d; t += 20ms) {
@@ -138,8 +140,10 @@ class CallAgentTest : public ::testing::Test {
   boost::asio::io_context io;
   std::shared_ptr<Config> config;
   std::shared_ptr<FakeTts> tts = std::make_shared<FakeTts>(loop, "fake-tts", 1234);
+  std::shared_ptr<FakeTts> ru_tts = std::make_shared<FakeTts>(loop, "fake-ru-tts", 4321);
   std::vector<FakeStt::Answer> pending_answers;
   FakeStt* stt = nullptr;
+  std::string stt_language;  // the language the call's recogniser was made for
   FakeRoom* room = nullptr;
   FakeControl control;
   std::unique_ptr<CallAgent> agent;
@@ -156,11 +160,11 @@ double active_sessions() {
 TEST_F(CallAgentTest, ARingingPhoneIsWaitedForPastTheJoinTimeoutAndGreetedOnceAnswered) {
   start();
   room->events.on_joined({});
-  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true, {}});
   loop.advance(45s);
   EXPECT_TRUE(ends.empty()) << ends.front();
   EXPECT_EQ(room->frames, 0);
-  room->events.on_caller({"sip_+15550100", "TR_caller", true});
+  room->events.on_caller({"sip_+15550100", "TR_caller", true, {}});
   loop.advance(5s);
   EXPECT_GT(room->frames, 0);
   EXPECT_EQ(room->agent_said(), "Hello, you are speaking with parley. How can I help?");
@@ -169,7 +173,7 @@ TEST_F(CallAgentTest, ARingingPhoneIsWaitedForPastTheJoinTimeoutAndGreetedOnceAn
 TEST_F(CallAgentTest, APhoneThatRingsUnansweredEndsTheCallAsNotAnswered) {
   start();
   room->events.on_joined({});
-  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true, {}});
   loop.advance(10s);
   room->events.on_participant_left("sip_+15550100");
   EXPECT_EQ(ends, std::vector<std::string>{"not_answered"});
@@ -181,9 +185,48 @@ TEST_F(CallAgentTest, APhoneThatRingsUnansweredEndsTheCallAsNotAnswered) {
   agent.reset();
   start();
   room->events.on_joined({});
-  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true});
+  room->events.on_caller_ringing({"sip_+15550100", "TR_caller", true, {}});
   agent->stop("caller_left");
   EXPECT_EQ(agent->summary().end_reason, "not_answered");
+}
+
+// The call's language comes from our number it is on: a Russian number is greeted and answered
+// in Russian by its own chain; any other number keeps the English defaults.
+TEST_F(CallAgentTest, ACallOnARussianNumberIsHeldInRussianWithItsLinesEngines) {
+  config->agent.greeting["ru"] = "Здравствуйте, вы говорите с parley. Чем могу помочь?";
+  CallLineConfig ru;
+  ru.language = "ru";
+  ru.tts = {"fake-ru-tts"};
+  config->agent.numbers["+74951234567"] = ru;
+  start();
+  room->events.on_joined({});
+  room->events.on_caller({"sip_+79161234567", "TR_caller", true,
+                          {{"sip.trunkPhoneNumber", "+74951234567"}, {"sip.phoneNumber", "+79161234567"}}});
+  loop.advance(5s);
+  EXPECT_EQ(room->agent_said(), "Здравствуйте, вы говорите с parley. Чем могу помочь?");
+  ask("сколько стоит визит");
+  EXPECT_NE(room->agent_said().find("Обычный визит стоит пятьдесят долларов, первая консультация бесплатна."), std::string::npos)
+      << room->agent_said();
+  EXPECT_TRUE(tts->requests.empty());  // the default chain's engine never spoke
+  // The greeting's two sentences and the answer, all in Russian, all by the line's engine.
+  EXPECT_EQ(ru_tts->requests.size(), 3u);
+  EXPECT_EQ(ru_tts->languages, (std::vector<std::string>{"ru", "ru", "ru"}));
+  EXPECT_EQ(stt_language, "ru");
+}
+
+TEST_F(CallAgentTest, ACallOnAnyOtherNumberKeepsTheEnglishDefaults) {
+  CallLineConfig ru;
+  ru.language = "ru";
+  ru.tts = {"fake-ru-tts"};
+  config->agent.numbers["+74951234567"] = ru;
+  start();
+  room->events.on_joined({});
+  room->events.on_caller({"sip_+15550199", "TR_caller", true, {{"sip.trunkPhoneNumber", "+15550100"}}});
+  loop.advance(5s);
+  EXPECT_EQ(room->agent_said(), "Hello, you are speaking with parley. How can I help?");
+  EXPECT_EQ(tts->languages, (std::vector<std::string>{"en", "en"}));  // the greeting's two sentences
+  EXPECT_TRUE(ru_tts->requests.empty());
+  EXPECT_EQ(stt_language, "en");
 }
 
 TEST_F(CallAgentTest, GreetsOnlyOnceTheCallersAudioIsSubscribed) {
@@ -192,7 +235,7 @@ TEST_F(CallAgentTest, GreetsOnlyOnceTheCallersAudioIsSubscribed) {
   room->events.on_joined({});
   loop.advance(5s);
   EXPECT_EQ(room->frames, 0);  // nobody to greet yet: the phone is still ringing
-  room->events.on_caller({"sip_+15550100", "TR_caller", true});
+  room->events.on_caller({"sip_+15550100", "TR_caller", true, {}});
   loop.advance(5s);
   EXPECT_GT(room->frames, 0);
   EXPECT_EQ(room->agent_said(), "Hello, you are speaking with parley. How can I help?");
@@ -230,7 +273,7 @@ TEST_F(CallAgentTest, TheCallersTranscriptsNameItsNewTrackAfterARejoin) {
   start();
   connect_caller();
   loop.advance(4s);
-  room->events.on_caller_track({"sip_+15550100", "TR_caller_2", true});
+  room->events.on_caller_track({"sip_+15550100", "TR_caller_2", true, {}});
   ask("what are your opening hours");
   int seen = 0;
   for (const auto& t : room->transcripts) {

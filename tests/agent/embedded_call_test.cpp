@@ -103,7 +103,7 @@ TEST(EmbeddedCall, TheAgentAnswersSpokenQuestionsWithTheOfflineEngines) {
                                         log::root(), [](const std::string&) {});
     agent->start();
     room->events.on_joined({});
-    room->events.on_caller({"caller", "TR_1", true});
+    room->events.on_caller({"caller", "TR_1", true, {}});
   });
 
   // The caller's side, in real time: silence except while asking.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -96,6 +97,68 @@ TEST(Config, HttpUrlWhereAWebSocketIsRequiredIsRejected) {
   auto* issue = find_issue(load, "providers.deepgram.url");
   ASSERT_NE(issue, nullptr);
   EXPECT_NE(issue->message.find("not a WebSocket URL"), std::string::npos);
+}
+
+TEST(Config, LinesMapOurNumbersInE164AndTrunksToALanguageAGreetingAndChains) {
+  auto load = load_config(with_secret(write_temp(R"(
+livekit: {url: ws://127.0.0.1:7880, api_key: devkey}
+agent:
+  numbers:
+    "8 495 123-45-67": {language: ru, stt: [yandex], llm: [yandexgpt, script], tts: [yandex, espeak-ng]}
+    "+15550100": {language: en}
+  trunks:
+    ST_novofon: {language: ru, greeting: "Алло!"}
+providers:
+  yandex: {folder_id: b1g-folder}
+)")));
+  // The Yandex key is missing; nothing else is wrong.
+  ASSERT_NE(find_issue(load, "providers.yandex.api_key"), nullptr);
+  EXPECT_EQ(load.issues.size(), 1u);
+  const auto& n = load.config.agent.numbers;
+  ASSERT_EQ(n.count("+74951234567"), 1u);
+  EXPECT_EQ(n.at("+74951234567").language, "ru");
+  EXPECT_EQ(n.at("+74951234567").llm, (std::vector<std::string>{"yandexgpt", "script"}));
+  EXPECT_EQ(n.at("+74951234567").tts, (std::vector<std::string>{"yandex", "espeak-ng"}));
+  EXPECT_TRUE(n.at("+15550100").stt.empty());
+  EXPECT_EQ(load.config.agent.trunks.at("ST_novofon").greeting, "Алло!");
+  EXPECT_EQ(load.config.to_json()["agent"]["numbers"]["+74951234567"]["language"], "ru");
+}
+
+TEST(Config, ALineWithoutALanguageABadNumberOrAnUnknownEngineIsNamed) {
+  auto load = load_config(with_secret(write_temp(R"(
+agent:
+  numbers:
+    "call me": {language: ru}
+    "+74951234567": {stt: [yandexx]}
+)")));
+  EXPECT_NE(find_issue(load, "agent.numbers.call me"), nullptr);
+  EXPECT_NE(find_issue(load, "agent.numbers.+74951234567.language"), nullptr);
+  auto* bad = find_issue(load, "agent.numbers.+74951234567.stt");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_NE(bad->message.find("'yandexx' is not a known stt provider"), std::string::npos);
+}
+
+TEST(Config, YandexGptAndGigaChatNeedTheirCredentials) {
+  auto s = with_secret(write_temp("livekit: {url: ws://127.0.0.1:7880, api_key: devkey}\nproviders:\n  llm: [yandexgpt, gigachat, script]\n"));
+  auto load = load_config(s);
+  EXPECT_NE(find_issue(load, "providers.yandex.api_key"), nullptr);
+  EXPECT_NE(find_issue(load, "providers.yandex.folder_id"), nullptr);
+  auto* giga = find_issue(load, "providers.gigachat.auth_key");
+  ASSERT_NE(giga, nullptr);
+  EXPECT_NE(giga->fix.find("GIGACHAT_AUTH_KEY"), std::string::npos);
+  s.env["YANDEX_API_KEY"] = "AQVN-0123456789abcdefghijklmnopqrstuv";
+  s.env["YANDEX_FOLDER_ID"] = "b1g-folder";
+  s.env["GIGACHAT_AUTH_KEY"] = "Y2xpZW50OnNlY3JldA==";
+  auto ok = load_config(s);
+  for (const auto& i : ok.issues) ADD_FAILURE() << i.to_string();
+  EXPECT_EQ(ok.config.to_json()["providers"]["gigachat"]["auth_key"], "[redacted]");
+  auto secrets = ok.config.secrets();
+  EXPECT_NE(std::find(secrets.begin(), secrets.end(), "Y2xpZW50OnNlY3JldA=="), secrets.end());
+  s.overrides["providers.gigachat.scope"] = "GIGACHAT_API_ALL";
+  s.overrides["providers.yandexgpt.auth"] = "token";
+  auto bad = load_config(s);
+  EXPECT_NE(find_issue(bad, "providers.gigachat.scope"), nullptr);
+  EXPECT_NE(find_issue(bad, "providers.yandexgpt.auth"), nullptr);
 }
 
 TEST(Config, YandexTakesItsCredentialsFromTheEnvironmentAndRefusesAMissingOrShortOne) {

@@ -16,12 +16,18 @@ Behaviour (ydocs stt/streaming.md, stt/eou.md, concepts/limits):
 - the text answered is derived from the audio: the chunks' energy finds speech (RMS > 500), and
   after 400 ms of quiet (quiet chunks or silence_chunk) the utterance ends: a final
   "речь <ms> мс" (its speech duration, to 20 ms) then eou_update; partials while it lasts; so a
-  test tells real speech from silence and sees the audio's rate was right;
+  test tells real speech from silence and sees the audio's rate was right. With
+  $YANDEX_STAND_IN_PHRASE set, a final is "<phrase>, речь <ms> мс": the words a live call's
+  caller stands for (what a real recogniser would hear), still only for real speech;
 - status_code WORKING every second as a keep-alive;
 - 5 s without a message: the session is cut (status_code CLOSED, then the call ends);
 - more than $YANDEX_STAND_IN_MAX_AUDIO_MS (default 300000) of audio+silence in a session, or
   10 MB: the session ends with INVALID_ARGUMENT (the 5-minute / 10 MB limit);
-- $YANDEX_STAND_IN_FAIL=<gRPC code name> fails every call with that code; =HANG never answers.
+- $YANDEX_STAND_IN_FAIL=<gRPC code name> fails every call with that code; =HANG never answers;
+  =DROP drops each recognition stream with UNAVAILABLE once it carried 300 ms of audio (a
+  connection reset mid-utterance);
+- $YANDEX_STAND_IN_DIR/control.json, read at each call, changes that while the server runs:
+  {"fail": <as above>, "service": "stt"|"tts"|"" (both), "key": <the key accepted now>}.
 
 Every event is appended as a JSON line to $YANDEX_STAND_IN_DIR/events.jsonl; the certificate
 is $YANDEX_STAND_IN_DIR/cert.pem. The first line printed is the port."""
@@ -44,6 +50,7 @@ DIR = os.environ["YANDEX_STAND_IN_DIR"]
 KEY = os.environ.get("YANDEX_STAND_IN_KEY", "")
 MAX_AUDIO_MS = int(os.environ.get("YANDEX_STAND_IN_MAX_AUDIO_MS", "300000"))
 FAIL = os.environ.get("YANDEX_STAND_IN_FAIL", "")
+PHRASE = os.environ.get("YANDEX_STAND_IN_PHRASE", "")
 IDLE_CUT_S = 5.0
 EVENTS = os.path.join(DIR, "events.jsonl")
 _lock = threading.Lock()
@@ -139,6 +146,9 @@ def recognize_streaming(request_iterator, context):
             quiet_ms = 10**9
         else:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "session_options sent twice")
+        if audio_ms >= 300 and failing("stt") == "DROP":
+            record(event="drop", session=session, audio_ms=audio_ms)
+            context.abort(grpc.StatusCode.UNAVAILABLE, "Connection reset by peer")
         if audio_ms > MAX_AUDIO_MS or nbytes > 10 * 1024 * 1024:
             record(event="over_limit", session=session, audio_ms=audio_ms)
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "audio duration limit exceeded")
@@ -147,6 +157,8 @@ def recognize_streaming(request_iterator, context):
             yield stt_pb2.StreamingResponse(partial=alternative_update("речь..."))
         if speech_ms and quiet_ms >= 400:
             text = "речь %d мс" % (round(speech_ms / 20) * 20)
+            if PHRASE:
+                text = PHRASE + ", " + text
             finals += 1
             record(event="final", session=session, text=text, speech_ms=speech_ms, at_audio_ms=audio_ms)
             yield stt_pb2.StreamingResponse(final=alternative_update(text))
@@ -154,15 +166,31 @@ def recognize_streaming(request_iterator, context):
             speech_ms, quiet_ms, last_partial = 0.0, 0.0, 0.0
 
 
+def control():
+    """The failure mode and key in force now: control.json's, else the environment's."""
+    try:
+        with open(os.path.join(DIR, "control.json"), encoding="utf-8") as f:
+            c = json.load(f)
+    except (FileNotFoundError, ValueError):
+        c = {}
+    return c.get("fail", FAIL), c.get("service", ""), c.get("key", KEY)
+
+
+def failing(service):
+    fail, scope, _ = control()
+    return fail if scope in ("", service) else ""
+
+
 def check_call(context, service):
     meta = dict(context.invocation_metadata())
-    if FAIL == "HANG":
+    fail = failing(service)
+    if fail == "HANG":
         record(event="hang", service=service)
         time.sleep(3600)
-    if FAIL:
-        record(event="fail", code=FAIL, service=service)
-        context.abort(getattr(grpc.StatusCode, FAIL), "stand-in fails with " + FAIL)
-    if meta.get("authorization") != "Api-Key " + KEY:
+    if fail and fail != "DROP":
+        record(event="fail", code=fail, service=service)
+        context.abort(getattr(grpc.StatusCode, fail), "stand-in fails with " + fail)
+    if meta.get("authorization") != "Api-Key " + control()[2]:
         record(event="unauthenticated", service=service)
         context.abort(grpc.StatusCode.UNAUTHENTICATED, "The token is invalid")
     return meta

@@ -33,7 +33,7 @@ def scripted_answer(intent):
 class Serve:
     """A `parley serve` process with a JSON log in a temp file."""
 
-    def __init__(self, *args, config_file=None, env=None, unset=()):
+    def __init__(self, *args, config_file=None, env=None, unset=(), start_timeout=30):
         self.log_path = tempfile.mktemp(prefix="parley-serve-", suffix=".log")
         e = dict(os.environ)
         e.update({"LIVEKIT_URL": LIVEKIT_URL, "LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"})
@@ -54,10 +54,10 @@ class Serve:
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log_file, stderr=subprocess.STDOUT, env=e, cwd=tempfile.gettempdir())
         try:
-            # Generous: on a loaded machine (niced tests beside a CI run) start-up is slow.
-            line = wait_until(lambda: self.find("parley serve listening"), 30, "parley serve to listen")
+            line = wait_until(lambda: self.find("parley serve listening"), start_timeout, "parley serve to listen")
         except BaseException:
-            self.proc.kill()  # never leak a process the test could not use
+            # Not left running (and loading its engines) after the test gave up on it.
+            self.proc.kill()
             self.proc.wait()
             self.log_file.close()
             raise

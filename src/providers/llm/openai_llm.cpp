@@ -32,6 +32,7 @@ json tool_definitions() {
 
 // One request's state, shared by the stream handle and the network callbacks.
 struct Call {
+  std::mutex mu;  // guards `http` between the request's start (io thread) and cancel() (the caller's)
   LlmHandler handler;
   std::atomic<bool> cancelled{false};
   std::shared_ptr<HttpStream> http;
@@ -54,7 +55,12 @@ struct Call {
   }
 
   void fail(Error e) {
-    if (http) http->cancel();
+    std::shared_ptr<HttpStream> h;
+    {
+      std::lock_guard l(mu);
+      h = http;
+    }
+    if (h) h->cancel();
     finish(tl::unexpected(std::move(e)));
   }
 
@@ -98,14 +104,60 @@ struct Call {
   }
 };
 
+HttpStreamHandler make_http_handler(const std::shared_ptr<Call>& call, std::shared_ptr<LlmAuth> auth, std::string provider) {
+  HttpStreamHandler h;
+  std::weak_ptr<Call> weak = call;
+  h.on_headers = [weak](int status, const std::map<std::string, std::string>& headers) {
+    auto c = weak.lock();
+    if (!c) return;
+    c->status = status;
+    if (status == 200) {
+      auto it = headers.find("content-type");
+      if (it == headers.end() || it->second.find("text/event-stream") == std::string::npos) {
+        c->fail(Error(ErrorCode::kProtocol, "the model answered '" + (it == headers.end() ? std::string("no content type") : it->second) +
+                                                 "', not an event stream (does the server support \"stream\": true?)"));
+      }
+    }
+  };
+  h.on_data = [weak](std::string_view data) {
+    auto c = weak.lock();
+    if (!c || c->finished) return;
+    if (c->status != 200) {
+      if (c->error_body.size() < 65536) c->error_body.append(data.substr(0, 65536 - c->error_body.size()));
+      return;
+    }
+    auto st = c->sse.feed(data, [&](SseEvent e) { c->on_event(e); });
+    if (!st) c->fail(st.error());
+  };
+  // The Call owns the HttpStream handle; the stream's callbacks hold the Call only weakly, but
+  // on_done keeps it until the request ends. (The cycle Call → HttpStream → handler → Call ends
+  // when the stream finishes or is cancelled: either way it drops its handler.)
+  h.on_done = [keep = call, auth = std::move(auth), provider = std::move(provider)](Status s) {
+    auto c = keep;
+    if (!s) return c->finish(std::move(s));
+    if (c->status == 401 && auth) auth->refused();
+    if (c->status != 200) return c->finish(tl::unexpected(http_status_error(provider == "openai" ? "the model" : provider, c->status, c->error_body)));
+    if (!c->saw_done) {
+      return c->finish(make_error(ErrorCode::kProtocol, "the model's stream ended before [DONE] (truncated)", true));
+    }
+    c->finish({});
+  };
+  return h;
+}
+
 class OpenAiStream final : public LlmStream {
  public:
   explicit OpenAiStream(std::shared_ptr<Call> call) : call_(std::move(call)) {}
   ~OpenAiStream() override { cancel(); }
   void cancel() override {
     if (!call_) return;
-    call_->cancelled = true;
-    if (call_->http) call_->http->cancel();
+    std::shared_ptr<HttpStream> http;
+    {
+      std::lock_guard l(call_->mu);
+      call_->cancelled = true;
+      http = call_->http;
+    }
+    if (http) http->cancel();
     call_.reset();
   }
 
@@ -167,54 +219,27 @@ std::unique_ptr<LlmStream> OpenAiLlm::chat(const ChatContext& context, LlmHandle
   std::string base = req.url.path;
   while (!base.empty() && base.back() == '/') base.pop_back();
   req.url.path = base + "/chat/completions";
+  for (const auto& [k, v] : options_.headers) req.headers[k] = v;
   req.headers["Content-Type"] = "application/json";
   req.headers["Accept"] = "text/event-stream";
-  if (!options_.api_key.empty()) req.headers["Authorization"] = "Bearer " + options_.api_key;
   req.body = request_body(context);
   req.connect_timeout = options_.connect_timeout;
   req.idle_timeout = options_.idle_timeout;
-
-  HttpStreamHandler h;
+  auto auth = options_.auth ? options_.auth : fixed_llm_auth(options_.api_key.empty() ? "" : "Bearer " + options_.api_key);
   std::weak_ptr<Call> weak = call;
-  h.on_headers = [weak](int status, const std::map<std::string, std::string>& headers) {
+  auto* io = &io_;
+  std::string provider = options_.name;
+  // The header may need a token fetched first (GigaChat); the request starts once it is there.
+  auth->authorization([weak, io, req = std::move(req), auth, provider](Result<std::string> header) mutable {
     auto c = weak.lock();
     if (!c) return;
-    c->status = status;
-    if (status == 200) {
-      auto it = headers.find("content-type");
-      if (it == headers.end() || it->second.find("text/event-stream") == std::string::npos) {
-        c->fail(Error(ErrorCode::kProtocol, "the model answered '" + (it == headers.end() ? std::string("no content type") : it->second) +
-                                                 "', not an event stream (does the server support \"stream\": true?)"));
-      }
-    }
-  };
-  h.on_data = [weak](std::string_view data) {
-    auto c = weak.lock();
-    if (!c || c->finished) return;
-    if (c->status != 200) {
-      if (c->error_body.size() < 65536) c->error_body.append(data.substr(0, 65536 - c->error_body.size()));
-      return;
-    }
-    auto st = c->sse.feed(data, [&](SseEvent e) { c->on_event(e); });
-    if (!st) c->fail(st.error());
-  };
-  h.on_done = [weak](Status s) {
-    auto c = weak.lock();
-    if (!c) return;
-    if (!s) return c->finish(std::move(s));
-    if (c->status != 200) return c->finish(tl::unexpected(http_status_error("the model", c->status, c->error_body)));
-    if (!c->saw_done) {
-      return c->finish(make_error(ErrorCode::kProtocol, "the model's stream ended before [DONE] (truncated)", true));
-    }
-    c->finish({});
-  };
-  // The Call owns the HttpStream handle; the stream's callbacks hold the Call only weakly, and
-  // the Call lives as long as the LlmStream (or this request's network callbacks) need it.
-  auto keep = call;
-  h.on_done = [keep, done = std::move(h.on_done)](Status s) mutable { done(std::move(s)); };
-  // (The cycle Call → HttpStream → handler → Call ends when the stream finishes or is cancelled:
-  // either way it drops its handler.)
-  call->http = start_http_stream(io_, std::move(req), std::move(h));
+    // finish() outside the lock: its handler may cancel the stream, which takes the lock.
+    if (!header) return c->finish(tl::unexpected(header.error()));
+    std::lock_guard l(c->mu);
+    if (c->cancelled || c->finished) return;
+    if (!header->empty()) req.headers["Authorization"] = *header;
+    c->http = start_http_stream(*io, std::move(req), make_http_handler(c, auth, provider));
+  });
   return std::make_unique<OpenAiStream>(call);
 }
 

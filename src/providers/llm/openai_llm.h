@@ -1,4 +1,5 @@
-// An OpenAI-compatible chat model (OpenAI, vLLM, llama.cpp server, Ollama…): POST
+// An OpenAI-compatible chat model (OpenAI, vLLM, llama.cpp server, Ollama, YandexGPT's and
+// GigaChat's compatible endpoints: yandexgpt_llm.h, gigachat_llm.h): POST
 // {base_url}/chat/completions with "stream": true, read as server-sent events — each
 // `data: {choices[0].delta.content | delta.tool_calls}` chunk, then `data: [DONE]`. Tool-call
 // fragments (id and name first, arguments in pieces, keyed by index) are assembled and handed
@@ -11,19 +12,26 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 
 #include "core/url.h"
+#include "providers/llm/llm_auth.h"
 #include "providers/llm/llm_provider.h"
 
 namespace parley::providers {
 
 struct OpenAiLlmOptions {
+  std::string name = "openai";  // the provider's name in logs, metrics and the fallback chain
   Url base_url;                 // e.g. https://api.openai.com/v1
   std::string ca_file;  // extra trusted CAs for https (providers.ca_file)
   std::string api_key;          // secret; sent as a Bearer token ("" = no Authorization header)
+  // Where the Authorization header comes from instead of api_key (a token fetched first).
+  std::shared_ptr<LlmAuth> auth;
+  std::map<std::string, std::string> headers;  // more request headers (Yandex's x-folder-id)
   std::string model = "gpt-4o-mini";
   std::string system_prompt;    // used when the context has no system message
   bool tools = true;            // offer end_call, transfer_call, send_dtmf
@@ -34,7 +42,7 @@ struct OpenAiLlmOptions {
 class OpenAiLlm final : public LlmProvider {
  public:
   OpenAiLlm(boost::asio::io_context& io, OpenAiLlmOptions options) : io_(io), options_(std::move(options)) {}
-  std::string_view name() const override { return "openai"; }
+  std::string_view name() const override { return options_.name; }
   std::unique_ptr<LlmStream> chat(const ChatContext& context, LlmHandler handler) override;
 
   // The request body for a context (exposed for tests).

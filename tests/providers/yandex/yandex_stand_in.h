@@ -78,6 +78,8 @@ struct StandIn {
     o.finalize_timeout = 5s;
     return o;
   }
+  // Changes the stand-in's failure mode or accepted key while it runs (control.json).
+  void control(const json& c) const { std::ofstream(dir / "control.json") << c.dump(); }
   std::vector<json> events() const {
     std::vector<json> out;
     std::ifstream in(dir / "events.jsonl");

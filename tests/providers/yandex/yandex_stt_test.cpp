@@ -272,6 +272,26 @@ TEST(YandexStt, AServerThatHangsEndsTheUtteranceAtTheFinalizeTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
 }
 
+// The connection is reset while the caller speaks: that utterance fails as unavailable (the
+// pipeline asks the caller to repeat), and the next one goes on a new stream and is recognised.
+TEST(YandexStt, AStreamDroppedMidUtteranceFailsItAndTheNextUtteranceGoesOnANewStream) {
+  StandIn s("DROP");
+  YandexStt stt(s.options());
+  const double before = metric("parley_stt_yandex_errors_total", "unavailable");
+  auto audio = speech("hello, I would like to book a table for two", 8000);
+  auto r = utterance(stt, audio);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable) << r.error().to_string();
+  EXPECT_TRUE(r.error().retryable);
+  EXPECT_EQ(metric("parley_stt_yandex_errors_total", "unavailable") - before, 1);
+  EXPECT_EQ(s.events("drop").size(), 1u);
+  s.control({{"fail", ""}});
+  auto again = utterance(stt, audio);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_NEAR(spoken_ms(*again), voiced_ms(audio), 60) << *again;
+  EXPECT_EQ(s.events("session").size(), 2u);
+}
+
 TEST(YandexStt, NoServerIsUnavailable) {
   YandexSttOptions o;
   o.endpoint = "127.0.0.1:1";  // nothing listens on port 1 on loopback
