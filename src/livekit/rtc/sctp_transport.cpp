@@ -106,7 +106,7 @@ SctpTransport::SctpTransport(GlibLoop& loop, Callbacks callbacks, log::Logger lo
     : log_(std::move(logger)), loop_(loop), callbacks_(std::move(callbacks)) {}
 
 Result<std::unique_ptr<SctpTransport>> SctpTransport::create(GlibLoop& loop, uint16_t local_port, uint16_t remote_port,
-                                                             Callbacks callbacks) {
+                                                             Callbacks callbacks, log::Logger logger) {
   init_once();
   std::unique_ptr<SctpTransport> t(new SctpTransport(loop, std::move(callbacks), std::move(logger)));
   t->remote_port_ = remote_port;
