@@ -91,12 +91,18 @@ void deliver(const Report& r, const std::function<void(const Report&)>& on_repor
 
 void run(Watchdog& w) {
   std::unique_lock lock(w.mutex);
+  int64_t last_wake = now_ns();
   while (!w.stopping) {
     w.wake.wait_for(lock, kProbeEvery);
     if (w.stopping) break;
     const auto threshold = w.options.threshold;
     std::vector<Report> reports;
     const int64_t now = now_ns();
+    // When this thread itself woke late, the machine is short of CPU: a loop waiting on a lock
+    // whose holder is not getting the CPU then looks blocked without being so. No verdicts from
+    // such a round (a loop that really blocks is still asleep at the next ones).
+    const bool starved = std::chrono::nanoseconds(now - last_wake) > kProbeEvery + threshold / 4;
+    last_wake = now;
     for (auto& slot : w.slots) {
       int64_t posted = slot->posted->load();
       if (posted == 0) {
@@ -109,7 +115,7 @@ void run(Watchdog& w) {
       auto late = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(now - posted));
       if (late < threshold) continue;
       char state = thread_state(slot->tid);
-      slot->sleeping = (state == 'S' || state == 'D') ? slot->sleeping + 1 : 0;
+      slot->sleeping = (state == 'S' || state == 'D') && !starved ? slot->sleeping + 1 : 0;
       if (slot->sleeping >= kSleepingChecks && !slot->reported) {
         slot->reported = true;
         // Under the mutex: the thread cannot unregister (and end) while it is being sampled.
