@@ -191,7 +191,11 @@ std::optional<Options> environment_options() {
 void enable_from_environment() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (auto o = environment_options()) enable(*o);
+    if (auto o = environment_options()) {
+      enable(*o);
+      // Said once, so a test's log shows the check was on.
+      log::root().info("loop watchdog on", {{"threshold_ms", static_cast<int64_t>(o->threshold.count())}});
+    }
   });
 }
 
