@@ -101,7 +101,7 @@ void run(Watchdog& w) {
     // When this thread itself woke late, the machine is short of CPU: a loop waiting on a lock
     // whose holder is not getting the CPU then looks blocked without being so. No verdicts from
     // such a round (a loop that really blocks is still asleep at the next ones).
-    const bool starved = std::chrono::nanoseconds(now - last_wake) > kProbeEvery + threshold / 4;
+    const bool starved = std::chrono::nanoseconds(now - last_wake) > kProbeEvery + threshold / 2;
     last_wake = now;
     for (auto& slot : w.slots) {
       int64_t posted = slot->posted->load();

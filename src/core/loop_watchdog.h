@@ -7,9 +7,9 @@
 //     more than the threshold while the loop's thread sleeps in the kernel (not runnable: it is
 //     waiting on something other than its own poll, which the probe would have woken) on two
 //     checks in a row is a blocked loop. A loop that is merely busy or starved of CPU (runnable)
-//     is not blocked; it is logged as slow once it is five thresholds late. A round in which the
-//     watchdog thread itself woke late (the machine is short of CPU, so a lock's holder may be
-//     waiting for it) gives no verdict.
+//     is not blocked; it is logged as slow once it is five thresholds late. A round in which
+//     the watchdog thread itself woke over half a threshold late (the machine is short of CPU,
+//     so a lock's holder may be waiting for it) gives no verdict.
 //   - Blocking calls: the project's blocking primitives (a synchronous wait on another loop, a
 //     blocking HTTP request, a retry's sleep) call blocking_call() first; on a loop thread that
 //     is a report at once, however short the wait would have been.

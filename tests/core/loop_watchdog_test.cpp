@@ -19,9 +19,23 @@ namespace parley {
 
 // Outside the anonymous namespace and not inlined, so the stack names them.
 std::atomic<int> g_blocked_calls{0};
-[[gnu::noinline]] void deliberately_blocking_callback(std::chrono::milliseconds how_long) {
-  std::this_thread::sleep_for(how_long);
+std::mutex g_release_mutex;
+std::condition_variable g_release_cv;
+bool g_released = false;
+// Blocks (asleep on a condition variable, as a loop waiting on a future would) until the test
+// releases it once the watchdog reported, or at most `at_most`: the test waits for the report,
+// not for a fixed time, so a loaded machine makes it slower, not flaky.
+[[gnu::noinline]] void deliberately_blocking_callback(std::chrono::milliseconds at_most) {
+  std::unique_lock l(g_release_mutex);
+  g_release_cv.wait_for(l, at_most, [] { return g_released; });
   g_blocked_calls.fetch_add(1);  // not a tail call: this frame stays on the stack
+}
+void release_blocking_callbacks(bool released) {
+  {
+    std::lock_guard l(g_release_mutex);
+    g_released = released;
+  }
+  g_release_cv.notify_all();
 }
 [[gnu::noinline]] void deliberately_blocking_primitive() {
   loop_watchdog::blocking_call("a test's synchronous wait");
@@ -80,10 +94,18 @@ void run_on(EventLoop& loop, std::function<void()> fn) {
 class LoopWatchdog : public ::testing::Test {
  protected:
   void SetUp() override {
-    loop_watchdog::enable({100ms, [this](const loop_watchdog::Report& r) { reports_.add(r); }});
+    // What the environment asks for takes effect once, at the first loop: let it happen now, so
+    // it cannot replace this test's options when the test starts its loop.
+    loop_watchdog::enable_from_environment();
+    release_blocking_callbacks(false);
+    loop_watchdog::enable({100ms, [this](const loop_watchdog::Report& r) {
+                             reports_.add(r);
+                             release_blocking_callbacks(true);
+                           }});
   }
   // Back to what the environment asked for (the test suite runs with the watchdog on).
   void TearDown() override {
+    release_blocking_callbacks(true);
     loop_watchdog::disable();
     if (auto o = loop_watchdog::environment_options()) loop_watchdog::enable(*o);
   }
@@ -92,8 +114,8 @@ class LoopWatchdog : public ::testing::Test {
 
 TEST_F(LoopWatchdog, CatchesABlockingCallbackOnAnAsioLoop) {
   AsioLoop loop("io-watched");
-  loop.post([] { deliberately_blocking_callback(800ms); });
-  ASSERT_TRUE(reports_.wait_for_one()) << "a loop asleep for 800 ms in a callback was not reported";
+  loop.post([] { deliberately_blocking_callback(60s); });
+  ASSERT_TRUE(reports_.wait_for_one(60s)) << "a loop asleep in a callback was not reported";
   auto r = reports_.all().front();
   EXPECT_EQ(r.loop, "io-watched");
   EXPECT_GE(r.late, 100ms);
@@ -102,8 +124,8 @@ TEST_F(LoopWatchdog, CatchesABlockingCallbackOnAnAsioLoop) {
 
 TEST_F(LoopWatchdog, CatchesABlockingCallbackOnAGlibLoop) {
   GlibLoop loop("media-watched");
-  loop.post([] { deliberately_blocking_callback(800ms); });
-  ASSERT_TRUE(reports_.wait_for_one()) << "a loop asleep for 800 ms in a callback was not reported";
+  loop.post([] { deliberately_blocking_callback(60s); });
+  ASSERT_TRUE(reports_.wait_for_one(60s)) << "a loop asleep in a callback was not reported";
   auto r = reports_.all().front();
   EXPECT_EQ(r.loop, "media-watched");
   EXPECT_GE(r.late, 100ms);
@@ -155,10 +177,11 @@ TEST(LoopWatchdogDeathTest, AbortsTheProcessNamingTheLoopAndTheCallback) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
+        loop_watchdog::enable_from_environment();
         loop_watchdog::enable({100ms, {}});
         AsioLoop loop("io-doomed");
-        loop.post([] { deliberately_blocking_callback(3s); });
-        std::this_thread::sleep_for(3s);
+        loop.post([] { deliberately_blocking_callback(60s); });
+        std::this_thread::sleep_for(60s);  // the report ends the process long before
       },
       "event loop io-doomed blocked(.|\n)*deliberately_blocking_callback");
 }
