@@ -18,7 +18,6 @@
 
 #include "core/error.h"
 #include "core/event_loop.h"
-#include "core/log.h"
 #include "livekit/rtc/negotiation.h"
 #include "livekit/rtc/srtp_session.h"
 
@@ -72,7 +71,7 @@ class DtlsTransport {
 
   static Result<std::unique_ptr<DtlsTransport>> create(EventLoop& loop, std::shared_ptr<DtlsCertificate> cert,
                                                        DtlsRole role, Fingerprint remote_fingerprint,
-                                                       Callbacks callbacks, log::Logger logger = log::root());
+                                                       Callbacks callbacks);
   ~DtlsTransport();
   DtlsTransport(const DtlsTransport&) = delete;
   DtlsTransport& operator=(const DtlsTransport&) = delete;
@@ -94,8 +93,7 @@ class DtlsTransport {
 
  private:
   enum class State { kNew, kHandshaking, kConnected, kFailed, kClosed };
-  DtlsTransport(EventLoop& loop, DtlsRole role, Fingerprint remote, Callbacks callbacks, log::Logger logger);
-  log::Logger log_;  // the call's (PeerConfig::logger)
+  DtlsTransport(EventLoop& loop, DtlsRole role, Fingerprint remote, Callbacks callbacks);
   void drive_handshake();
   void read_application_data();
   void schedule_retransmit();
