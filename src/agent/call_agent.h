@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/call_observer.h"
 #include "agent/call_room.h"
 #include "agent/provider_set.h"
 #include "core/clock.h"
@@ -37,6 +38,9 @@ struct CallAgentDeps {
   // they are dropped then, but they post to the agent's loop, so the loop must outlive them.
   CallControl* control = nullptr;
   std::shared_ptr<const ProviderSet> providers;
+  // Told the call's state, words, turns and fallbacks as they happen (the operator console);
+  // optional.
+  std::shared_ptr<CallObserver> observer;
 };
 
 struct CallSummary {
@@ -77,6 +81,7 @@ class CallAgent {
   // Wraps fn as a CallControl answer that runs on the loop, and only while this agent exists.
   std::function<void(Status)> on_loop_while_alive(std::function<void(Status)> fn);
   voice::VoicePipelineOptions pipeline_options() const;
+  void set_state(CallState state);
 
   EventLoop& loop_;
   const Clock& clock_;
@@ -103,6 +108,8 @@ class CallAgent {
   std::string hangup_reason_;  // why the agent is hanging up (the record's reason once the caller is gone)
   bool ended_ = false;
   bool stopped_ = false;
+  CallState state_ = CallState::kListening;
+  bool agent_segment_open_ = false;
   CallSummary summary_;
 };
 
