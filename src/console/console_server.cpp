@@ -100,7 +100,8 @@ HttpResponse ConsoleServer::reply(unsigned status, std::string body, const HttpR
 
 std::optional<HttpResponse> ConsoleServer::refuse(const HttpRequest& request) const {
   if (!same_origin(request)) return reply(403, "cross-origin requests are refused\n", request, "text/plain; charset=utf-8");
-  if (!operator_authorized(request[http::field::authorization], token_)) {
+  auto authorization = request[http::field::authorization];
+  if (!operator_authorized(std::string_view(authorization.data(), authorization.size()), token_)) {
     auto res = reply(401, "unauthorized\n", request, "text/plain; charset=utf-8");
     res.set(http::field::www_authenticate, "Basic realm=\"parley console\", charset=\"UTF-8\"");
     return res;

@@ -7,7 +7,7 @@ namespace http = boost::beast::http;
 void add_security_headers(service::HttpResponse& res, const std::string& connect_src) {
   std::string connect = "'self'";
   if (!connect_src.empty()) connect += " " + connect_src;
-  res.set(http::field::content_security_policy,
+  res.set("Content-Security-Policy",
           "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
           "connect-src " + connect + "; media-src 'self' blob:; base-uri 'none'; form-action 'none'; "
           "frame-ancestors 'none'");

@@ -102,7 +102,7 @@ TEST_F(ConsoleServerTest, WithoutTheTokenEveryPathIsTheSameBare401) {
       EXPECT_EQ(r.status, 401u) << target;
       EXPECT_EQ(r.body, "unauthorized\n") << target;
       EXPECT_EQ(r.headers[http::field::www_authenticate], "Basic realm=\"parley console\", charset=\"UTF-8\"");
-      EXPECT_FALSE(r.headers[http::field::content_security_policy].empty());
+      EXPECT_FALSE(r.headers["Content-Security-Policy"].empty());
     }
   }
   auto r = fetch(port_, http::verb::post, "/api/playground", {});
@@ -115,7 +115,7 @@ TEST_F(ConsoleServerTest, TheTokenOpensThePageAndTheApiWithSecurityHeaders) {
   EXPECT_EQ(page.status, 200u);
   EXPECT_EQ(page.body, "<!doctype html><title>parley</title>");
   EXPECT_EQ(page.headers[http::field::content_type], "text/html; charset=utf-8");
-  std::string csp(page.headers[http::field::content_security_policy]);
+  std::string csp(page.headers["Content-Security-Policy"]);
   EXPECT_NE(csp.find("script-src 'self';"), std::string::npos);
   EXPECT_NE(csp.find("connect-src 'self' ws://127.0.0.1:7880 http://127.0.0.1:7880;"), std::string::npos);
   EXPECT_EQ(page.headers["X-Frame-Options"], "DENY");
