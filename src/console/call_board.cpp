@@ -55,7 +55,7 @@ const CallBoard::Call* CallBoard::find(const std::string& id) const {
 CallBoard::Minute& CallBoard::minute_now() {
   int64_t m = now_ms() / 60'000;
   if (minutes_.empty() || minutes_.back().minute != m) {
-    minutes_.push_back(Minute{m, live_.size(), {}});
+    minutes_.push_back(Minute{m, live_.size(), live_.size(), {}});
     while (minutes_.size() > kHistoryMinutes) minutes_.pop_front();
   }
   return minutes_.back();
@@ -73,6 +73,7 @@ std::string CallBoard::begin(const std::string& call_id, const std::string& room
   auto& stored = live_.emplace(id, std::move(c)).first->second;
   auto& m = minute_now();
   m.max_live = std::max(m.max_live, live_.size());
+  m.last_live = live_.size();
   if (!viewers_.empty()) broadcast("call", summary(stored));
   return id;
 }
@@ -168,8 +169,10 @@ void CallBoard::end(const std::string& id, const std::string& reason) {
   std::lock_guard lock(mutex_);
   auto it = live_.find(id);
   if (it == live_.end()) return;
+  auto& minute = minute_now();  // counts the call as in progress in this minute
   Call c = std::move(it->second);
   live_.erase(it);
+  minute.last_live = live_.size();
   c.live = false;
   c.state = "ended";
   c.end_reason = reason;
@@ -253,19 +256,21 @@ json CallBoard::history_json() const {
   std::lock_guard lock(mutex_);
   int64_t now_min = now_ms() / 60'000;
   json out = json::array();
-  size_t live = live_.size();
+  std::optional<size_t> carried;  // calls in progress since the last minute with a change
+  auto next = minutes_.begin();
   for (int64_t m = now_min - static_cast<int64_t>(kHistoryMinutes) + 1; m <= now_min; ++m) {
-    auto it = std::find_if(minutes_.begin(), minutes_.end(), [&](const Minute& x) { return x.minute == m; });
+    while (next != minutes_.end() && next->minute < m) carried = (next++)->last_live;
     json p = {{"t", m * 60}, {"calls", nullptr}, {"p50", nullptr}, {"p95", nullptr}};
-    if (it != minutes_.end()) {
-      p["calls"] = std::max(it->max_live, m == now_min ? live : size_t{0});
-      if (!it->end_to_end.empty()) {
-        p["p50"] = std::round(percentile(it->end_to_end, 0.5) * 1000) / 1000;
-        p["p95"] = std::round(percentile(it->end_to_end, 0.95) * 1000) / 1000;
+    if (next != minutes_.end() && next->minute == m) {
+      p["calls"] = next->max_live;
+      if (!next->end_to_end.empty()) {
+        p["p50"] = std::round(percentile(next->end_to_end, 0.5) * 1000) / 1000;
+        p["p95"] = std::round(percentile(next->end_to_end, 0.95) * 1000) / 1000;
       }
-    } else if (m == now_min) {
-      p["calls"] = live;
+    } else if (carried) {
+      p["calls"] = *carried;
     }
+    if (m == now_min) p["calls"] = std::max(p["calls"].is_null() ? size_t{0} : p["calls"].get<size_t>(), live_.size());
     out.push_back(std::move(p));
   }
   return out;

@@ -100,7 +100,8 @@ class CallBoard {
   };
   struct Minute {
     int64_t minute = 0;  // minutes since the epoch
-    size_t max_live = 0;
+    size_t max_live = 0;   // the most calls in progress at once in this minute
+    size_t last_live = 0;  // calls in progress at the minute's last change (carried into quiet minutes)
     std::vector<double> end_to_end;
   };
 

@@ -67,18 +67,21 @@ Result<uint16_t> ConsoleServer::start() {
 }
 
 void ConsoleServer::stop() {
-  if (http_) http_->stop();
-  // The timer lives on the loop: cancel and free it there.
-  if (heartbeat_) {
-    std::promise<void> done;
-    boost::asio::post(loop_.io_context(), [this, &done] {
-      heartbeat_->cancel();
+  if (!http_) return;
+  http_->stop();
+  // The timer lives on the loop: cancel and free it there, and wait, so no handler runs after.
+  if (!loop_.stopped()) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto future = done->get_future();
+    boost::asio::post(loop_.io_context(), [this, done] {
+      if (heartbeat_) heartbeat_->cancel();
       heartbeat_.reset();
-      done.set_value();
+      alive_.reset();
+      done->set_value();
     });
-    if (!loop_.stopped()) done.get_future().wait_for(std::chrono::seconds(5));
+    future.wait_for(std::chrono::seconds(5));
   }
-  alive_.reset();
+  http_.reset();
 }
 
 void ConsoleServer::arm_heartbeat() {

@@ -312,7 +312,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::async_write(stream_, asio::buffer(chunks_.front()), [self = shared_from_this()](beast::error_code ec, size_t n) {
       self->writing_ = false;
       self->stream_.expires_never();
-      if (ec || self->shared_->stopping) return self->close();
+      // closed_: the client left (or was cut) while this chunk was being written.
+      if (ec || self->closed_ || self->shared_->stopping) return self->close();
       self->writer_->written(n);
       self->chunks_.pop_front();
       self->write_chunk();
@@ -361,7 +362,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close() {
     closed_ = true;
     if (writer_) writer_->mark_closed();
-    chunks_.clear();
+    if (!writing_) chunks_.clear();  // a chunk being written stays until its write completes
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);

@@ -201,10 +201,14 @@ TEST(CallBoard, HistoryPerMinuteForTheCharts) {
   EXPECT_EQ(h.back()["p95"], 1.9);
   EXPECT_TRUE(h.front()["calls"].is_null());
   clock.now += std::chrono::minutes(2);
+  h = board.history_json();
+  EXPECT_EQ(h[58]["calls"], 2);  // a quiet minute: the calls were still in progress
   board.end(id, "caller_left");
   h = board.history_json();
-  EXPECT_EQ(h.back()["calls"], 1);
-  EXPECT_EQ(h[57]["p50"], 1.0);  // two minutes ago
+  EXPECT_EQ(h.back()["calls"], 2);  // both were in progress in this minute
+  EXPECT_EQ(h[57]["p50"], 1.0);     // two minutes ago
+  clock.now += std::chrono::minutes(1);
+  EXPECT_EQ(board.history_json().back()["calls"], 1);
 }
 
 }  // namespace

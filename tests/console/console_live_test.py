@@ -64,7 +64,7 @@ def test_console_follows_a_live_call_to_its_end(serve, tmp_path):
     browser = Browser()
     try:
         assert browser.do("open", url=CONSOLE, user="operator", password=TOKEN) == 200
-        browser.wait("document.getElementById('link-state').classList.contains('up')")
+        browser.wait("document.getElementById('link-state').classList.contains('up')")  # the event stream is open
 
         async def call():
             caller = Caller(room, identity="pytest-console-caller", agent_identity=AGENT)
@@ -73,12 +73,12 @@ def test_console_follows_a_live_call_to_its_end(serve, tmp_path):
                 await caller.wait_for(lambda: caller.agent_finals(), 30, "the greeting")
                 # The console lists the call, live, with its (unmasked: not a phone) caller.
                 row = f"[...document.querySelectorAll('#calls tr.live')].find(r => r.textContent.includes('{room}'))"
-                browser.wait(row)
+                browser.wait(f"!!({row})")
                 assert "pytest-console-caller" in browser.eval(f"{row}.textContent")
                 browser.do("screenshot", path=os.path.join(DOCS, "console-calls.png"))
                 call_id = browser.eval(f"{row}.dataset.callId")
                 browser.do("click", selector=f"tr[data-call-id='{call_id}'] a")
-                browser.wait("document.querySelector('#transcript .line.agent')")
+                browser.wait("!!document.querySelector('#transcript .line.agent')")
                 counts = []
                 for i, (question, intent) in enumerate(questions):
                     r = await caller.ask(speech[i])
@@ -95,7 +95,7 @@ def test_console_follows_a_live_call_to_its_end(serve, tmp_path):
                 cells = browser.eval("[...document.querySelectorAll('#turns tr')].map(r => "
                                      "[...r.querySelectorAll('td')].slice(0, 6).map(td => td.textContent))")
                 for row_cells in cells:
-                    assert all(c.endswith(" s") for c in row_cells[2:6]), cells  # STT, LLM, TTS, end to end
+                    assert all(c.endswith("s") and c[0].isdigit() for c in row_cells[2:6]), cells  # STT, LLM, TTS, end to end
                 words = browser.eval("[...document.querySelectorAll('#transcript .line.caller')].map(l => l.textContent)")
                 assert any("hours" in w for w in words), words
                 browser.do("screenshot", path=os.path.join(DOCS, "console-call.png"))
@@ -133,7 +133,7 @@ def test_refusals(serve):
     status, h, page = http("GET", "", BEARER)
     assert status == 200
     assert "script-src 'self';" in h["Content-Security-Policy"] and h["X-Frame-Options"] == "DENY"
-    assert "http" not in page.replace('href="#', "")  # every URL in the page is relative
+    assert "://" not in page  # every URL in the page is its own (relative)
     # The playground's token is for its own room only: the server API refuses it anything else.
     status, _, body = http("POST", "api/playground", BEARER)
     ticket = json.loads(body)
@@ -156,7 +156,7 @@ def test_refusals(serve):
 def question_wav(path):
     """A question, then silence, at 16 kHz: what Chromium's fake microphone plays (in a loop)."""
     pcm = synthesise("what are your opening hours", path)
-    write_wav(path, np.concatenate([np.zeros(8000, np.int16), pcm, np.zeros(16000 * 4, np.int16)]), 16000)
+    write_wav(path, np.concatenate([np.zeros(16000, np.int16), pcm, np.zeros(16000 * 12, np.int16)]), 16000)
     return path
 
 
@@ -168,16 +168,17 @@ def test_playground_talks_to_the_agent(serve, tmp_path):
         browser.do("click", selector="#pg-start")
         room = browser.wait("document.getElementById('pg-status').dataset.room", 20)
         agent_said = "[...document.querySelectorAll('#pg-transcript .line.agent')].map(l => l.textContent).join(' | ')"
-        # The greeting, then the answer to the question the microphone asked.
-        answer = scripted_answer("hours")
-        browser.wait(f"({agent_said}).includes('{answer}')", 60)
+        # The greeting, then the answer to the question the microphone asked (its first words:
+        # the looping microphone may ask again and cut the rest short).
+        assert "nine in the morning" in scripted_answer("hours")
+        browser.wait(f"({agent_said}).includes('nine in the morning')", 60)
         browser.wait("[...document.querySelectorAll('#pg-transcript .line.caller')].some(l => l.textContent.includes('hours'))", 10)
         browser.do("screenshot", path=os.path.join(DOCS, "playground.png"))
         # A keypad digit the script knows: 3 is the prices.
         browser.do("select", selector="#pg-digit", value="3")
         browser.do("click", selector="#pg-send")
-        prices = scripted_answer("prices")
-        browser.wait(f"({agent_said}).includes('{prices}')", 30)
+        assert "fifty dollars" in scripted_answer("prices")
+        browser.wait(f"({agent_said}).includes('fifty dollars')", 30)
         browser.do("click", selector="#pg-hangup")
         browser.wait("document.getElementById('pg-status').textContent === 'Hung up.'", 10)
         # The console saw the playground's call, and saw it end.

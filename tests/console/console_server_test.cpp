@@ -239,6 +239,7 @@ TEST_F(ConsoleServerTest, TheEventStreamSendsTheSnapshotThenChangesAsTheyHappen)
 TEST_F(ConsoleServerTest, AViewerThatStopsReadingIsCutNotBufferedWithoutEnd) {
   asio::io_context io;
   asio::ip::tcp::socket s(io);
+  s.open(asio::ip::tcp::v4());
   s.set_option(asio::socket_base::receive_buffer_size(4096));
   s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
   std::string req = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + kToken + "\r\n\r\n";

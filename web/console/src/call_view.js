@@ -30,7 +30,12 @@ function lineEl(l) {
 function bar(t) {
   const parts = [['eou', t.end_of_utterance], ['stt', t.stt], ['llm', t.llm_first_token], ['tts', t.tts_first_audio]];
   const total = parts.reduce((s, [, v]) => s + (v || 0), 0) || 1;
-  return el('div', { class: 'bar' }, ...parts.map(([k, v]) => el('span', { class: `b-${k}`, style: `width:${((v || 0) / total) * 100}%` })));
+  // Widths through the CSSOM: the CSP forbids style attributes.
+  return el('div', { class: 'bar' }, ...parts.map(([k, v]) => {
+    const s = el('span', { class: `b-${k}`, title: `${k} ${seconds(v)}` });
+    s.style.width = `${((v || 0) / total) * 100}%`;
+    return s;
+  }));
 }
 
 function turnRow(t) {
@@ -65,12 +70,12 @@ export function showCall(view, id) {
 
   const renderHead = () => {
     if (!call) return;
-    head.replaceChildren(
+    head.replaceChildren(...[
       el('span', { class: 'room', text: call.room }),
       el('span', { text: call.caller }),
       el('span', { id: 'call-state', class: `state ${call.state}`, text: call.state }),
       el('span', { class: 'duration', text: duration(callDuration(call)) }),
-      call.live ? null : el('span', { class: 'status', text: `ended: ${call.end_reason}` }));
+      call.live ? null : el('span', { class: 'status', text: `ended: ${call.end_reason}` })].filter(Boolean));
   };
   const upsertLine = (l) => {
     const existing = l.segment ? transcript.querySelector(`[data-side="${l.side}"][data-segment="${CSS.escape(l.segment)}"]`) : null;

@@ -13,8 +13,10 @@ export function el(tag, attrs = {}, ...children) {
   return e;
 }
 
-export function seconds(v, digits = 2) {
-  return v === null || v === undefined ? '–' : `${v.toFixed(digits)} s`;
+// A latency: milliseconds below one second, else seconds.
+export function seconds(v) {
+  if (v === null || v === undefined) return '–';
+  return v < 1 ? `${Math.round(v * 1000)} ms` : `${v.toFixed(2)} s`;
 }
 
 export function duration(s) {
