@@ -39,7 +39,7 @@ class Browser:
         if not reply["ok"]:
             logs = self.logs() if cmd != "logs" else []
             raise AssertionError(f"browser {cmd} {args}: {reply['error']}\npage console:\n" + "\n".join(logs))
-        return reply["value"]
+        return reply.get("value")
 
     def wait(self, js, timeout=15):
         return self.do("wait", timeout + 30, js=js, wait_ms=int(timeout * 1000))

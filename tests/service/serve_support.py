@@ -33,7 +33,7 @@ def scripted_answer(intent):
 class Serve:
     """A `parley serve` process with a JSON log in a temp file."""
 
-    def __init__(self, *args, config_file=None, env=None, unset=()):
+    def __init__(self, *args, config_file=None, env=None, unset=(), start_timeout=15):
         self.log_path = tempfile.mktemp(prefix="parley-serve-", suffix=".log")
         e = dict(os.environ)
         e.update({"LIVEKIT_URL": LIVEKIT_URL, "LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"})
@@ -53,7 +53,7 @@ class Serve:
         cmd += list(args)
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log_file, stderr=subprocess.STDOUT, env=e, cwd=tempfile.gettempdir())
-        line = wait_until(lambda: self.find("parley serve listening"), 15, "parley serve to listen")
+        line = wait_until(lambda: self.find("parley serve listening"), start_timeout, "parley serve to listen")
         self.port = line["port"]
 
     def lines(self):

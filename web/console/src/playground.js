@@ -1,7 +1,7 @@
 // "Talk to the agent": parley mints a token for one fresh room; the browser joins it with the
 // microphone through livekit-client, and parley's agent answers as it would a phone caller.
 // Both sides' words come from the room's lk.transcription text streams.
-import { Room, RoomEvent } from 'livekit-client';
+import { LogLevel, Room, RoomEvent, setLogLevel } from 'livekit-client';
 import { api, el } from './dom.js';
 
 // The keypad digits the scripted dialogue understands (src/providers/llm/default_script.yaml).
@@ -9,6 +9,9 @@ const KEYPAD = [['1', 'opening hours'], ['2', 'address'], ['3', 'prices'], ['0',
 const DTMF_CODE = { '*': 10, '#': 11 };
 
 let room = null;
+
+// ?debug in the page's address turns on livekit-client's own debug log (the browser console).
+if (new URLSearchParams(location.search).has('debug')) setLogLevel(LogLevel.debug);
 
 export function showPlayground(view) {
   const status = el('span', { class: 'status', id: 'pg-status', text: 'Not connected.' });
@@ -66,7 +69,8 @@ export function showPlayground(view) {
       room.on(RoomEvent.TrackSubscribed, (track) => { if (track.kind === 'audio') audio.append(track.attach()); });
       room.on(RoomEvent.Disconnected, () => { if (room) leave(); });
       await room.connect(ticket.url, ticket.token);
-      await room.localParticipant.setMicrophoneEnabled(true);
+      // Plain Opus, as a phone bridge sends: no redundant (RED) packets, no silence suppression.
+      await room.localParticipant.setMicrophoneEnabled(true, undefined, { red: false, dtx: false });
       status.textContent = `In room ${ticket.room}. Speak, or press a key.`;
       status.dataset.room = ticket.room;
       hangup.disabled = false; send.disabled = false;
