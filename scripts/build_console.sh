@@ -11,6 +11,7 @@ out=${1:-$root/build/console}
 "$here/install.sh" npm
 mods=$("$here/install.sh" npm-dir)/node_modules
 mkdir -p "$out"
+rm -f "$out"/*  # nothing left over from an earlier build is served
 # NODE_PATH: the sources stay in the repository, their packages in the cache.
 NODE_PATH="$mods" "$mods/.bin/esbuild" "$root/web/console/src/app.js" --bundle --minify \
   --format=iife --target=chrome110,firefox110,safari16 --legal-comments=linked \

@@ -41,8 +41,16 @@ export function showCalls(view) {
   };
   render();
   drawCharts(charts);
-  const unsubscribe = subscribe((kind) => { if (kind === 'snapshot' || kind === 'call') render(); });
+  // The charts follow calls beginning and ending (at most every 5 s) and the minute turning.
+  let redraw = null;
+  const chartSoon = () => { if (!redraw) redraw = setTimeout(() => { redraw = null; drawCharts(charts); }, 5000); };
+  const known = new Set(calls.keys());
+  const unsubscribe = subscribe((kind, data) => {
+    if (kind !== 'snapshot' && kind !== 'call') return;
+    render();
+    if (kind === 'call' && (!known.has(data.id) || !data.live || data.turns)) { known.add(data.id); chartSoon(); }
+  });
   const tick = setInterval(render, 1000);
   const charted = setInterval(() => drawCharts(charts), 60000);
-  return () => { unsubscribe(); clearInterval(tick); clearInterval(charted); };
+  return () => { unsubscribe(); clearInterval(tick); clearInterval(charted); clearTimeout(redraw); };
 }

@@ -4,13 +4,15 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, el } from './dom.js';
 
-function chart(target, title, series, data) {
+function chart(target, title, series, data, whole = false) {
   const width = Math.max(300, target.clientWidth - 24);
+  // From 0; counts of calls on whole numbers.
+  const y = { range: (u, min, max) => [0, Math.max(whole ? 2 : 1, Math.ceil((max || 0) * 1.2))] };
   return new uPlot({
     title, width, height: 180,
     series: [{}, ...series],
-    axes: [{}, { size: 50 }],
-    scales: { x: { time: true } },
+    axes: [{}, { size: 50, incrs: whole ? [1, 2, 5, 10, 20, 50, 100] : undefined }],
+    scales: { x: { time: true }, y },
   }, data, target);
 }
 
@@ -22,7 +24,7 @@ export async function drawCharts(host) {
   try { history = await api('api/history'); } catch { return; }
   const t = history.map((p) => p.t);
   chart(calls, 'Calls in progress', [{ label: 'calls', stroke: '#2f6fde', fill: 'rgba(47,111,222,.08)' }],
-    [t, history.map((p) => p.calls)]);
+    [t, history.map((p) => p.calls)], true);
   chart(latency, 'End-to-end turn latency (s)', [
     { label: 'p50', stroke: '#12b76a', spanGaps: true, points: { show: true } },
     { label: 'p95', stroke: '#f04438', spanGaps: true, points: { show: true } },
