@@ -191,7 +191,8 @@ def test_playground_talks_to_the_agent(serve, tmp_path):
             _, _, body = http("GET", "api/calls", BEARER)
             return next((c for c in json.loads(body) if c["room"] == room and not c["live"]), None)
         call = wait_until(ended, 10, "the playground call to end on the console")
-        assert call["turns"] >= 2, call
+        # The spoken question is a turn with its latencies (a keypad digit is not timed).
+        assert call["turns"] >= 1 and call["last_latency"] is not None, call
         print(f"playground: room {room}, {call['turns']} turns, last latency {call['last_latency']}s")
     finally:
         browser.close()
