@@ -55,7 +55,7 @@ class ApiCallControl final : public CallControl {
   };
   explicit ApiCallControl(OptionsSource source);
   void submit(const std::string& room, Request request, std::function<void(Status)> done);
-  void drain(const std::shared_ptr<Lane>& lane);
+  void drain(std::shared_ptr<Lane> lane);
 
   OptionsSource source_;
   mutable std::mutex mutex_;
