@@ -33,7 +33,7 @@ DEB_PACKAGES=(
   zsh
   prometheus lintian help2man fakeroot systemd
   python3-venv
-  nodejs npm chromium              # the console's build (esbuild) and its tests in headless Chromium
+  nodejs chromium                  # the console's build (esbuild) and its tests in headless Chromium
 )
 
 install_debs() {
@@ -125,7 +125,12 @@ npm_dir() { echo "$PARLEY_CACHE/npm/console-$(sha256sum "$here/../web/console/pa
 install_npm() {
   local dir; dir=$(npm_dir)
   if [ -f "$dir/.installed" ]; then log "npm packages: present ($dir)"; return; fi
-  command -v npm >/dev/null || { log "npm is required: scripts/install.sh debs installs it"; exit 1; }
+  # npm comes with nodejs where Node is NodeSource's (as on this project's machines); Debian's
+  # own nodejs has it as a package of its own, which conflicts with NodeSource's.
+  if ! command -v npm >/dev/null; then
+    log "npm: installing Debian's package"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
   log "npm packages: installing into $dir"
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
   cp "$here/../web/console/package.json" "$here/../web/console/package-lock.json" "$dir.tmp/"
