@@ -122,14 +122,21 @@ class StreamImpl final : public HttpStream, public std::enable_shared_from_this<
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         headers[name] = std::string(f.value());
       }
-      if (self->cancelled_) return;
+      if (self->cancelled_) return self->read_body();  // drops the handler
       if (self->handler_.on_headers) self->handler_.on_headers(self->parser_.get().result_int(), headers);
       self->read_body();
     });
   }
 
+  // Called from this stream's own callbacks only, never from inside a handler_ function, so
+  // handler_ may be dropped here: a cancel() from inside on_data or on_headers (the caller
+  // ending the turn) breaks the handler -> owner -> stream cycle at once, not only when the
+  // posted cancel runs, which it never does if the loop stops first (LeakSanitizer saw that).
   void read_body() {
-    if (cancelled_) return;
+    if (cancelled_) {
+      handler_ = {};
+      return;
+    }
     if (parser_.is_done()) return done({});
     tcp_layer().expires_after(req_.idle_timeout);
     parser_.get().body().data = chunk_;
@@ -151,9 +158,9 @@ class StreamImpl final : public HttpStream, public std::enable_shared_from_this<
     beast::error_code ec;
     tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
     tcp_layer().expires_never();
-    if (cancelled_ || finished_) return;
+    if (finished_) return;
     finished_ = true;
-    if (handler_.on_done) handler_.on_done(std::move(s));
+    if (!cancelled_ && handler_.on_done) handler_.on_done(std::move(s));
     handler_ = {};
   }
   void fail(Error e) { done(tl::unexpected(std::move(e))); }
