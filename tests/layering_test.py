@@ -22,8 +22,7 @@ ALLOWED = {
     "agent": {"core", "media", "providers", "voice", "livekit"},
     "service": {"core", "media", "agent", "livekit"},
     "diagnose": {"core", "media", "livekit"},
-    "console": {"core", "media", "voice", "agent", "service", "livekit"},
-    "cli": {"core", "media", "livekit", "providers", "voice", "agent", "service", "diagnose", "console"},
+    "cli": {"core", "media", "livekit", "providers", "voice", "agent", "service", "diagnose"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

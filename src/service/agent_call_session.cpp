@@ -45,12 +45,10 @@ class SessionControl final : public agent::CallControl {
 class AgentCallSession final : public CallSession {
  public:
   AgentCallSession(CallContext ctx, EventLoop& call_loop, LoopPool& loops,
-                   std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control,
-                   std::shared_ptr<agent::CallObserver> observer)
+                   std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control)
       : call_loop_(call_loop), loops_(loops), providers_(std::move(providers)), control_(control),
         state_(std::make_shared<State>()) {
     state_->ctx = std::move(ctx);
-    state_->observer = std::move(observer);
   }
   ~AgentCallSession() override { stop(StopReason::kShutdown); }
 
@@ -68,7 +66,7 @@ class AgentCallSession final : public CallSession {
       state->control = std::make_unique<SessionControl>(control);
       state->agent = std::make_unique<agent::CallAgent>(
           loop, SystemClock::instance(), ctx.config, ctx.record.room,
-          agent::CallAgentDeps{std::move(room), state->control.get(), providers, ctx.continuity, state->observer},
+          agent::CallAgentDeps{std::move(room), state->control.get(), providers, ctx.continuity},
           ctx.logger, [weak](const std::string& reason) {
             // The agent ended the call itself: tell admission, which stops this session.
             auto s = weak.lock();
@@ -111,7 +109,6 @@ class AgentCallSession final : public CallSession {
     bool stopped = false;  // stop() was called: no ctx.end any more
     bool done = false;     // the agent is stopped and gone
     CallContext ctx;
-    std::shared_ptr<agent::CallObserver> observer;
     std::unique_ptr<SessionControl> control;  // call loop only; outlives the agent
     std::unique_ptr<agent::CallAgent> agent;    // call loop only
     bool stopping() {
@@ -130,14 +127,13 @@ class AgentCallSession final : public CallSession {
 }  // namespace
 
 AgentCallSessionFactory::AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers,
-                                                 agent::CallControl& control, CallObserverFactory observers)
-    : loops_(loops), providers_(std::move(providers)), control_(control), observers_(std::move(observers)) {}
+                                                 agent::CallControl& control)
+    : loops_(loops), providers_(std::move(providers)), control_(control) {}
 
 std::unique_ptr<CallSession> AgentCallSessionFactory::create(CallContext ctx) {
   if (!ctx.config) return nullptr;
   auto& loop = loops_.next_io();
-  auto observer = observers_ ? observers_(ctx) : nullptr;
-  return std::make_unique<AgentCallSession>(std::move(ctx), loop, loops_, providers_, control_, std::move(observer));
+  return std::make_unique<AgentCallSession>(std::move(ctx), loop, loops_, providers_, control_);
 }
 
 }  // namespace parley::service

@@ -9,10 +9,8 @@
 // goodbye), ctx.end tells admission — never after stop().
 #pragma once
 
-#include <functional>
 #include <memory>
 
-#include "agent/call_observer.h"
 #include "agent/call_room.h"
 #include "agent/provider_set.h"
 #include "core/loop_pool.h"
@@ -20,21 +18,16 @@
 
 namespace parley::service {
 
-// Gives each call its watcher (the operator console), or nullptr; called on admission's loop.
-using CallObserverFactory = std::function<std::shared_ptr<agent::CallObserver>(const CallContext& ctx)>;
-
 class AgentCallSessionFactory final : public CallSessionFactory {
  public:
   // `loops` and `control` outlive the factory and every session it makes.
-  AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control,
-                          CallObserverFactory observers = nullptr);
+  AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control);
   std::unique_ptr<CallSession> create(CallContext ctx) override;
 
  private:
   LoopPool& loops_;
   std::shared_ptr<const agent::ProviderSet> providers_;
   agent::CallControl& control_;
-  CallObserverFactory observers_;
 };
 
 }  // namespace parley::service
