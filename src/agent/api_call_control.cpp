@@ -27,7 +27,7 @@ ApiCallControl::~ApiCallControl() {
   std::unique_lock lock(mutex_);
   closing_ = true;
   for (auto& [room, lane] : lanes_) lane->twirp->cancel();
-  idle_.wait(lock, [this] { return lanes_.empty(); });
+  idle_.wait(lock, [this] { return lanes_.empty() && threads_ == 0; });
 }
 
 size_t ApiCallControl::busy_lanes() const {
@@ -86,14 +86,19 @@ void ApiCallControl::submit(const std::string& room, Request request, std::funct
   lane->room = room;
   lane->twirp = std::move(*twirp);
   lane->jobs.push_back({std::move(request), std::move(done)});
-  // Detached: the destructor waits for lanes_ to empty instead, which the thread's last act
-  // under the mutex does; after it the thread touches nothing of this object. It then frees
-  // the lane (the last reference: its client's TLS state) and its own OpenSSL thread state,
-  // which OpenSSL would otherwise free only from a thread-exit handler that may not have run
-  // when the process ends (LeakSanitizer saw the 904-byte error state of such a thread).
+  // Detached: the destructor waits until every lane thread has counted itself out, which is
+  // its last act under the mutex; after it the thread touches nothing of this object. Before
+  // that it frees its lane (the last reference: its client's TLS state) and its own OpenSSL
+  // thread state, which OpenSSL would otherwise free only from a thread-exit handler that may
+  // not have run when the process ends (LeakSanitizer saw the 904-byte error state of such a
+  // thread).
+  ++threads_;
   std::thread([this, lane]() mutable {
     drain(std::move(lane));
     OPENSSL_thread_stop();
+    std::lock_guard done_lock(mutex_);
+    --threads_;
+    idle_.notify_all();
   }).detach();
 }
 
@@ -104,7 +109,6 @@ void ApiCallControl::drain(std::shared_ptr<Lane> lane) {
       std::lock_guard lock(mutex_);
       if (lane->jobs.empty()) {
         lanes_.erase(lane->room);
-        idle_.notify_all();
         return;
       }
       job = std::move(lane->jobs.front());

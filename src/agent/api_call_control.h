@@ -62,6 +62,7 @@ class ApiCallControl final : public CallControl {
   std::condition_variable idle_;
   std::map<std::string, std::shared_ptr<Lane>> lanes_;  // by room; a lane here has a thread
   bool closing_ = false;
+  int threads_ = 0;  // lane threads that have not yet counted themselves out
 };
 
 }  // namespace parley::agent
