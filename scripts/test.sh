@@ -15,6 +15,10 @@ cd "$repo"
 bash scripts/install.sh all
 export PARLEY_CACHE=${PARLEY_CACHE:-$HOME/.cache/parley}
 export PATH="$PARLEY_CACHE/bin:$PATH"
+# Every test runs with the loop watchdog on (src/core/loop_watchdog.h): a loop thread asleep in
+# one turn for over a second, or calling a blocking primitive, aborts its process with the loop's
+# stack, and so fails the test.
+export PARLEY_LOOP_WATCHDOG=${PARLEY_LOOP_WATCHDOG:-1000}
 jobs=${PARLEY_JOBS:-$(nproc)}
 
 build() {  # build DIR TARGET [cmake args...]

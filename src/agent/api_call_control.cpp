@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/loop_watchdog.h"
 #include "livekit/api/room_service_client.h"
 #include "livekit/api/sip_client.h"
 
@@ -24,6 +25,7 @@ Result<std::unique_ptr<ApiCallControl>> ApiCallControl::create(const livekit::Ap
 ApiCallControl::ApiCallControl(OptionsSource source) : source_(std::move(source)) {}
 
 ApiCallControl::~ApiCallControl() {
+  loop_watchdog::blocking_call("~ApiCallControl waits for the lanes' threads");
   std::unique_lock lock(mutex_);
   closing_ = true;
   for (auto& [room, lane] : lanes_) lane->twirp->cancel();

@@ -168,6 +168,9 @@ void LiveKitCallRoom::join(CallRoomEvents events) {
   ro.join_attempts = rejoin_attempts_;
   ro.ca_file = ca_file_;
   ro.logger = logger_;
+  // The room's signal client on the call's own loop when that is an I/O loop (parley serve):
+  // a call then spans two loops, this one and its media loop, instead of three.
+  ro.signal_loop = dynamic_cast<AsioLoop*>(&loop_);
   std::weak_ptr<Shared> weak = shared_;
   livekit::Room::connect(loops_, options_.url.empty() ? url_ : options_.url, *token, std::move(ro), callbacks(),
                          [weak, this](Result<std::shared_ptr<livekit::Room>> room) {

@@ -6,12 +6,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/log.h"
+#include "core/loop_watchdog.h"
 
 namespace parley {
 
 AsioLoop::AsioLoop(std::string name) : name_(std::move(name)), work_(io_.get_executor()) {
   thread_ = std::thread([this] {
     thread_id_ = std::this_thread::get_id();
+    loop_watchdog::LoopThread watched(*this);
     for (;;) {
       try {
         io_.run();

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "core/log.h"
+#include "core/loop_watchdog.h"
 
 namespace parley {
 
@@ -40,6 +41,7 @@ GlibLoop::GlibLoop(std::string name)
     : name_(std::move(name)), context_(g_main_context_new()), loop_(g_main_loop_new(context_, FALSE)) {
   thread_ = std::thread([this] {
     thread_id_ = std::this_thread::get_id();
+    loop_watchdog::LoopThread watched(*this);
     g_main_context_push_thread_default(context_);
     g_main_loop_run(loop_);
     g_main_context_pop_thread_default(context_);

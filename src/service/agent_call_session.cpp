@@ -6,13 +6,11 @@
 
 #include "agent/call_agent.h"
 #include "agent/livekit_call_room.h"
+#include "core/loop_watchdog.h"
 
 namespace parley::service {
 
 namespace {
-
-// How long stop() waits for the call's loop to stop the agent (it only cancels and frees).
-constexpr auto kStopWait = std::chrono::seconds(5);
 
 // The process's CallControl as one call sees it: answers to requests still in flight when the
 // call is over are dropped, so a hang-up finishing during shutdown cannot reach a call loop
@@ -42,12 +40,33 @@ class SessionControl final : public agent::CallControl {
   std::shared_ptr<std::atomic<bool>> open_ = std::make_shared<std::atomic<bool>>(true);
 };
 
+}  // namespace
+
+// Teardowns handed to call loops and not yet done: stop() never waits for its own, so the one
+// wait left is the process's, off the loops, before the loops stop (wait_until_stopped).
+struct AgentCallSessionFactory::Teardowns {
+  std::mutex mutex;
+  std::condition_variable idle;
+  int pending = 0;
+  void begin() {
+    std::lock_guard l(mutex);
+    ++pending;
+  }
+  void end() {
+    std::lock_guard l(mutex);
+    if (--pending == 0) idle.notify_all();
+  }
+};
+
+namespace {
+
 class AgentCallSession final : public CallSession {
  public:
   AgentCallSession(CallContext ctx, EventLoop& call_loop, LoopPool& loops,
-                   std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control)
+                   std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control,
+                   std::shared_ptr<AgentCallSessionFactory::Teardowns> teardowns)
       : call_loop_(call_loop), loops_(loops), providers_(std::move(providers)), control_(control),
-        state_(std::make_shared<State>()) {
+        teardowns_(std::move(teardowns)), state_(std::make_shared<State>()) {
     state_->ctx = std::move(ctx);
   }
   ~AgentCallSession() override { stop(StopReason::kShutdown); }
@@ -78,36 +97,33 @@ class AgentCallSession final : public CallSession {
     });
   }
 
+  // Deferred: the agent is stopped and destroyed by a task on the call's loop (at once when that
+  // is the calling loop); stop() returns without waiting for it (admission's loop must not block
+  // on a call's). Nothing reaches admission afterwards: ctx.end is off from here on, and answers
+  // of hang-ups still in flight are dropped (SessionControl::close).
   void stop(StopReason reason) override {
     {
       std::lock_guard l(state_->mutex);
       if (state_->stopped) return;
       state_->stopped = true;
     }
-    auto finish = [state = state_, why = std::string(to_string(reason))] {
+    teardowns_->begin();
+    auto finish = [state = state_, why = std::string(to_string(reason)), teardowns = teardowns_] {
       if (state->agent) {
         state->agent->stop(why);
         state->agent.reset();
       }
       if (state->control) state->control->close();
-      std::lock_guard l(state->mutex);
-      state->done = true;
-      state->cv.notify_all();
+      teardowns->end();
     };
     if (call_loop_.is_current()) return finish();
-    call_loop_.post(finish);
-    std::unique_lock l(state_->mutex);
-    if (!state_->cv.wait_for(l, kStopWait, [&] { return state_->done; })) {
-      state_->ctx.logger.warn("the call's loop did not stop the agent in time; it stops when the loop gets to it");
-    }
+    call_loop_.post(std::move(finish));
   }
 
  private:
   struct State {
     std::mutex mutex;
-    std::condition_variable cv;
     bool stopped = false;  // stop() was called: no ctx.end any more
-    bool done = false;     // the agent is stopped and gone
     CallContext ctx;
     std::unique_ptr<SessionControl> control;  // call loop only; outlives the agent
     std::unique_ptr<agent::CallAgent> agent;    // call loop only
@@ -121,6 +137,7 @@ class AgentCallSession final : public CallSession {
   LoopPool& loops_;
   std::shared_ptr<const agent::ProviderSet> providers_;
   agent::CallControl& control_;
+  std::shared_ptr<AgentCallSessionFactory::Teardowns> teardowns_;
   std::shared_ptr<State> state_;
 };
 
@@ -128,12 +145,22 @@ class AgentCallSession final : public CallSession {
 
 AgentCallSessionFactory::AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers,
                                                  agent::CallControl& control)
-    : loops_(loops), providers_(std::move(providers)), control_(control) {}
+    : loops_(loops), providers_(std::move(providers)), control_(control), teardowns_(std::make_shared<Teardowns>()) {}
+
+AgentCallSessionFactory::~AgentCallSessionFactory() = default;
+
+bool AgentCallSessionFactory::wait_until_stopped(std::chrono::milliseconds limit) {
+  loop_watchdog::blocking_call("AgentCallSessionFactory::wait_until_stopped waits for the calls' loops");
+  std::unique_lock l(teardowns_->mutex);
+  if (teardowns_->idle.wait_for(l, limit, [&] { return teardowns_->pending == 0; })) return true;
+  log::root().warn("call sessions still stopping on their loops", {{"pending", teardowns_->pending}});
+  return false;
+}
 
 std::unique_ptr<CallSession> AgentCallSessionFactory::create(CallContext ctx) {
   if (!ctx.config) return nullptr;
   auto& loop = loops_.next_io();
-  return std::make_unique<AgentCallSession>(std::move(ctx), loop, loops_, providers_, control_);
+  return std::make_unique<AgentCallSession>(std::move(ctx), loop, loops_, providers_, control_, teardowns_);
 }
 
 }  // namespace parley::service

@@ -4,8 +4,9 @@
 //
 // Threading: CallAdmission calls start() and stop() on its loop. The agent lives on a loop of
 // its own (the call's loop, taken round-robin from the process's LoopPool): start() creates it
-// there; stop() stops and destroys it there and waits for that, so nothing of the call is left
-// when stop() returns. When the agent ends by itself (the caller hung up, the agent said
+// there; stop() has it stopped and destroyed there, without waiting (a loop never waits on
+// another). The process waits for those teardowns once, off the loops, before it stops them
+// (wait_until_stopped). When the agent ends by itself (the caller hung up, the agent said
 // goodbye), ctx.end tells admission — never after stop().
 #pragma once
 
@@ -22,12 +23,17 @@ class AgentCallSessionFactory final : public CallSessionFactory {
  public:
   // `loops` and `control` outlive the factory and every session it makes.
   AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control);
+  ~AgentCallSessionFactory() override;
   std::unique_ptr<CallSession> create(CallContext ctx) override;
+  bool wait_until_stopped(std::chrono::milliseconds limit) override;
+
+  struct Teardowns;
 
  private:
   LoopPool& loops_;
   std::shared_ptr<const agent::ProviderSet> providers_;
   agent::CallControl& control_;
+  std::shared_ptr<Teardowns> teardowns_;
 };
 
 }  // namespace parley::service

@@ -6,6 +6,7 @@
 #include <future>
 #include <unordered_map>
 
+#include "core/loop_watchdog.h"
 #include "core/metrics.h"
 
 namespace parley::service {
@@ -172,6 +173,7 @@ void CallAdmission::shutdown() {
       work();
       done.set_value();
     });
+    loop_watchdog::blocking_call("CallAdmission::shutdown waits for admission's loop");
     fut.wait();
   }
   *alive_ = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "core/loop_watchdog.h"
 #include "core/metrics.h"
 #include "livekit/api/room_service_client.h"
 #include "livekit/api/twirp_client.h"
@@ -34,6 +35,9 @@ std::shared_ptr<const Config> CallReconciler::config() const {
 
 void CallReconciler::start() {
   loop_.post([this] {
+    // This loop runs the blocking server API client by design (see the header), off the calls'
+    // loops: not a loop the watchdog should hold to never blocking.
+    loop_watchdog::exempt_this_loop();
     started_ = true;
     schedule(Millis(0));
   });

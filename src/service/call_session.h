@@ -7,6 +7,7 @@
 // by itself (the agent hung up), never after stop() returned.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -64,6 +65,12 @@ class CallSessionFactory {
  public:
   virtual ~CallSessionFactory() = default;
   virtual std::unique_ptr<CallSession> create(CallContext ctx) = 0;
+  // Blocks (never on a loop) until every stopped session has finished its teardown, or `limit`
+  // passed (false). The service calls it after admission's shutdown and before the loops stop.
+  virtual bool wait_until_stopped(std::chrono::milliseconds limit) {
+    (void)limit;
+    return true;
+  }
 };
 
 // Stands in for the voice agent: logs what a session would do.

@@ -137,6 +137,8 @@ Service::~Service() {
   reconciler_->stop();  // before admission: no snapshot arrives after its shutdown
   if (recovery_) recovery_->stop();  // before admission: no recovered job is admitted after its shutdown
   admission_->shutdown();
+  // The sessions' teardowns run on the calls' loops: let them finish before the loops stop.
+  options_.factory->wait_until_stopped(std::chrono::seconds(5));
   if (worker_) worker_->stop();  // after admission: the calls' final job statuses go first
   pool_->stop();  // joins every loop thread; what they still held is released below
   http_.reset();

@@ -119,6 +119,7 @@ TEST(AgentCallPath, TheAgentGreetsTheCallerAndHangsUpThroughTheServerApi) {
     stopped.set_value();
   });
   stopped.get_future().wait();
+  EXPECT_TRUE(factory.wait_until_stopped(10s)) << "the agent's teardown did not run on its loop";
   (*caller)->leave_sync();
   caller->reset();
   caller_loops.stop();

@@ -30,6 +30,11 @@ def scripted_answer(intent):
     return re.search(r'answer:\s*\n\s*en: "([^"]*)"', block).group(1)
 
 
+# How long a loop thread may sleep in one turn before the watchdog aborts parley (generous: the
+# test machine is shared and sanitizer builds are slow; short blocking calls are caught at once).
+LOOP_WATCHDOG_MS = "1000"
+
+
 class Serve:
     """A `parley serve` process with a JSON log in a temp file."""
 
@@ -37,6 +42,9 @@ class Serve:
         self.log_path = tempfile.mktemp(prefix="parley-serve-", suffix=".log")
         e = dict(os.environ)
         e.update({"LIVEKIT_URL": LIVEKIT_URL, "LIVEKIT_API_KEY": "devkey", "LIVEKIT_API_SECRET": "secret"})
+        # The loop watchdog (core/loop_watchdog.h): a loop thread that blocks aborts the server,
+        # with the loop's stack in this log, and so fails the test.
+        e.setdefault("PARLEY_LOOP_WATCHDOG", LOOP_WATCHDOG_MS)
         e.pop("PARLEY_CONFIG", None)
         if env:
             e.update(env)

@@ -17,6 +17,8 @@ from sip_phone import Phone, PhoneError  # noqa: F401 - re-exported
 
 ENV = dict(os.environ, LIVEKIT_URL=LIVEKIT_URL, LIVEKIT_API_KEY="devkey", LIVEKIT_API_SECRET="secret")
 ENV.pop("PARLEY_CONFIG", None)
+# The loop watchdog (core/loop_watchdog.h): a blocked loop thread aborts parley and fails the test.
+ENV.setdefault("PARLEY_LOOP_WATCHDOG", "1000")
 
 # The embedded script's questions: (a question, key words of its scripted answer that
 # pocketsphinx must hear on the phone).

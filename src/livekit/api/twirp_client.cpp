@@ -2,6 +2,7 @@
 
 
 #include "core/log.h"
+#include "core/loop_watchdog.h"
 #include "core/metrics.h"
 #include "livekit/api/twirp_error.h"
 
@@ -88,6 +89,9 @@ std::optional<std::chrono::seconds> TwirpClient::last_clock_skew() const {
 Result<json> TwirpClient::call(std::string_view service, std::string_view method, const json& request,
                                const TokenClaims& grant, bool idempotent) {
   const std::string name = std::string(service) + "." + std::string(method);
+  // Blocking (the request, and a retry's wait of up to a minute): never on an event loop.
+  // parley serve runs these on ApiCallControl's per-call lanes and the reconciler's thread.
+  loop_watchdog::blocking_call("TwirpClient::call blocks on the server API");
   const std::string prefix = url_.path == "/" ? "" : (url_.path.back() == '/' ? url_.path.substr(0, url_.path.size() - 1) : url_.path);
   HttpRequest req;
   req.method = "POST";

@@ -15,9 +15,12 @@ Status LocalAudioTrackImpl::push(const media::AudioFrame& in) {
   if (!in.valid()) return make_error(ErrorCode::kInvalidArgument, "audio frame's data does not match its format");
   if (in.empty()) return {};
   media::AudioFrame mono = media::to_mono(in);
-  std::lock_guard lock(mutex_);
-  if (frames_.size() >= kMaxQueuedFrames) {
-    return make_error(ErrorCode::kResourceExhausted, "more than 30 s of audio is already queued for sending", true);
+  std::lock_guard producer(producer_mutex_);
+  {
+    std::lock_guard queue(mutex_);
+    if (frames_.size() >= kMaxQueuedFrames) {
+      return make_error(ErrorCode::kResourceExhausted, "more than 30 s of audio is already queued for sending", true);
+    }
   }
   if (mono.sample_rate != 48000) {
     if (!resampler_ || resampler_->in_rate() != mono.sample_rate) {
@@ -30,17 +33,22 @@ Status LocalAudioTrackImpl::push(const media::AudioFrame& in) {
     mono = std::move(*out);
   }
   if (auto s = assembler_.push(mono); !s) return s;
-  while (auto f = assembler_.pop()) frames_.push_back(std::move(*f));
+  std::vector<media::AudioFrame> ready;
+  while (auto f = assembler_.pop()) ready.push_back(std::move(*f));
   last_push_ = std::chrono::steady_clock::now();
+  std::lock_guard queue(mutex_);
+  for (auto& f : ready) frames_.push_back(std::move(f));
   return {};
 }
 
 std::chrono::milliseconds LocalAudioTrackImpl::queued() const {
+  std::lock_guard producer(producer_mutex_);
   std::lock_guard lock(mutex_);
   return std::chrono::milliseconds(20 * frames_.size() + assembler_.pending_samples() / 48);
 }
 
 void LocalAudioTrackImpl::clear() {
+  std::lock_guard producer(producer_mutex_);
   std::lock_guard lock(mutex_);
   frames_.clear();
   assembler_.clear();
@@ -51,11 +59,15 @@ void LocalAudioTrackImpl::clear() {
 }
 
 std::optional<media::AudioFrame> LocalAudioTrackImpl::pop() {
+  // The producer's state only if no push holds it now (a push in progress is no tail), taken
+  // first as the lock order wants; the media loop never waits for a push's work.
+  std::unique_lock producer(producer_mutex_, std::try_to_lock);
   std::lock_guard lock(mutex_);
   if (frames_.empty()) {
     // The tail of an utterance: pad it once nothing more has come for a while, so the last
     // words are not cut off (pushes come in 10-20 ms pieces or more).
-    if (assembler_.pending_samples() > 0 && std::chrono::steady_clock::now() - last_push_ > std::chrono::milliseconds(60)) {
+    if (producer.owns_lock() && assembler_.pending_samples() > 0 &&
+        std::chrono::steady_clock::now() - last_push_ > std::chrono::milliseconds(60)) {
       if (resampler_) {
         media::SecureVector<int16_t> rest;
         if (resampler_->flush(rest)) (void)assembler_.push(std::span<const int16_t>(rest.data(), rest.size()));

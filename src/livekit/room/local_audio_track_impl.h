@@ -1,6 +1,11 @@
 // The LocalAudioTrack behind Room::publish_audio: a bounded, mutex-guarded queue of 20 ms
 // 48 kHz mono frames filled by push() from any thread and drained by the room's 20 ms pump on
 // the media loop, which Opus-encodes each frame and hands it to the publisher PeerConnection.
+//
+// Two locks, so the media loop never waits for a producer's work: push() resamples and cuts
+// frames under producer_mutex_ and takes the queue's mutex_ only to append them; the pump takes
+// mutex_ only, and the producer's state (to pad an utterance's tail) only if it is free at once.
+// Lock order: producer_mutex_, then mutex_.
 #pragma once
 
 #include <atomic>
@@ -58,11 +63,14 @@ class LocalAudioTrackImpl final : public LocalAudioTrack {
   std::string sid_;
   std::unique_ptr<media::OpusEncoder> encoder_;  // media loop only
   rtc::AudioTrackSender* sender_ = nullptr;     // media loop only
-  mutable std::mutex mutex_;
+  // The producer's state: resampling and cutting into frames.
+  mutable std::mutex producer_mutex_;
   std::unique_ptr<media::Resampler> resampler_;
   media::FrameAssembler assembler_{48000, 1};
-  std::deque<media::AudioFrame> frames_;
   std::chrono::steady_clock::time_point last_push_{};
+  // The queue.
+  mutable std::mutex mutex_;
+  std::deque<media::AudioFrame> frames_;
   int trailing_silence_ = 0;  // silence frames still to send (guarded by mutex_)
   std::atomic<uint64_t> sent_{0};
   // Media loop writes, any thread reads: see SendIntervals.

@@ -2,21 +2,25 @@
 // RoomImpl below runs on the media loop unless a comment says otherwise.
 #include "livekit/room/room.h"
 
+#include <atomic>
 #include <future>
 #include <random>
-#include <set>
 
 #include "core/clock.h"
+#include "core/loop_watchdog.h"
+#include "core/metrics.h"
 #include "livekit/proto/livekit_rtc.pb.h"
 #include "livekit/room/local_audio_track_impl.h"
+#include "livekit/room/participants.h"
+#include "livekit/room/reconnect_policy.h"
 #include "livekit/room/rejoin_schedule.h"
+#include "livekit/room/remote_audio.h"
 #include "livekit/room/sdp_tracks.h"
 #include "livekit/room/text_stream_reader.h"
+#include "livekit/room/text_stream_writer.h"
 #include "livekit/rtc/peer_connection.h"
 #include "livekit/signal/signal_client.h"
 #include "media/shared_frame_tick.h"
-#include "media/jitter_buffer.h"
-#include "media/resampler.h"
 
 namespace parley::livekit {
 
@@ -47,7 +51,13 @@ std::string_view to_string(ConnectStep s) {
 
 namespace {
 
-constexpr size_t kDataChunkBytes = 15'000;  // what the SDKs chunk text streams at
+metrics::Counter& send_failures() {
+  static auto& c = metrics::registry()
+                       .counter("parley_room_data_send_failures_total",
+                                "data packets and text stream parts that could not be sent (room closed, channel down)")
+                       .get();
+  return c;
+}
 
 std::string random_id(std::string_view prefix) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -56,46 +66,6 @@ std::string random_id(std::string_view prefix) {
   for (int i = 0; i < 12; ++i) out.push_back(kAlnum[rng() % 62]);
   return out;
 }
-
-Participant to_participant(const lk::ParticipantInfo& p) {
-  Participant out;
-  out.sid = p.sid();
-  out.identity = p.identity();
-  out.name = p.name();
-  out.metadata = p.metadata();
-  out.attributes.insert(p.attributes().begin(), p.attributes().end());
-  switch (p.kind()) {
-    case lk::ParticipantInfo::INGRESS: out.kind = ParticipantKind::kIngress; break;
-    case lk::ParticipantInfo::EGRESS: out.kind = ParticipantKind::kEgress; break;
-    case lk::ParticipantInfo::SIP: out.kind = ParticipantKind::kSip; break;
-    case lk::ParticipantInfo::AGENT: out.kind = ParticipantKind::kAgent; break;
-    case lk::ParticipantInfo::CONNECTOR: out.kind = ParticipantKind::kConnector; break;
-    case lk::ParticipantInfo::BRIDGE: out.kind = ParticipantKind::kBridge; break;
-    default: out.kind = ParticipantKind::kStandard; break;
-  }
-  return out;
-}
-
-// Splits text into pieces of at most max bytes without cutting a UTF-8 sequence.
-std::vector<std::string> utf8_chunks(const std::string& text, size_t max) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = std::min(text.size(), pos + max);
-    while (end < text.size() && end > pos && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    if (end == pos) end = std::min(text.size(), pos + max);
-    out.push_back(text.substr(pos, end - pos));
-    pos = end;
-  }
-  return out;
-}
-
-struct RemoteAudio {
-  RemoteTrack info;
-  std::unique_ptr<media::JitterBuffer> jitter;
-  std::unique_ptr<media::Resampler> resampler;
-  bool announced = false;
-};
 
 class RoomImpl;
 
@@ -125,12 +95,13 @@ class RoomImpl final : public Room {
  public:
   RoomImpl(LoopPool& loops, std::string url, std::string token, RoomOptions options, RoomCallbacks cb)
       : media_(loops.next_media()),
-        io_(loops.next_io()),
+        io_(options.signal_loop ? *options.signal_loop : loops.next_io()),
         url_(std::move(url)),
         token_(std::move(token)),
         options_(std::move(options)),
         cb_(std::move(cb)),
         log_(options_.logger),
+        remote_audio_(cb_, log_, options_.audio_sample_rate),
         tick_(media::SharedFrameTick::for_loop(media_)),
         rejoin_(rejoin_policy(options_.rejoin_attempts)),
         first_join_(rejoin_policy(std::max(1, options_.join_attempts))) {}
@@ -174,52 +145,14 @@ class RoomImpl final : public Room {
                    std::vector<std::string> destinations) override {
     std::string id = random_id("TS_");
     std::vector<std::string> packets;
-    packets.push_back(stream_header(id, topic, attributes, destinations, "", text.size()));
+    packets.push_back(text_stream::header(id, topic, attributes, destinations, "", text.size()));
     uint64_t index = 0;
-    append_stream_chunks(packets, id, text, destinations, index);
-    packets.push_back(stream_trailer(id, {}, destinations));
+    text_stream::append_chunks(packets, id, text, destinations, index);
+    packets.push_back(text_stream::trailer(id, {}, destinations));
     return send_packets(std::move(packets), true);
   }
   Result<std::unique_ptr<TextStreamWriter>> open_text_stream(std::string topic, TextStreamOptions options) override;
 
-  // Packets of a text stream (any thread).
-  static std::string stream_header(const std::string& id, const std::string& topic,
-                                   const std::map<std::string, std::string>& attributes,
-                                   const std::vector<std::string>& destinations, const std::string& sender_identity,
-                                   std::optional<uint64_t> total_length) {
-    lk::DataPacket h;
-    for (auto& d : destinations) h.add_destination_identities(d);
-    if (!sender_identity.empty()) h.set_participant_identity(sender_identity);
-    auto* hdr = h.mutable_stream_header();
-    hdr->set_stream_id(id);
-    hdr->set_timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch()).count());
-    hdr->set_topic(topic);
-    hdr->set_mime_type("text/plain");
-    if (total_length) hdr->set_total_length(*total_length);
-    hdr->mutable_text_header()->set_operation_type(lk::DataStream::CREATE);
-    for (auto& [k, v] : attributes) (*hdr->mutable_attributes())[k] = v;
-    return h.SerializeAsString();
-  }
-  static void append_stream_chunks(std::vector<std::string>& packets, const std::string& id, const std::string& text,
-                                   const std::vector<std::string>& destinations, uint64_t& index) {
-    for (auto& piece : utf8_chunks(text, kDataChunkBytes)) {
-      lk::DataPacket c;
-      for (auto& d : destinations) c.add_destination_identities(d);
-      c.mutable_stream_chunk()->set_stream_id(id);
-      c.mutable_stream_chunk()->set_chunk_index(index++);
-      c.mutable_stream_chunk()->set_content(piece);
-      packets.push_back(c.SerializeAsString());
-    }
-  }
-  static std::string stream_trailer(const std::string& id, const std::map<std::string, std::string>& attributes,
-                                    const std::vector<std::string>& destinations) {
-    lk::DataPacket t;
-    for (auto& d : destinations) t.add_destination_identities(d);
-    t.mutable_stream_trailer()->set_stream_id(id);
-    for (auto& [k, v] : attributes) (*t.mutable_stream_trailer()->mutable_attributes())[k] = v;
-    return t.SerializeAsString();
-  }
   void leave(std::function<void()> done) override {
     auto self = std::static_pointer_cast<RoomImpl>(shared_from_this());
     media_.post([self, done = std::move(done)] {
@@ -228,25 +161,14 @@ class RoomImpl final : public Room {
     });
   }
   std::optional<AudioQuality> audio_quality(const std::string& track_sid) const override {
-    std::lock_guard l(info_mutex_);
+    std::lock_guard l(quality_mutex_);
     auto it = quality_.find(track_sid);
     if (it == quality_.end()) return std::nullopt;
     return it->second;
   }
-  Participant local_participant() const override {
-    std::lock_guard l(info_mutex_);
-    return local_;
-  }
-  std::vector<Participant> remote_participants() const override {
-    std::lock_guard l(info_mutex_);
-    std::vector<Participant> out;
-    for (auto& [sid, p] : remotes_) out.push_back(p);
-    return out;
-  }
-  std::string room_name() const override {
-    std::lock_guard l(info_mutex_);
-    return room_name_;
-  }
+  Participant local_participant() const override { return participants_.local(); }
+  std::vector<Participant> remote_participants() const override { return participants_.remotes(); }
+  std::string room_name() const override { return participants_.room_name(); }
   void drop_signal_for_test() override {
     auto sc = signal_;
     io_.post([sc] {
@@ -259,11 +181,7 @@ class RoomImpl final : public Room {
   // ---- from the signal bridge (media loop) ----
   void handle_join(const lk::JoinResponse& j) {
     if (closed_) return;
-    {
-      std::lock_guard l(info_mutex_);
-      local_ = to_participant(j.participant());
-      room_name_ = j.room().name();
-    }
+    participants_.joined(j.participant(), j.room().name());
     log_ = log_.with("room", j.room().name());
     log_.info("joined room", {{"sid", j.participant().sid()}, {"others", j.other_participants_size()},
                               {"server", j.server_info().version()}});
@@ -298,7 +216,7 @@ class RoomImpl final : public Room {
     if (!last_answer_.sdp().empty()) *sync->mutable_answer() = last_answer_;
     if (!last_offer_.sdp().empty()) *sync->mutable_offer() = last_offer_;
     sync->mutable_subscription()->set_subscribe(true);
-    for (const auto& [sid, t] : remote_audio_) sync->mutable_subscription()->add_track_sids(sid);
+    for (const auto& sid : remote_audio_.track_sids()) sync->mutable_subscription()->add_track_sids(sid);
     for (const auto& [cid, tp] : published_) *sync->add_publish_tracks() = tp;
     for (const char* label : {"_reliable", "_lossy"}) {
       auto* dc = sync->add_data_channels();
@@ -383,32 +301,38 @@ class RoomImpl final : public Room {
     done(std::static_pointer_cast<LocalAudioTrack>(track));
   }
 
-  void handle_track_unpublished(const std::string& sid) {
-    auto it = remote_audio_.find(sid);
-    if (it == remote_audio_.end()) return;
-    RemoteTrack info = it->second.info;
-    bool announced = it->second.announced;
-    remote_audio_.erase(it);
-    if (announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(info);
-  }
+  void handle_track_unpublished(const std::string& sid) { remote_audio_.track_unpublished(sid); }
 
   void handle_leave(const lk::LeaveRequest& l) {
     if (closed_) return;
     std::string why = std::string("the server ended the session: ") + lk::DisconnectReason_Name(l.reason());
     log_.warn("server leave", {{"reason", lk::DisconnectReason_Name(l.reason())},
                                {"action", lk::LeaveRequest_Action_Name(l.action())}});
-    if (l.action() == lk::LeaveRequest::RESUME) return on_signal_lost(Error(ErrorCode::kUnavailable, why, true));
-    if (l.action() == lk::LeaveRequest::RECONNECT) return full_rejoin(Error(ErrorCode::kUnavailable, why, true));
-    disconnect(Error(ErrorCode::kUnavailable, why, false));
+    auto r = reconnect_policy::on_server_leave(state(), l.action());
+    recover(r, Error(ErrorCode::kUnavailable, why, r != Recovery::kDisconnect));
   }
 
-  void on_signal_lost(Error e) {
-    if (closed_ || reconnecting_) return;
-    if (!connected_) return fail_connect(e);
-    if (resume_disabled_) return full_rejoin(e);
-    reconnecting_ = true;
-    log_.warn("signal lost, resuming", {{"error", e.to_string()}});
-    open_signal(local_participant().sid, lk::RR_SIGNAL_DISCONNECTED);
+  void on_signal_lost(Error e) { recover(reconnect_policy::on_signal_lost(state()), e); }
+
+  ConnectionState state() const {
+    return ConnectionState{closed_, connected_, reconnecting_, rejoining_, resume_disabled_};
+  }
+
+  // Carries out what reconnect_policy decided.
+  void recover(Recovery r, const Error& e) {
+    switch (r) {
+      case Recovery::kNone: return;
+      case Recovery::kFailJoin: return fail_connect(e);
+      case Recovery::kResume:
+        reconnecting_ = true;
+        log_.warn("signal lost, resuming", {{"error", e.to_string()}});
+        return open_signal(local_participant().sid, lk::RR_SIGNAL_DISCONNECTED);
+      case Recovery::kFullRejoin:
+        reconnecting_ = false;
+        return full_rejoin(e);
+      case Recovery::kRetryRejoin: return schedule_rejoin(e);
+      case Recovery::kDisconnect: return disconnect(e);
+    }
   }
 
   std::weak_ptr<RoomImpl> weak_this() { return std::static_pointer_cast<RoomImpl>(shared_from_this()); }
@@ -416,6 +340,7 @@ class RoomImpl final : public Room {
   void shutdown(bool send_leave) {
     if (closed_) return;
     closed_ = true;
+    closed_for_sends_ = true;
     connect_timer_.cancel();
     pump_timer_.cancel();
     retry_timer_.cancel();
@@ -513,16 +438,7 @@ class RoomImpl final : public Room {
     return live && live == signal_;
   }
 
-  void on_connect_failed(const Error& e) {
-    if (closed_) return;
-    if (!connected_) return fail_connect(e);
-    if (reconnecting_) {
-      // The resume was refused (or the server is away): start over with a full join.
-      reconnecting_ = false;
-      return full_rejoin(e);
-    }
-    if (rejoining_) return schedule_rejoin(e);
-  }
+  void on_connect_failed(const Error& e) { recover(reconnect_policy::on_connect_failed(state()), e); }
 
   void full_rejoin(const Error& why) {
     if (closed_) return;
@@ -542,9 +458,6 @@ class RoomImpl final : public Room {
       io_.post([sc] { sc->close(); });
     }
     close_peer_connections();
-    for (auto& [sid, t] : remote_audio_) {
-      if (t.announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(t.info);
-    }
     remote_audio_.clear();
     published_.clear();
   }
@@ -607,87 +520,21 @@ class RoomImpl final : public Room {
   }
 
   void update_participant(const lk::ParticipantInfo& p) {
-    if (p.sid() == local_participant().sid) return;
-    bool left = p.state() == lk::ParticipantInfo::DISCONNECTED;
-    Participant info = to_participant(p);
-    bool known;
-    {
-      std::lock_guard l(info_mutex_);
-      known = remotes_.count(p.sid()) > 0;
-      if (left) {
-        remotes_.erase(p.sid());
-      } else {
-        remotes_[p.sid()] = info;
-      }
-    }
-    if (left) {
-      for (auto it = remote_audio_.begin(); it != remote_audio_.end();) {
-        if (it->second.info.participant_sid == p.sid()) {
-          if (it->second.announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(it->second.info);
-          it = remote_audio_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      if (known && cb_.on_participant_left) cb_.on_participant_left(info);
+    if (participants_.is_local(p.sid())) return;
+    auto u = participants_.update(p);
+    if (u.left) {
+      remote_audio_.participant_left(p.sid());
+      if (u.known && cb_.on_participant_left) cb_.on_participant_left(u.info);
       return;
     }
-    if (!known && cb_.on_participant_joined) cb_.on_participant_joined(info);
-    if (known && cb_.on_participant_updated) cb_.on_participant_updated(info);
-    for (const auto& t : p.tracks()) {
-      auto it = remote_audio_.find(t.sid());
-      if (it != remote_audio_.end()) {
-        it->second.info.name = t.name();
-        it->second.info.participant_identity = p.identity();
-        announce(it->second);
-      }
-    }
+    if (!u.known && cb_.on_participant_joined) cb_.on_participant_joined(u.info);
+    if (u.known && cb_.on_participant_updated) cb_.on_participant_updated(u.info);
+    remote_audio_.participant_updated(p);
   }
 
   void apply_subscriber_tracks(const std::map<std::string, SdpTrack>& tracks) {
-    std::set<std::string> present;
-    mid_to_track_.clear();
-    for (const auto& [mid, t] : tracks) {
-      if (t.kind != "audio") continue;
-      present.insert(t.track_sid);
-      mid_to_track_[mid] = t.track_sid;
-      if (remote_audio_.count(t.track_sid)) continue;
-      RemoteAudio ra;
-      ra.info.sid = t.track_sid;
-      ra.info.participant_sid = t.participant_sid;
-      media::JitterBufferOptions jo;
-      auto jb = media::JitterBuffer::create(SystemClock::instance(), jo);
-      if (!jb) continue;
-      ra.jitter = std::move(*jb);
-      if (options_.audio_sample_rate != 48000) {
-        auto rs = media::Resampler::create(48000, options_.audio_sample_rate, 1);
-        if (!rs) continue;
-        ra.resampler = std::move(*rs);
-      }
-      auto& slot = remote_audio_[t.track_sid] = std::move(ra);
-      {
-        std::lock_guard l(info_mutex_);
-        auto p = remotes_.find(t.participant_sid);
-        if (p != remotes_.end()) slot.info.participant_identity = p->second.identity;
-      }
-      announce(slot);
-    }
-    for (auto it = remote_audio_.begin(); it != remote_audio_.end();) {
-      if (!present.count(it->first)) {
-        if (it->second.announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(it->second.info);
-        it = remote_audio_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    remote_audio_.apply(tracks, [this](const std::string& sid) { return participants_.identity_of(sid); });
     start_pump();
-  }
-
-  void announce(RemoteAudio& ra) {
-    if (ra.announced || ra.info.participant_identity.empty()) return;
-    ra.announced = true;
-    log_.info("track subscribed", {{"track", ra.info.sid}, {"participant", ra.info.participant_identity}});
-    if (cb_.on_track_subscribed) cb_.on_track_subscribed(ra.info);
   }
 
   void create_peer_connections() {
@@ -698,6 +545,7 @@ class RoomImpl final : public Room {
       pc.name = name;
       pc.ice_udp = options_.ice_udp;
       pc.ice_tcp = options_.ice_tcp;
+      pc.logger = log_;  // the call's, with the room's name: rtc lines name their call
       if (auto url = parse_url(url_)) {
         if (auto addr = rtc::route_source_address(url->host)) {
           if (addr->rfind("127.", 0) == 0 || *addr == "::1") {
@@ -804,18 +652,12 @@ class RoomImpl final : public Room {
         if (cb_.on_reconnected) cb_.on_reconnected(true);
       }
     }
-    if (s == rtc::PeerState::kFailed && connected_ && !reconnecting_ && !rejoining_) {
-      full_rejoin(Error(ErrorCode::kUnavailable, "media connection failed", true));
+    if (s == rtc::PeerState::kFailed) {
+      recover(reconnect_policy::on_media_failed(state()), Error(ErrorCode::kUnavailable, "media connection failed", true));
     }
   }
 
-  void on_rtp(const rtc::RtpAudioPacket& p) {
-    auto m = mid_to_track_.find(p.mid);
-    if (m == mid_to_track_.end()) return;
-    auto it = remote_audio_.find(m->second);
-    if (it == remote_audio_.end()) return;
-    (void)it->second.jitter->push(p.seq, p.timestamp, std::span<const uint8_t>(p.payload.data(), p.payload.size()));
-  }
+  void on_rtp(const rtc::RtpAudioPacket& p) { remote_audio_.on_rtp(p); }
 
   void start_pump() {
     if (pump_timer_.active() || closed_) return;
@@ -831,15 +673,7 @@ class RoomImpl final : public Room {
   // Media loop: a snapshot of every track's quality for audio_quality() (any thread).
   void refresh_quality() {
     std::map<std::string, AudioQuality> fresh;
-    if (subscriber_) {
-      for (const auto& r : subscriber_->receive_summaries()) {
-        auto m = mid_to_track_.find(r.mid);
-        if (m == mid_to_track_.end()) continue;
-        auto a = remote_audio_.find(m->second);
-        if (a == remote_audio_.end()) continue;
-        fresh[m->second] = received_quality(r, a->second.jitter->stats());
-      }
-    }
+    if (subscriber_) remote_audio_.measure(subscriber_->receive_summaries(), fresh);
     if (publisher_) {
       for (const auto& sent : publisher_->send_summaries()) {
         auto t = local_tracks_.find(sent.track_id);
@@ -847,7 +681,7 @@ class RoomImpl final : public Room {
         fresh[t->second->sid()] = sent_quality(sent);
       }
     }
-    std::lock_guard l(info_mutex_);
+    std::lock_guard l(quality_mutex_);
     for (auto& [sid, q] : fresh) quality_[sid] = std::move(q);
   }
 
@@ -855,19 +689,7 @@ class RoomImpl final : public Room {
     if (closed_) return;
     if (++pumps_ % kQualityRefreshTicks == 0) refresh_quality();
     for (auto& [cid, t] : local_tracks_) t->send_next();
-    for (auto& [sid, ra] : remote_audio_) {
-      if (!ra.announced) continue;
-      media::JitterFrame jf = ra.jitter->pull();
-      if (!cb_.on_audio) continue;
-      if (ra.resampler) {
-        auto out = ra.resampler->process(jf.audio);
-        if (!out || out->empty()) continue;
-        cb_.on_audio(ra.info, *out);
-      } else {
-        cb_.on_audio(ra.info, jf.audio);
-      }
-      if (closed_) return;
-    }
+    remote_audio_.pump(closed_);
   }
 
   void on_data_packet(const std::string& label, std::span<const uint8_t> data) {
@@ -894,29 +716,34 @@ class RoomImpl final : public Room {
     }
   }
 
-  friend class TextStreamWriterImpl;
+  // Fire-and-forget from any thread: the packets go out in order on the media loop, and nothing
+  // waits for them (a caller on a loop must not block, and a transcript write is no reason to).
+  // What is known now is returned (the room already closed); a send that fails later is logged
+  // once per room and counted (parley_room_data_send_failures_total).
   Status send_packets(std::vector<std::string> packets, bool reliable) {
+    if (closed_for_sends_.load()) return make_error(ErrorCode::kUnavailable, "the room is not connected", true);
     auto weak = weak_this();
-    auto promise = std::make_shared<std::promise<Status>>();
-    auto result = promise->get_future();
-    media_.post([weak, packets = std::move(packets), reliable, promise] {
+    media_.post([weak, packets = std::move(packets), reliable] {
       auto self = weak.lock();
-      if (!self || self->closed_ || !self->publisher_) {
-        promise->set_value(make_error(ErrorCode::kUnavailable, "the room is not connected", true));
+      if (!self) return;
+      if (self->closed_ || !self->publisher_) {
+        self->send_failed(Error(ErrorCode::kUnavailable, "the room is not connected", true));
         return;
       }
       const std::string label = reliable ? "_reliable" : "_lossy";
       for (const auto& p : packets) {
         auto s = self->publisher_->send_data(label, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(p.data()), p.size()));
-        if (!s) {
-          promise->set_value(s);
-          return;
-        }
+        if (!s) return self->send_failed(s.error());
       }
-      promise->set_value(Status{});
     });
-    if (media_.is_current()) return {};  // cannot wait on our own loop; errors are logged by rtc
-    return result.get();
+    return {};
+  }
+
+  void send_failed(const Error& e) {
+    send_failures().inc();
+    if (send_failure_logged_) return;
+    send_failure_logged_ = true;
+    log_.warn("data not sent (further failures in this room are only counted)", {{"error", e.to_string()}});
   }
 
   void send_add_track(const std::string& cid, const std::string& name) {
@@ -954,6 +781,7 @@ class RoomImpl final : public Room {
   RoomOptions options_;
   RoomCallbacks cb_;
   log::Logger log_;
+  RemoteAudio remote_audio_;  // after cb_ and log_, which it reads
   ConnectDone connect_done_;
   std::shared_ptr<RoomImpl> keepalive_;
 
@@ -966,16 +794,12 @@ class RoomImpl final : public Room {
   uint32_t offer_id_ = 0;
   bool publisher_has_answer_ = false, offer_in_flight_ = false, renegotiate_ = false, restart_pending_ = false;
 
-  mutable std::mutex info_mutex_;
-  Participant local_;
-  std::string room_name_;
-  std::map<std::string, Participant> remotes_;
+  Participants participants_;
+  mutable std::mutex quality_mutex_;
   std::map<std::string, AudioQuality> quality_;  // by track sid
   static constexpr uint64_t kQualityRefreshTicks = 50;  // 1 s of 20 ms ticks
   uint64_t pumps_ = 0;
 
-  std::map<std::string, RemoteAudio> remote_audio_;
-  std::map<std::string, std::string> mid_to_track_;
   std::map<std::string, std::shared_ptr<LocalAudioTrackImpl>> local_tracks_;  // by cid
   std::map<std::string, std::string> track_names_;
   std::map<std::string, std::pair<std::shared_ptr<LocalAudioTrackImpl>,
@@ -988,53 +812,25 @@ class RoomImpl final : public Room {
   std::shared_ptr<media::SharedFrameTick> tick_;  // the media loop's, shared with its other rooms
   TimerHandle connect_timer_, pump_timer_, retry_timer_;
   bool connected_ = false, closed_ = false, reconnecting_ = false, rejoining_ = false, resume_disabled_ = false;
+  std::atomic<bool> closed_for_sends_{false};  // closed_, for send_packets on any thread
+  bool send_failure_logged_ = false;
   RejoinSchedule rejoin_;
   RejoinSchedule first_join_;  // tries of the first join (RoomOptions::join_attempts)
 };
 
-// Holds the room weakly: a stream left open when the room goes away just stops.
-class TextStreamWriterImpl final : public TextStreamWriter {
- public:
-  TextStreamWriterImpl(std::weak_ptr<RoomImpl> room, std::string id, std::vector<std::string> destinations)
-      : room_(std::move(room)), id_(std::move(id)), destinations_(std::move(destinations)) {}
-  ~TextStreamWriterImpl() override { (void)close({}); }
-  Status write(const std::string& text) override {
-    std::lock_guard l(mutex_);
-    if (closed_) return make_error(ErrorCode::kInvalidArgument, "the text stream is closed");
-    if (text.empty()) return {};
-    std::vector<std::string> packets;
-    RoomImpl::append_stream_chunks(packets, id_, text, destinations_, index_);
-    return send(std::move(packets));
-  }
-  Status close(std::map<std::string, std::string> trailer_attributes) override {
-    std::lock_guard l(mutex_);
-    if (closed_) return {};
-    closed_ = true;
-    return send({RoomImpl::stream_trailer(id_, trailer_attributes, destinations_)});
-  }
-  const std::string& id() const override { return id_; }
-
- private:
-  Status send(std::vector<std::string> packets) {
-    auto room = room_.lock();
-    if (!room) return make_error(ErrorCode::kUnavailable, "the room is gone", true);
-    return room->send_packets(std::move(packets), true);
-  }
-  std::weak_ptr<RoomImpl> room_;
-  std::string id_;
-  std::vector<std::string> destinations_;
-  std::mutex mutex_;
-  uint64_t index_ = 0;
-  bool closed_ = false;
-};
-
 Result<std::unique_ptr<TextStreamWriter>> RoomImpl::open_text_stream(std::string topic, TextStreamOptions options) {
   std::string id = random_id("TS_");
-  auto s = send_packets({stream_header(id, topic, options.attributes, options.destinations, options.sender_identity,
-                                       std::nullopt)},
+  auto s = send_packets({text_stream::header(id, topic, options.attributes, options.destinations,
+                                             options.sender_identity, std::nullopt)},
                         true);
   if (!s) return tl::unexpected(s.error());
-  return std::make_unique<TextStreamWriterImpl>(weak_this(), std::move(id), std::move(options.destinations));
+  // Holds the room weakly: a stream left open when the room goes away just stops.
+  auto send = [room = weak_this()](std::vector<std::string> packets) -> Status {
+    auto r = room.lock();
+    if (!r) return make_error(ErrorCode::kUnavailable, "the room is gone", true);
+    return r->send_packets(std::move(packets), true);
+  };
+  return text_stream::make_writer(std::move(send), std::move(id), std::move(options.destinations));
 }
 
 template <class F>
@@ -1093,6 +889,7 @@ Result<std::shared_ptr<Room>> Room::connect_sync(LoopPool& loops, std::string ur
   auto future = promise->get_future();
   connect(loops, std::move(url), std::move(token), std::move(options), std::move(callbacks),
           [promise](Result<std::shared_ptr<Room>> r) { promise->set_value(std::move(r)); });
+  loop_watchdog::blocking_call("Room::connect_sync waits for the join");
   return future.get();
 }
 
@@ -1100,6 +897,7 @@ void Room::leave_sync() {
   auto promise = std::make_shared<std::promise<void>>();
   auto future = promise->get_future();
   leave([promise] { promise->set_value(); });
+  loop_watchdog::blocking_call("Room::leave_sync waits for the leave");
   future.wait();
 }
 

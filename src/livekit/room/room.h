@@ -80,6 +80,9 @@ struct RoomOptions {
   // has its own connect_timeout. 1: fail at once (parley diagnose reports the first failure).
   int join_attempts = 1;
   std::string ca_file;  // extra trusted CAs for wss:// (livekit.ca_file), besides the system store
+  // The I/O loop for the signal client: a call's own loop, so the call's agent and its signal
+  // connection share one thread (one post fewer per signal message). nullptr: the pool's next.
+  AsioLoop* signal_loop = nullptr;
   log::Logger logger = log::root();
 };
 
@@ -145,7 +148,8 @@ class LocalAudioTrack {
 
 // An open text stream: the header went out when it was opened; each write() sends one or more
 // chunks at once (so a reader sees the text as it comes), close() sends the trailer, whose
-// attributes are merged over the header's. Dropping an open writer closes it. Any thread.
+// attributes are merged over the header's. Dropping an open writer closes it. Any thread; like
+// Room's sends, nothing waits for the packets to go out.
 class TextStreamWriter {
  public:
   virtual ~TextStreamWriter() = default;
@@ -175,6 +179,9 @@ class Room : public std::enable_shared_from_this<Room> {
 
   // Publishes a Microphone track named `name`; done once the server confirmed it (track_published).
   virtual void publish_audio(std::string name, std::function<void(Result<std::shared_ptr<LocalAudioTrack>>)> done) = 0;
+  // Sends: fire-and-forget. Each returns once its packets are queued for the media loop, never
+  // waiting for them (callers are loops); an error now means the room is closed or the input is
+  // bad, and a send that fails later is logged and counted (parley_room_data_send_failures_total).
   // Sends a user packet on _reliable or _lossy; empty destinations = everyone.
   virtual Status send_data(std::string payload, std::string topic, bool reliable = true,
                            std::vector<std::string> destinations = {}) = 0;

@@ -49,7 +49,8 @@ Result<std::optional<DcepOpen>> parse_dcep(std::span<const uint8_t> m) {
   return std::optional<DcepOpen>(std::move(o));
 }
 
-DataChannels::DataChannels(GlibLoop& loop, Callbacks callbacks) : loop_(loop), callbacks_(std::move(callbacks)) {}
+DataChannels::DataChannels(GlibLoop& loop, Callbacks callbacks, log::Logger logger)
+    : log_(std::move(logger)), loop_(loop), callbacks_(std::move(callbacks)) {}
 
 DataChannels::~DataChannels() { close(); }
 
@@ -74,7 +75,7 @@ Status DataChannels::start(bool dtls_client, uint16_t remote_port, std::function
     channels_.erase(it);
     if (callbacks_.on_close) callbacks_.on_close(label);
   };
-  auto t = SctpTransport::create(loop_, kSctpPort, remote_port, std::move(cb));
+  auto t = SctpTransport::create(loop_, kSctpPort, remote_port, std::move(cb), log_);
   if (!t) return tl::unexpected(t.error());
   sctp_ = std::move(*t);
   return sctp_->connect();
@@ -118,7 +119,7 @@ void DataChannels::on_sctp_connected() {
   auto pending = std::move(pending_);
   pending_.clear();
   for (const auto& c : pending) {
-    if (auto s = open_now(c); !s) log::root().warn("data channel open failed", {{"label", c.label}, {"error", s.error().to_string()}});
+    if (auto s = open_now(c); !s) log_.warn("data channel open failed", {{"label", c.label}, {"error", s.error().to_string()}});
   }
 }
 
@@ -126,12 +127,12 @@ void DataChannels::on_sctp_message(uint16_t stream, uint32_t ppid, std::span<con
   if (ppid == kPpidDcep) {
     auto msg = parse_dcep(data);
     if (!msg) {
-      log::root().debug("dcep: dropped", {{"error", msg.error().to_string()}});
+      log_.debug("dcep: dropped", {{"error", msg.error().to_string()}});
       return;
     }
     if (!*msg) return;  // ACK
     if (channels_.count(stream)) {
-      log::root().debug("dcep: OPEN for a stream in use", {{"stream", stream}});
+      log_.debug("dcep: OPEN for a stream in use", {{"stream", stream}});
       return;
     }
     const DcepOpen& o = **msg;

@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/glib_loop.h"
+#include "core/log.h"
 #include "livekit/rtc/sctp_transport.h"
 
 namespace parley::rtc {
@@ -51,7 +52,7 @@ class DataChannels {
     std::function<void(const Error&)> on_failed;
   };
 
-  DataChannels(GlibLoop& loop, Callbacks callbacks);
+  DataChannels(GlibLoop& loop, Callbacks callbacks, log::Logger logger = log::root());
   ~DataChannels();
 
   // Once DTLS is up: starts SCTP. `send` carries SCTP packets into DTLS.
@@ -64,6 +65,7 @@ class DataChannels {
   void close();
 
  private:
+  log::Logger log_;  // the call's (PeerConfig::logger)
   struct Channel {
     std::string label;
     bool ordered = true;

@@ -133,18 +133,19 @@ DtlsCertificate::~DtlsCertificate() {
   EVP_PKEY_free(key_);
 }
 
-DtlsTransport::DtlsTransport(EventLoop& loop, DtlsRole role, Fingerprint remote, Callbacks callbacks)
-    : loop_(loop), role_(role), remote_fingerprint_(std::move(remote)), callbacks_(std::move(callbacks)) {}
+DtlsTransport::DtlsTransport(EventLoop& loop, DtlsRole role, Fingerprint remote, Callbacks callbacks, log::Logger logger)
+    : log_(std::move(logger)),
+      loop_(loop), role_(role), remote_fingerprint_(std::move(remote)), callbacks_(std::move(callbacks)) {}
 
 Result<std::unique_ptr<DtlsTransport>> DtlsTransport::create(EventLoop& loop, std::shared_ptr<DtlsCertificate> cert,
                                                              DtlsRole role, Fingerprint remote_fingerprint,
-                                                             Callbacks callbacks) {
+                                                             Callbacks callbacks, log::Logger logger) {
   if (!cert) return make_error(ErrorCode::kInvalidArgument, "DTLS: no certificate");
   if (digest_for(remote_fingerprint.algorithm) == nullptr || remote_fingerprint.digest.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "DTLS: the remote fingerprint is missing or uses an unknown hash");
   }
   ERR_clear_error();
-  std::unique_ptr<DtlsTransport> t(new DtlsTransport(loop, role, std::move(remote_fingerprint), std::move(callbacks)));
+  std::unique_ptr<DtlsTransport> t(new DtlsTransport(loop, role, std::move(remote_fingerprint), std::move(callbacks), std::move(logger)));
   t->cert_ = std::move(cert);
   t->ctx_ = SSL_CTX_new(DTLS_method());
   if (t->ctx_ == nullptr) return tl::unexpected(dtls_error(ErrorCode::kInternal, openssl_errors()));
@@ -290,7 +291,7 @@ void DtlsTransport::read_application_data() {
       return;
     }
     // A corrupt record after the handshake: drop it (DTLS discards bad records, RFC 6347 4.1.2.7).
-    log::root().debug("dtls: dropped a record", {{"error", openssl_errors()}});
+    log_.debug("dtls: dropped a record", {{"error", openssl_errors()}});
     (void)BIO_reset(SSL_get_rbio(ssl_));
     return;
   }

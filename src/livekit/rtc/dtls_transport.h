@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/event_loop.h"
+#include "core/log.h"
 #include "livekit/rtc/negotiation.h"
 #include "livekit/rtc/srtp_session.h"
 
@@ -71,7 +72,7 @@ class DtlsTransport {
 
   static Result<std::unique_ptr<DtlsTransport>> create(EventLoop& loop, std::shared_ptr<DtlsCertificate> cert,
                                                        DtlsRole role, Fingerprint remote_fingerprint,
-                                                       Callbacks callbacks);
+                                                       Callbacks callbacks, log::Logger logger = log::root());
   ~DtlsTransport();
   DtlsTransport(const DtlsTransport&) = delete;
   DtlsTransport& operator=(const DtlsTransport&) = delete;
@@ -93,7 +94,8 @@ class DtlsTransport {
 
  private:
   enum class State { kNew, kHandshaking, kConnected, kFailed, kClosed };
-  DtlsTransport(EventLoop& loop, DtlsRole role, Fingerprint remote, Callbacks callbacks);
+  DtlsTransport(EventLoop& loop, DtlsRole role, Fingerprint remote, Callbacks callbacks, log::Logger logger);
+  log::Logger log_;  // the call's (PeerConfig::logger)
   void drive_handshake();
   void read_application_data();
   void schedule_retransmit();

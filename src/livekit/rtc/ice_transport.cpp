@@ -159,7 +159,7 @@ Result<std::unique_ptr<IceTransport>> IceTransport::create(GlibLoop& loop, Confi
     for (const auto& url : server.urls) {
       auto u = parse_server_url(url);
       if (!u || !is_ip_literal(u->host)) {
-        log::root().warn("ice: skipped a server URL that is not scheme:ip:port", {{"url", url}});
+        t->config_.logger.warn("ice: skipped a server URL that is not scheme:ip:port", {{"url", url}});
         continue;
       }
       if (u->scheme == "stun") {
@@ -307,7 +307,7 @@ void IceTransport::handle_selected_pair(void* local, void* remote) {
   // misbehaves, and the only way a test can tell ICE-TCP from UDP.
   const IceCandidate l = from_nice(static_cast<NiceCandidate*>(local));
   const IceCandidate r = from_nice(static_cast<NiceCandidate*>(remote));
-  log::root().info("ice: selected pair", {{"transport", l.transport == IceCandidate::Transport::kTcp ? "tcp" : "udp"},
+  config_.logger.info("ice: selected pair", {{"transport", l.transport == IceCandidate::Transport::kTcp ? "tcp" : "udp"},
                                           {"local", l.to_string()},
                                           {"remote", r.to_string()}});
 }

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/glib_loop.h"
+#include "core/log.h"
 #include "livekit/rtc/ice_candidate.h"
 #include "livekit/rtc/peer_connection.h"
 
@@ -32,6 +33,7 @@ class IceTransport {
     bool tcp = true;
     bool udp = true;
     std::vector<IceServer> servers;
+    log::Logger logger = log::root();  // the call's (PeerConfig::logger)
   };
   struct Callbacks {
     std::function<void(const IceCandidate&)> on_candidate;

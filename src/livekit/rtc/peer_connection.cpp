@@ -31,7 +31,7 @@ uint64_t steady_ms() {
 std::unique_ptr<PeerConnection> PeerConnection::create(GlibLoop& loop, PeerConfig config, PeerCallbacks callbacks) {
   auto pc = std::make_unique<PeerConnectionImpl>(loop, std::move(config), std::move(callbacks));
   if (auto s = pc->init(); !s) {
-    log::root().error("rtc: peer connection setup failed", {{"error", s.error().to_string()}});
+    pc->log().error("rtc: peer connection setup failed", {{"error", s.error().to_string()}});
     pc->close();
   }
   return pc;
@@ -41,7 +41,7 @@ PeerConnectionImpl::PeerConnectionImpl(GlibLoop& loop, PeerConfig config, PeerCa
     : loop_(loop),
       config_(std::move(config)),
       callbacks_(std::move(callbacks)),
-      log_(log::root().with("pc", config_.name)),
+      log_(config_.logger.with("pc", config_.name)),
       rng_(std::random_device{}()) {
   sdp_session_.id = (static_cast<uint64_t>(rng_()) << 31 | rng_()) & 0x3fffffffffffffffULL;
   receiver_ssrc_ = rng_() | 1;
@@ -72,6 +72,7 @@ Status PeerConnectionImpl::init() {
   };
   cb.on_state = [this](IceState s) { on_ice_state(s); };
   cb.on_packet = [this](std::span<const uint8_t> p) { on_packet(p); };
+  ic.logger = log_;
   auto ice = IceTransport::create(loop_, std::move(ic), std::move(cb));
   if (!ice) return tl::unexpected(ice.error());
   ice_ = std::move(*ice);
@@ -213,7 +214,7 @@ Status PeerConnectionImpl::ensure_dtls(DtlsRole role, const Fingerprint& remote_
   cb.on_closed = [this] {
     if (!closed_) set_state(PeerState::kDisconnected);
   };
-  auto t = DtlsTransport::create(loop_, cert_, role, remote_fp, std::move(cb));
+  auto t = DtlsTransport::create(loop_, cert_, role, remote_fp, std::move(cb), log_);
   if (!t) return tl::unexpected(t.error());
   dtls_ = std::move(*t);
   return {};
@@ -296,7 +297,7 @@ void PeerConnectionImpl::ensure_data() {
       if (!closed_ && callbacks_.on_data) callbacks_.on_data(l, d, binary);
     };
     cb.on_failed = [this](const Error& e) { log_.warn("rtc: data channels failed", {{"error", e.to_string()}}); };
-    data_ = std::make_unique<DataChannels>(loop_, std::move(cb));
+    data_ = std::make_unique<DataChannels>(loop_, std::move(cb), log_);
   }
 }
 

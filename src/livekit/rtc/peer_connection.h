@@ -30,6 +30,7 @@
 
 #include "core/error.h"
 #include "core/glib_loop.h"
+#include "core/log.h"
 
 namespace parley::rtc {
 
@@ -100,6 +101,9 @@ struct PeerConfig {
   bool ice_tcp = true;  // TCP active, to the server's passive candidates (7881)
   bool ice_udp = true;
   std::string name = "pc";  // for logs: "publisher" / "subscriber"
+  // The call's logger (call_id, room): every ICE, DTLS, SCTP and data channel line of this
+  // PeerConnection goes through it, with pc=<name>.
+  log::Logger logger = log::root();
 };
 
 struct PeerCallbacks {

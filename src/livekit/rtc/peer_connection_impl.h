@@ -58,6 +58,7 @@ class PeerConnectionImpl final : public PeerConnection {
   PeerConnectionImpl(GlibLoop& loop, PeerConfig config, PeerCallbacks callbacks);
   ~PeerConnectionImpl() override;
   Status init();
+  const log::Logger& log() const { return log_; }
 
   Result<std::string> create_answer(const std::string& remote_offer_sdp) override;
   Result<std::string> create_offer(bool ice_restart) override;
@@ -97,7 +98,7 @@ class PeerConnectionImpl final : public PeerConnection {
   GlibLoop& loop_;
   PeerConfig config_;
   PeerCallbacks callbacks_;
-  log::Logger log_;
+  log::Logger log_;  // PeerConfig::logger with pc=<name>
   std::mt19937 rng_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool closed_ = false;

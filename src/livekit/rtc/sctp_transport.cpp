@@ -102,12 +102,13 @@ constexpr std::chrono::milliseconds kTick{20};
 
 }  // namespace
 
-SctpTransport::SctpTransport(GlibLoop& loop, Callbacks callbacks) : loop_(loop), callbacks_(std::move(callbacks)) {}
+SctpTransport::SctpTransport(GlibLoop& loop, Callbacks callbacks, log::Logger logger)
+    : log_(std::move(logger)), loop_(loop), callbacks_(std::move(callbacks)) {}
 
 Result<std::unique_ptr<SctpTransport>> SctpTransport::create(GlibLoop& loop, uint16_t local_port, uint16_t remote_port,
-                                                             Callbacks callbacks) {
+                                                             Callbacks callbacks, log::Logger logger) {
   init_once();
-  std::unique_ptr<SctpTransport> t(new SctpTransport(loop, std::move(callbacks)));
+  std::unique_ptr<SctpTransport> t(new SctpTransport(loop, std::move(callbacks), std::move(logger)));
   t->remote_port_ = remote_port;
   {
     std::lock_guard<std::mutex> lock(registry().mu);
@@ -239,7 +240,7 @@ void SctpTransport::close() {
 void SctpTransport::handle_output(std::vector<uint8_t> packet) {
   if (closed_ || !callbacks_.send) return;
   if (auto s = callbacks_.send(packet); !s) {
-    log::root().trace("sctp: output dropped", {{"error", s.error().to_string()}});
+    log_.trace("sctp: output dropped", {{"error", s.error().to_string()}});
   }
 }
 

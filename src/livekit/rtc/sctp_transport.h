@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/glib_loop.h"
+#include "core/log.h"
 
 struct socket;
 
@@ -36,7 +37,7 @@ class SctpTransport {
   static constexpr uint16_t kMaxStreams = 1024;
 
   static Result<std::unique_ptr<SctpTransport>> create(GlibLoop& loop, uint16_t local_port, uint16_t remote_port,
-                                                       Callbacks callbacks);
+                                                       Callbacks callbacks, log::Logger logger = log::root());
   ~SctpTransport();
   SctpTransport(const SctpTransport&) = delete;
   SctpTransport& operator=(const SctpTransport&) = delete;
@@ -57,7 +58,8 @@ class SctpTransport {
   void handle_receive(std::vector<uint8_t> data, uint16_t stream, uint32_t ppid, int flags);
 
  private:
-  SctpTransport(GlibLoop& loop, Callbacks callbacks);
+  SctpTransport(GlibLoop& loop, Callbacks callbacks, log::Logger logger);
+  log::Logger log_;  // the call's (PeerConfig::logger)
   void handle_notification(const std::vector<uint8_t>& data);
   void tick();
 

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "core/loop_watchdog.h"
 #include "core/metrics.h"
 #include "livekit/signal/signal_dispatch.h"
 
@@ -99,6 +100,9 @@ SignalClient::~SignalClient() {
     ws->abort();
     done->set_value();
   });
+  // Another loop (a room's media loop held the last reference) must not wait: the abort is
+  // queued, and the loop's thread closes the socket soon after.
+  if (loop_watchdog::on_loop_thread()) return;
   (void)finished.wait_for(std::chrono::seconds(1));
 }
 

@@ -19,6 +19,8 @@ PARLEY = os.environ.get("PARLEY_BIN", "parley")
 PROBE = os.environ.get("PARLEY_PROBE", "room_probe")
 PY = sys.executable
 ENV = dict(os.environ, LIVEKIT_URL="ws://127.0.0.1:7880", LIVEKIT_API_KEY="devkey", LIVEKIT_API_SECRET="secret")
+# The loop watchdog (core/loop_watchdog.h): a blocked loop thread aborts the probe and fails the test.
+ENV.setdefault("PARLEY_LOOP_WATCHDOG", "1000")
 
 
 def room_name(base):

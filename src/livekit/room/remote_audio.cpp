@@ -1,0 +1,134 @@
+#include "livekit/room/remote_audio.h"
+
+#include <set>
+
+#include "core/clock.h"
+
+namespace parley::livekit {
+
+RemoteAudio::RemoteAudio(const RoomCallbacks& callbacks, const log::Logger& log, int sample_rate)
+    : cb_(callbacks), log_(log), sample_rate_(sample_rate) {}
+
+void RemoteAudio::apply(const std::map<std::string, SdpTrack>& tracks,
+                        const std::function<std::optional<std::string>(const std::string&)>& identity_of) {
+  std::set<std::string> present;
+  mid_to_track_.clear();
+  for (const auto& [mid, t] : tracks) {
+    if (t.kind != "audio") continue;
+    present.insert(t.track_sid);
+    mid_to_track_[mid] = t.track_sid;
+    if (tracks_.count(t.track_sid)) continue;
+    Track ra;
+    ra.info.sid = t.track_sid;
+    ra.info.participant_sid = t.participant_sid;
+    media::JitterBufferOptions jo;
+    auto jb = media::JitterBuffer::create(SystemClock::instance(), jo);
+    if (!jb) continue;
+    ra.jitter = std::move(*jb);
+    if (sample_rate_ != 48000) {
+      auto rs = media::Resampler::create(48000, sample_rate_, 1);
+      if (!rs) continue;
+      ra.resampler = std::move(*rs);
+    }
+    auto& slot = tracks_[t.track_sid] = std::move(ra);
+    if (auto identity = identity_of(t.participant_sid)) slot.info.participant_identity = *identity;
+    announce(slot);
+  }
+  for (auto it = tracks_.begin(); it != tracks_.end();) {
+    if (!present.count(it->first)) {
+      unannounce(it->second);
+      it = tracks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void RemoteAudio::participant_updated(const ::livekit::ParticipantInfo& p) {
+  for (const auto& t : p.tracks()) {
+    auto it = tracks_.find(t.sid());
+    if (it == tracks_.end()) continue;
+    it->second.info.name = t.name();
+    it->second.info.participant_identity = p.identity();
+    announce(it->second);
+  }
+}
+
+void RemoteAudio::participant_left(const std::string& participant_sid) {
+  for (auto it = tracks_.begin(); it != tracks_.end();) {
+    if (it->second.info.participant_sid == participant_sid) {
+      unannounce(it->second);
+      it = tracks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void RemoteAudio::track_unpublished(const std::string& track_sid) {
+  auto it = tracks_.find(track_sid);
+  if (it == tracks_.end()) return;
+  // Erased before the callback, which may look at the room again.
+  Track gone = std::move(it->second);
+  tracks_.erase(it);
+  unannounce(gone);
+}
+
+void RemoteAudio::clear() {
+  for (auto& [sid, t] : tracks_) unannounce(t);
+  tracks_.clear();
+}
+
+void RemoteAudio::on_rtp(const rtc::RtpAudioPacket& p) {
+  auto m = mid_to_track_.find(p.mid);
+  if (m == mid_to_track_.end()) return;
+  auto it = tracks_.find(m->second);
+  if (it == tracks_.end()) return;
+  (void)it->second.jitter->push(p.seq, p.timestamp, std::span<const uint8_t>(p.payload.data(), p.payload.size()));
+}
+
+void RemoteAudio::pump(const bool& closed) {
+  for (auto& [sid, ra] : tracks_) {
+    if (!ra.announced) continue;
+    media::JitterFrame jf = ra.jitter->pull();
+    if (!cb_.on_audio) continue;
+    if (ra.resampler) {
+      auto out = ra.resampler->process(jf.audio);
+      if (!out || out->empty()) continue;
+      cb_.on_audio(ra.info, *out);
+    } else {
+      cb_.on_audio(ra.info, jf.audio);
+    }
+    if (closed) return;
+  }
+}
+
+void RemoteAudio::measure(const std::vector<rtc::RtpReceiveSummary>& received,
+                          std::map<std::string, AudioQuality>& out) const {
+  for (const auto& r : received) {
+    auto m = mid_to_track_.find(r.mid);
+    if (m == mid_to_track_.end()) continue;
+    auto a = tracks_.find(m->second);
+    if (a == tracks_.end()) continue;
+    out[m->second] = received_quality(r, a->second.jitter->stats());
+  }
+}
+
+std::vector<std::string> RemoteAudio::track_sids() const {
+  std::vector<std::string> out;
+  for (const auto& [sid, t] : tracks_) out.push_back(sid);
+  return out;
+}
+
+void RemoteAudio::announce(Track& t) {
+  if (t.announced || t.info.participant_identity.empty()) return;
+  t.announced = true;
+  log_.info("track subscribed", {{"track", t.info.sid}, {"participant", t.info.participant_identity}});
+  if (cb_.on_track_subscribed) cb_.on_track_subscribed(t.info);
+}
+
+void RemoteAudio::unannounce(const Track& t) {
+  if (t.announced && cb_.on_track_unsubscribed) cb_.on_track_unsubscribed(t.info);
+}
+
+}  // namespace parley::livekit
