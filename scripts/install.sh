@@ -4,6 +4,8 @@
 #   - Debian packages (C++ libraries, engines, redis, a SIP phone, sanitizer runtimes)
 #   - LiveKit's programs built with `go install` at pinned versions, cached in $PARLEY_CACHE/bin
 #   - a Python virtual environment with the official LiveKit Python SDK, in $PARLEY_CACHE/venv
+#   - the console's npm packages (livekit-client, uPlot, esbuild, puppeteer-core) at the versions
+#     pinned in web/console/package-lock.json, in $PARLEY_CACHE/npm/console-<lock hash>
 set -euo pipefail
 
 PARLEY_CACHE=${PARLEY_CACHE:-$HOME/.cache/parley}
@@ -31,6 +33,7 @@ DEB_PACKAGES=(
   zsh
   prometheus lintian help2man fakeroot systemd
   python3-venv
+  nodejs chromium                  # the console's build (esbuild) and its tests in headless Chromium
 )
 
 install_debs() {
@@ -115,12 +118,37 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
+# The console's node_modules, installed with `npm ci` from the lock file (exact versions and
+# integrity hashes) into a folder named by the lock's hash, so a changed pin gets a fresh folder.
+# Prints nothing; scripts/build_console.sh and the browser tests find it with npm_dir.
+npm_dir() { echo "$PARLEY_CACHE/npm/console-$(sha256sum "$here/../web/console/package-lock.json" | cut -c1-16)"; }
+install_npm() {
+  local dir; dir=$(npm_dir)
+  if [ -f "$dir/.installed" ]; then log "npm packages: present ($dir)"; return; fi
+  # npm comes with nodejs where Node is NodeSource's (as on this project's machines); Debian's
+  # own nodejs has it as a package of its own, which conflicts with NodeSource's.
+  if ! command -v npm >/dev/null; then
+    log "npm: installing Debian's package"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  log "npm packages: installing into $dir"
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+  cp "$here/../web/console/package.json" "$here/../web/console/package-lock.json" "$dir.tmp/"
+  # --ignore-scripts: nothing downloads a browser of its own (Chromium comes from Debian).
+  (cd "$dir.tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  # esbuild's binary comes in its platform package; check it runs.
+  "$dir.tmp/node_modules/.bin/esbuild" --version >/dev/null
+  rm -rf "$dir" && mv "$dir.tmp" "$dir" && touch "$dir/.installed"
+}
+
 what=${1:-all}
 case "$what" in
-  all) install_debs; install_go_tools; install_venv ;;
+  all) install_debs; install_go_tools; install_venv; install_npm ;;
+  npm) install_npm ;;
+  npm-dir) npm_dir; exit 0 ;;
   debs) install_debs ;;
   go) install_go_tools ;;
   venv) install_venv ;;
-  *) echo "usage: $0 [all|debs|go|venv]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|debs|go|venv|npm|npm-dir]" >&2; exit 2 ;;
 esac
 log "done ($what); tools in $PARLEY_CACHE/bin"

@@ -22,7 +22,8 @@ ALLOWED = {
     "agent": {"core", "media", "providers", "voice", "livekit"},
     "service": {"core", "media", "agent", "livekit"},
     "diagnose": {"core", "media", "livekit"},
-    "cli": {"core", "media", "livekit", "providers", "voice", "agent", "service", "diagnose"},
+    "console": {"core", "media", "voice", "agent", "service", "livekit"},
+    "cli": {"core", "media", "livekit", "providers", "voice", "agent", "service", "diagnose", "console"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

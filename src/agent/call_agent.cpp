@@ -31,6 +31,16 @@ constexpr auto kJoinTimeout = seconds(30);
 
 }  // namespace
 
+std::string_view to_string(CallState s) {
+  switch (s) {
+    case CallState::kGreeting: return "greeting";
+    case CallState::kListening: return "listening";
+    case CallState::kThinking: return "thinking";
+    case CallState::kSpeaking: return "speaking";
+  }
+  return "listening";
+}
+
 nlohmann::json CallSummary::to_json() const {
   nlohmann::json j = {{"room", room}, {"caller", caller}, {"reason", end_reason},
                       {"duration_seconds", std::round(duration_seconds * 1000) / 1000}, {"turns", turns},
@@ -105,6 +115,7 @@ void CallAgent::start() {
   ev.on_dtmf = [this, weak](char digit) {
     if (!weak.lock() || stopped_ || !pipeline_) return;
     logger_.info("caller pressed a key", {{"digit", std::string(1, digit)}});
+    if (deps_.observer) deps_.observer->on_event(std::string("dtmf:") + digit);
     pipeline_->push_dtmf(digit);
   };
   ev.on_participant_left = [this, weak](const std::string& identity) {
@@ -208,7 +219,11 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
     s.text = text;
     s.final = final;
     deps_.room->publish_transcript(s);
-    if (final) user_segment_open_ = false;
+    if (deps_.observer) deps_.observer->on_user_text(s.segment_id, text, final);
+    if (final) {
+      user_segment_open_ = false;
+      set_state(CallState::kThinking);
+    }
   };
   h.on_agent_transcript = [this](const std::string& segment, const std::string& delta, bool final) {
     TranscriptSegment s;
@@ -219,12 +234,26 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
     s.final = final;
     s.agent = true;
     deps_.room->publish_transcript(s);
+    if (deps_.observer) deps_.observer->on_agent_text(segment, delta, final);
+    if (final) {
+      agent_segment_open_ = false;
+      set_state(CallState::kListening);
+    } else if (!agent_segment_open_) {
+      agent_segment_open_ = true;
+      // The greeting is the first thing said, before any turn.
+      if (state_ != CallState::kGreeting) set_state(CallState::kSpeaking);
+    }
   };
   h.on_tool_call = [this](const providers::ToolCall& c) { on_tool_call(c); };
   // Latencies only (never words): the per-turn figures behind the call record's median.
   h.on_turn = [this](const voice::TurnMetrics& m) {
     logger_.info("turn finished", {{"metrics", m.to_json()}});
     write_continuity();
+    if (deps_.observer) deps_.observer->on_turn(m);
+  };
+  h.on_event = [this](const char* event) {
+    if (deps_.observer) deps_.observer->on_event(event);
+    if (std::string_view(event) == "interruption") set_state(CallState::kListening);
   };
   h.on_hangup = [this](const std::string& reason) { hang_up(reason); };
   pipeline_ = std::make_unique<voice::VoicePipeline>(loop_, clock_, pipeline_options(), p, std::move(h), logger_);
@@ -245,7 +274,18 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
     return;
   }
   // Greet first: the caller hears ringing until now (the SIP bridge answers on subscription).
-  if (!line.greeting.empty()) pipeline_->say(line.greeting);
+  if (!line.greeting.empty()) {
+    set_state(CallState::kGreeting);
+    pipeline_->say(line.greeting);
+  } else {
+    set_state(CallState::kListening);
+  }
+}
+
+void CallAgent::set_state(CallState state) {
+  if (state == state_) return;
+  state_ = state;
+  if (deps_.observer) deps_.observer->on_state(state);
 }
 
 void CallAgent::on_tool_call(const providers::ToolCall& call) {
@@ -351,6 +391,7 @@ void CallAgent::stop(const std::string& why) {
   ended_counter().with({reason}).inc();
   duration_histogram().get().observe(summary_.duration_seconds);
   logger_.info("call ended", {{"call", summary_.to_json()}});
+  if (deps_.observer) deps_.observer->on_ended(reason);
 }
 
 }  // namespace parley::agent

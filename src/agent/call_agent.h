@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/call_continuity.h"
+#include "agent/call_observer.h"
 #include "agent/call_room.h"
 #include "agent/provider_set.h"
 #include "core/clock.h"
@@ -41,6 +42,9 @@ struct CallAgentDeps {
   // Worker mode: the room's metadata records who runs the call and its turns, and a call taken
   // over from a worker that died starts from them (agent/call_continuity.h). nullptr: neither.
   std::shared_ptr<const CallContinuity> continuity;
+  // Told the call's state, words, turns and fallbacks as they happen (the operator console);
+  // optional.
+  std::shared_ptr<CallObserver> observer;
 };
 
 struct CallSummary {
@@ -83,6 +87,7 @@ class CallAgent {
   voice::VoicePipelineOptions pipeline_options() const;
   // Writes the continuity record into the room's metadata; one write at a time, the latest wins.
   void write_continuity();
+  void set_state(CallState state);
 
   EventLoop& loop_;
   const Clock& clock_;
@@ -111,6 +116,8 @@ class CallAgent {
   bool stopped_ = false;
   bool continuity_writing_ = false;
   bool continuity_dirty_ = false;
+  CallState state_ = CallState::kListening;
+  bool agent_segment_open_ = false;
   CallSummary summary_;
 };
 

@@ -7,6 +7,8 @@
 #include "agent/api_call_control.h"
 #include "agent/provider_set.h"
 #include "cli/command.h"
+#include "console/board_observer.h"
+#include "console/console_server.h"
 #include "cli/version.h"
 #include "core/asio_loop.h"
 #include "core/log.h"
@@ -54,6 +56,22 @@ void run_serve(CommandContext& ctx, const ServeOptions& o) {
   std::unique_ptr<AsioLoop> provider_net;
   std::shared_ptr<agent::ProviderSet> providers;
   std::unique_ptr<agent::ApiCallControl> control;
+  // The operator console: its board hears every call's agent; its listener runs on a loop of
+  // its own, so a viewer never slows a call.
+  std::shared_ptr<console::CallBoard> board;
+  std::unique_ptr<console::ConsoleServer> console_server;
+  std::unique_ptr<AsioLoop> console_loop;
+  if (config.console.enabled) {
+    std::string folder = config.console.assets.empty() ? console::ConsoleAssets::default_folder("/proc/self/exe")
+                                                       : config.console.assets;
+    auto assets = console::ConsoleAssets::load(folder);
+    if (!assets) throw CliExit(kExitFailed, "console.enabled: " + assets.error().message);
+    console::CallBoardOptions bo;
+    bo.ended_calls = static_cast<size_t>(config.console.ended_calls);
+    board = std::make_shared<console::CallBoard>(bo);
+    console_loop = std::make_unique<AsioLoop>("console");
+    console_server = std::make_unique<console::ConsoleServer>(*console_loop, options.live_config, board, std::move(*assets));
+  }
   if (!o.no_agent) {
     provider_net = std::make_unique<AsioLoop>("providers-net");
     auto set = agent::ProviderSet::create(config, provider_net->io_context());
@@ -67,14 +85,20 @@ void run_serve(CommandContext& ctx, const ServeOptions& o) {
     if (!c) throw CliExit(kExitFailed, "cannot set up LiveKit's server API client: " + c.error().message);
     control = std::move(*c);
     options.make_factory = [&](LoopPool& loops) -> std::shared_ptr<service::CallSessionFactory> {
-      return std::make_shared<service::AgentCallSessionFactory>(loops, providers, *control);
+      return std::make_shared<service::AgentCallSessionFactory>(
+          loops, providers, *control, board ? console::make_board_observers(board) : nullptr);
     };
   }
   {
     service::Service svc(std::move(options));
     auto port = svc.start();
     if (!port) throw CliExit(kExitFailed, port.error().message);
+    if (console_server) {
+      auto cport = console_server->start();
+      if (!cport) throw CliExit(kExitFailed, "console.listen: " + cport.error().message);
+    }
     int code = svc.wait();
+    if (console_server) console_server->stop();
     if (code != kExitOk) throw CliExit(code, "");
   }
 }

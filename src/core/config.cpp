@@ -468,6 +468,30 @@ void validate_listen(const std::string& key, const std::string& listen, std::vec
   if (!ok) issues.push_back({key, "'" + listen + "' is not host:port", "write it as 127.0.0.1:8080 or 0.0.0.0:8080"});
 }
 
+void validate_console(const Config& c, std::vector<ConfigIssue>& issues) {
+  const auto& k = c.console;
+  if (k.path.empty() || k.path.front() != '/') {
+    issues.push_back({"console.path", "'" + k.path + "' does not start with /", "write it as / or /console/"});
+  }
+  if (!k.enabled) return;
+  validate_listen("console.listen", k.listen, issues);
+  if (k.listen == c.webhook.listen || (!c.server.metrics_listen.empty() && k.listen == c.server.metrics_listen)) {
+    issues.push_back({"console.listen", "is the same address as another listener",
+                      "give the console an address of its own, such as 127.0.0.1:8090"});
+  }
+  // The token is the only thing between the page and the calls' words.
+  constexpr size_t kMinToken = 16;
+  if (k.token.size() < kMinToken) {
+    issues.push_back({"console.token", k.token.empty() ? "is not set but console.enabled is true"
+                                                       : "is shorter than " + std::to_string(kMinToken) + " characters",
+                      "set PARLEY_CONSOLE_TOKEN to a long random value (openssl rand -hex 24)"});
+  }
+  if (!k.livekit_url.empty() && k.livekit_url.rfind("ws://", 0) != 0 && k.livekit_url.rfind("wss://", 0) != 0) {
+    issues.push_back({"console.livekit_url", "'" + k.livekit_url + "' is not a ws:// or wss:// URL",
+                      "write the address browsers use for LiveKit, such as wss://livekit.example.com"});
+  }
+}
+
 }  // namespace
 
 std::string ConfigIssue::to_string() const {
@@ -571,6 +595,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
       {"YANDEX_API_KEY", "providers.yandex.api_key"}, {"YANDEX_IAM_TOKEN", "providers.yandex.iam_token"},
       {"YANDEX_FOLDER_ID", "providers.yandex.folder_id"}, {"GIGACHAT_AUTH_KEY", "providers.gigachat.auth_key"},
       {"PARLEY_SIP_AUTH_PASSWORD", "sip.inbound_trunk.auth_password"},
+      {"PARLEY_CONSOLE_TOKEN", "console.token"},
   };
   for (const auto& [var, key] : env_keys) {
     auto it = sources.env.find(var);
@@ -717,6 +742,16 @@ ConfigLoad load_config(const ConfigSources& sources) {
       }
     }
     {
+      Reader r = top.section("console");
+      r.boolean("enabled", c.console.enabled);
+      r.string("listen", c.console.listen);
+      r.string("path", c.console.path);
+      r.string("token", c.console.token, sources.env.count("PARLEY_CONSOLE_TOKEN") == 0);
+      r.string("livekit_url", c.console.livekit_url);
+      r.string("assets", c.console.assets);
+      r.integer("ended_calls", c.console.ended_calls, 1, 10'000);
+    }
+    {
       Reader r = top.section("diagnose");
       r.string("call_number", c.diagnose.call_number);
       r.string("call_from", c.diagnose.call_from);
@@ -762,6 +797,12 @@ ConfigLoad load_config(const ConfigSources& sources) {
   }
   validate_providers(c.providers, c.agent, issues);
   validate_sip(c.sip, issues);
+  validate_console(c, issues);
+  if (c.console.enabled) {
+    std::string playground = std::string(kPlaygroundRoomPrefix) + "*";
+    auto& patterns = c.calls.room_patterns;
+    if (std::find(patterns.begin(), patterns.end(), playground) == patterns.end()) patterns.push_back(playground);
+  }
   // Each round lists every room: more often than twice a second only loads the server, and
   // rarer than every 10 minutes leaves a caller without an agent far longer than a phone rings.
   if (c.calls.reconcile_interval.count() != 0 &&
@@ -906,6 +947,13 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                  {"auth_username", sip.inbound_trunk.auth_username},
                  {"auth_password", secret(sip.inbound_trunk.auth_password)}}},
               {"dispatch_rule", {{"name", sip.dispatch_rule.name}, {"room_prefix", sip.dispatch_rule.room_prefix}}}};
+  j["console"] = {{"enabled", console.enabled},
+                  {"listen", console.listen},
+                  {"path", console.path},
+                  {"token", secret(console.token)},
+                  {"livekit_url", console.livekit_url},
+                  {"assets", console.assets},
+                  {"ended_calls", console.ended_calls}};
   j["diagnose"] = {{"call_number", diagnose.call_number},
                    {"call_from", diagnose.call_from},
                    {"sip_address", diagnose.sip_address},
@@ -935,6 +983,7 @@ std::vector<std::string> Config::secrets() const {
                                providers.gigachat.auth_key};
   for (const auto& [k, v] : webhook.extra_keys) out.push_back(v);
   out.push_back(sip.inbound_trunk.auth_password);
+  out.push_back(console.token);
   out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }), out.end());
   return out;
 }

@@ -221,6 +221,21 @@ struct DiagnoseConfig {
   Millis call_timeout{20'000};       // INVITE -> 200 OK
 };
 
+// The operator console and playground (parley serve), on a listener of its own. Off unless
+// enabled; the operator's token comes from PARLEY_CONSOLE_TOKEN only.
+// The playground's rooms; console.enabled adds "<prefix>*" to calls.room_patterns so they get an agent.
+inline constexpr const char* kPlaygroundRoomPrefix = "parley-playground-";
+
+struct ConsoleConfig {
+  bool enabled = false;
+  std::string listen = "127.0.0.1:8090";  // loopback: put a TLS proxy in front to reach it from elsewhere
+  std::string path = "/";                 // where the page is served; the API is below it
+  std::string token;                      // secret: Bearer token, or basic auth's password
+  std::string livekit_url;                // what the playground's browser connects to ("" = livekit.url)
+  std::string assets;                     // folder of the built page ("" = share/parley/console beside the binary)
+  int ended_calls = 50;                   // ended calls kept viewable (oldest forgotten first)
+};
+
 struct LogConfig {
   log::Level level = log::Level::kInfo;
   log::Format format = log::Format::kText;
@@ -236,6 +251,7 @@ struct Config {
   DiagnoseConfig diagnose;
   LogConfig log;
   SipConfig sip;
+  ConsoleConfig console;
 
   // The effective configuration; secrets shown as "[redacted]" (or "" when unset) unless asked.
   nlohmann::ordered_json to_json(bool show_secrets = false) const;

@@ -64,10 +64,12 @@ class AgentCallSession final : public CallSession {
  public:
   AgentCallSession(CallContext ctx, EventLoop& call_loop, LoopPool& loops,
                    std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control,
-                   std::shared_ptr<AgentCallSessionFactory::Teardowns> teardowns)
+                   std::shared_ptr<AgentCallSessionFactory::Teardowns> teardowns,
+                   std::shared_ptr<agent::CallObserver> observer)
       : call_loop_(call_loop), loops_(loops), providers_(std::move(providers)), control_(control),
         teardowns_(std::move(teardowns)), state_(std::make_shared<State>()) {
     state_->ctx = std::move(ctx);
+    state_->observer = std::move(observer);
   }
   ~AgentCallSession() override { stop(StopReason::kShutdown); }
 
@@ -85,7 +87,7 @@ class AgentCallSession final : public CallSession {
       state->control = std::make_unique<SessionControl>(control);
       state->agent = std::make_unique<agent::CallAgent>(
           loop, SystemClock::instance(), ctx.config, ctx.record.room,
-          agent::CallAgentDeps{std::move(room), state->control.get(), providers, ctx.continuity},
+          agent::CallAgentDeps{std::move(room), state->control.get(), providers, ctx.continuity, state->observer},
           ctx.logger, [weak](const std::string& reason) {
             // The agent ended the call itself: tell admission, which stops this session.
             auto s = weak.lock();
@@ -125,6 +127,7 @@ class AgentCallSession final : public CallSession {
     std::mutex mutex;
     bool stopped = false;  // stop() was called: no ctx.end any more
     CallContext ctx;
+    std::shared_ptr<agent::CallObserver> observer;
     std::unique_ptr<SessionControl> control;  // call loop only; outlives the agent
     std::unique_ptr<agent::CallAgent> agent;    // call loop only
     bool stopping() {
@@ -144,8 +147,12 @@ class AgentCallSession final : public CallSession {
 }  // namespace
 
 AgentCallSessionFactory::AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers,
-                                                 agent::CallControl& control)
-    : loops_(loops), providers_(std::move(providers)), control_(control), teardowns_(std::make_shared<Teardowns>()) {}
+                                                 agent::CallControl& control, CallObserverFactory observers)
+    : loops_(loops),
+      providers_(std::move(providers)),
+      control_(control),
+      observers_(std::move(observers)),
+      teardowns_(std::make_shared<Teardowns>()) {}
 
 AgentCallSessionFactory::~AgentCallSessionFactory() = default;
 
@@ -160,7 +167,9 @@ bool AgentCallSessionFactory::wait_until_stopped(std::chrono::milliseconds limit
 std::unique_ptr<CallSession> AgentCallSessionFactory::create(CallContext ctx) {
   if (!ctx.config) return nullptr;
   auto& loop = loops_.next_io();
-  return std::make_unique<AgentCallSession>(std::move(ctx), loop, loops_, providers_, control_, teardowns_);
+  auto observer = observers_ ? observers_(ctx) : nullptr;
+  return std::make_unique<AgentCallSession>(std::move(ctx), loop, loops_, providers_, control_, teardowns_,
+                                            std::move(observer));
 }
 
 }  // namespace parley::service

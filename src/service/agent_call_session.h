@@ -10,8 +10,10 @@
 // goodbye), ctx.end tells admission — never after stop().
 #pragma once
 
+#include <functional>
 #include <memory>
 
+#include "agent/call_observer.h"
 #include "agent/call_room.h"
 #include "agent/provider_set.h"
 #include "core/loop_pool.h"
@@ -19,10 +21,14 @@
 
 namespace parley::service {
 
+// Gives each call its watcher (the operator console), or nullptr; called on admission's loop.
+using CallObserverFactory = std::function<std::shared_ptr<agent::CallObserver>(const CallContext& ctx)>;
+
 class AgentCallSessionFactory final : public CallSessionFactory {
  public:
   // `loops` and `control` outlive the factory and every session it makes.
-  AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control);
+  AgentCallSessionFactory(LoopPool& loops, std::shared_ptr<const agent::ProviderSet> providers, agent::CallControl& control,
+                          CallObserverFactory observers = nullptr);
   ~AgentCallSessionFactory() override;
   std::unique_ptr<CallSession> create(CallContext ctx) override;
   bool wait_until_stopped(std::chrono::milliseconds limit) override;
@@ -33,6 +39,7 @@ class AgentCallSessionFactory final : public CallSessionFactory {
   LoopPool& loops_;
   std::shared_ptr<const agent::ProviderSet> providers_;
   agent::CallControl& control_;
+  CallObserverFactory observers_;
   std::shared_ptr<Teardowns> teardowns_;
 };
 

@@ -2,7 +2,9 @@
 
 #include <array>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <sstream>
 #include <unordered_map>
 
 #include <boost/asio/dispatch.hpp>
@@ -74,6 +76,7 @@ struct HttpServer::Shared {
   HttpHandler handler;
   HttpRefusalHook refused;
   HttpHeaderCheck check;
+  HttpStreamHandler stream;
   HandlerGate gate;  // every call of handler, refused and check passes it
   ConnectionLimits limits;
   metrics::Gauge& open_gauge;
@@ -103,6 +106,42 @@ namespace {
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 64 << 20;
 
+// The writing end of a connection's stream: queues on the connection's loop, counts what is
+// unsent, and cuts a reader that falls too far behind (the console must not buffer without end
+// for a stalled browser).
+class StreamWriter final : public HttpStream {
+ public:
+  StreamWriter(std::weak_ptr<Connection> conn, asio::any_io_executor executor, size_t max_backlog)
+      : conn_(std::move(conn)), executor_(std::move(executor)), max_backlog_(max_backlog) {}
+  bool send(std::string bytes) override;
+  void close() override;
+  bool closed() const override {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+  // The connection's loop: n bytes were written; the connection closed.
+  void written(size_t n) {
+    std::lock_guard lock(mutex_);
+    backlog_ -= std::min(backlog_, n);
+  }
+  void queued(size_t n) {
+    std::lock_guard lock(mutex_);
+    backlog_ += n;
+  }
+  void mark_closed() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+
+ private:
+  std::weak_ptr<Connection> conn_;
+  asio::any_io_executor executor_;
+  const size_t max_backlog_;
+  mutable std::mutex mutex_;
+  bool closed_ = false;
+  size_t backlog_ = 0;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared, std::string remote)
@@ -129,8 +168,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // From stop(): close now, unless a response is being written (it closes after that).
   void stop() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->writing_) self->close();
+      if (!self->writing_ || self->writer_) self->close();
     });
+  }
+
+  // The stream's loop: a stream whose client fell behind is closed at once.
+  void stream_abort() { close(); }
+
+  // The stream's loop: queue a chunk of an open stream.
+  void stream_chunk(std::string bytes, bool close_after) {
+    if (!writer_ || closed_) return;
+    if (close_after) close_after_stream_ = true;
+    if (!bytes.empty()) chunks_.push_back(std::move(bytes));
+    if (!writing_) write_chunk();
   }
 
  private:
@@ -199,6 +249,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // A request complete only after stop() began is not handled: its connection is closing.
     if (shared_->stopping) return close();
     HttpRequest req = parser_->release();
+    if (shared_->stream) {
+      std::optional<HttpStreamStart> start;
+      bool ran = shared_->gate.pass([&] {
+        try {
+          start = shared_->stream(req, remote_);
+        } catch (const std::exception& e) {
+          log::root().error("HTTP stream handler threw", {{"target", target_}, {"error", e.what()}});
+        }
+      });
+      if (!ran) return close();
+      if (start) return open_stream(std::move(*start));
+    }
     HttpResponse res;
     bool ran = shared_->gate.pass([&] {
       try {
@@ -212,6 +274,50 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool keep = req.keep_alive() && res.keep_alive() && !shared_->stopping;
     res.keep_alive(keep);
     write(std::move(res), !keep, false);
+  }
+
+  // Writes the head, then whatever the stream's owner sends. The body ends when the connection
+  // closes (no length, no chunking: what EventSource expects). A read stays pending only to
+  // notice the client leaving; a stream's client sends nothing more.
+  void open_stream(HttpStreamStart start) {
+    start.head.keep_alive(false);
+    start.head.body().clear();
+    start.head.erase(http::field::content_length);
+    std::ostringstream head;
+    head << start.head.base();
+    writer_ = std::make_shared<StreamWriter>(weak_from_this(), stream_.get_executor(),
+                                             shared_->options.max_stream_backlog_bytes);
+    stream_.expires_never();
+    chunks_.push_back(head.str());
+    writer_->queued(chunks_.back().size());
+    write_chunk();
+    watch_stream_close();
+    if (start.opened) shared_->gate.pass([&] { start.opened(writer_); });
+  }
+
+  void watch_stream_close() {
+    stream_.socket().async_read_some(asio::buffer(discard_buf_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->watch_stream_close();  // whatever the client sends is ignored
+    });
+  }
+
+  void write_chunk() {
+    if (chunks_.empty()) {
+      if (close_after_stream_) close();
+      return;
+    }
+    writing_ = true;
+    stream_.expires_after(shared_->options.write_timeout);
+    asio::async_write(stream_, asio::buffer(chunks_.front()), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->writing_ = false;
+      self->stream_.expires_never();
+      // closed_: the client left (or was cut) while this chunk was being written.
+      if (ec || self->closed_ || self->shared_->stopping) return self->close();
+      self->writer_->written(n);
+      self->chunks_.pop_front();
+      self->write_chunk();
+    });
   }
 
   void refuse(unsigned status, const std::string& why) {
@@ -254,6 +360,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void close() {
+    closed_ = true;
+    if (writer_) writer_->mark_closed();
+    if (!writing_) chunks_.clear();  // a chunk being written stays until its write completes
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
@@ -270,7 +379,38 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string target_;
   std::array<char, 16384> discard_buf_{};
   size_t discarded_ = 0;
+  // An open stream (the connection's loop only).
+  std::shared_ptr<StreamWriter> writer_;
+  std::deque<std::string> chunks_;
+  bool close_after_stream_ = false;
+  bool closed_ = false;
 };
+
+bool StreamWriter::send(std::string bytes) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    backlog_ += bytes.size();
+    if (backlog_ > max_backlog_) closed_ = true;  // fell behind: cut, below
+  }
+  bool cut = closed();
+  asio::post(executor_, [weak = conn_, bytes = std::move(bytes), cut]() mutable {
+    auto conn = weak.lock();
+    if (!conn) return;
+    if (cut) {
+      log::root().info("HTTP stream closed: the client fell too far behind");
+      return conn->stream_abort();
+    }
+    conn->stream_chunk(std::move(bytes), false);
+  });
+  return !cut;
+}
+
+void StreamWriter::close() {
+  asio::post(executor_, [weak = conn_] {
+    if (auto conn = weak.lock()) conn->stream_chunk("", true);
+  });
+}
 
 Result<tcp::endpoint> resolve_listen(asio::io_context& io, const std::string& listen) {
   auto colon = listen.rfind(':');
@@ -371,6 +511,8 @@ HttpServer::HttpServer(std::vector<AsioLoop*> loops, HttpServerOptions options, 
 }
 
 HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::set_stream_handler(HttpStreamHandler handler) { shared_->stream = std::move(handler); }
 
 size_t HttpServer::open_connections() const { return shared_->limits.open(); }
 

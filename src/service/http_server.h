@@ -9,6 +9,11 @@
 // Metrics: parley_http_connections_open{listener}, parley_http_connections_refused_total{listener,reason},
 // parley_http_accept_errors_total{listener,error}.
 //
+// A request can also open a stream (Server-Sent Events): the stream handler, asked before the
+// ordinary one, answers with the response's head; the connection writes it and then every chunk
+// sent through the HttpStream, in order, until the client leaves, a write times out, the client
+// falls more than max_stream_backlog_bytes behind, or the server stops.
+//
 // Threading: the acceptor runs on the first loop; connections are spread round-robin over all
 // the loops given, and the handler runs on the connection's loop, so it must be thread-safe.
 // The loops must outlive the server.
@@ -41,6 +46,26 @@ using HttpRefusalHook = std::function<void(unsigned status, const std::string& t
 // server read, buffer and hold its body first.
 using HttpHeaderCheck = std::function<std::optional<HttpResponse>(const HttpRequest& header, const std::string& remote)>;
 
+// An open stream's writing end. Thread-safe; it never calls back, so it may be used under the
+// caller's own lock.
+class HttpStream {
+ public:
+  virtual ~HttpStream() = default;
+  // Queues bytes to be written; false once the stream is closed (nothing is queued then).
+  virtual bool send(std::string bytes) = 0;
+  // Closes the connection once what is queued is written.
+  virtual void close() = 0;
+  virtual bool closed() const = 0;
+};
+
+struct HttpStreamStart {
+  HttpResponse head;  // status and headers; its body is ignored (the stream is the body)
+  // Called once the head is queued, on the connection's loop, with the stream to write to.
+  std::function<void(std::shared_ptr<HttpStream>)> opened;
+};
+// Decides from a complete request whether it opens a stream; nullopt: the ordinary handler answers.
+using HttpStreamHandler = std::function<std::optional<HttpStreamStart>(const HttpRequest& request, const std::string& remote)>;
+
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   std::string name = "public";            // the listener label in logs and metrics
@@ -51,6 +76,7 @@ struct HttpServerOptions {
   size_t max_connections = 1024;
   size_t max_connections_per_address = 64;
   Millis accept_backoff_max{1'000};  // the longest pause after accept failed
+  size_t max_stream_backlog_bytes = 1 << 20;  // an open stream's unsent bytes before it is cut
 };
 
 // A response with a text body and the usual headers.
@@ -65,6 +91,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Before start(): requests that open a stream (see HttpStream).
+  void set_stream_handler(HttpStreamHandler handler);
   // Binds and starts accepting; returns the bound port. Any thread but the loops'.
   Result<uint16_t> start();
   // Stops accepting and closes every connection (a response being written is finished first),

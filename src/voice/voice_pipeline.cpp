@@ -88,6 +88,11 @@ VoicePipeline::VoicePipeline(EventLoop& loop, const Clock& clock, VoicePipelineO
 
 VoicePipeline::~VoicePipeline() { stop(); }
 
+void VoicePipeline::note(const char* event) {
+  count(event);
+  if (handler_.on_event && !stopped_) handler_.on_event(event);
+}
+
 void VoicePipeline::stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -204,7 +209,7 @@ void VoicePipeline::check_interruption(Clock::time_point now) {
   interrupted_ = true;
   playout_.pause();
   if (handler_.on_audio_cleared) handler_.on_audio_cleared();
-  count("interruption");
+  note("interruption");
   logger_.debug("caller speech over the agent: audio paused",
                 {{"reply", reply_->id},
                  {"speech_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - speech_started_).count()},
@@ -249,7 +254,7 @@ void VoicePipeline::on_stt_result(uint64_t seq, Result<std::string> result) {
   turn_stt_latency_ = seconds_between(stt_requested_, clock_.now());
   if (!result) {
     turn_stt_failed_ = true;
-    count("stt_error");
+    note("stt_error");
     logger_.warn("speech recognition failed", {{"stt", std::string(providers_.stt->name())}, {"error", result.error().to_string()}});
   } else {
     auto& text = *result;
@@ -308,7 +313,7 @@ void VoicePipeline::commit_turn() {
 void VoicePipeline::resume_false_interruption() {
   if (!interrupted_ || !reply_ || in_speech_ || stt_pending_ > 0 || !turn_text_.empty() || turn_stt_failed_) return;
   interrupted_ = false;
-  count("false_interruption_resumed");
+  note("false_interruption_resumed");
   logger_.debug("no words followed the interruption: the agent goes on", {{"reply", reply_->id}});
   playout_.resume();
   maybe_finish_reply();
@@ -390,7 +395,7 @@ void VoicePipeline::on_llm_done(uint64_t id, Status status) {
   if (auto rest = reply_->splitter.flush()) add_sentence(std::move(*rest));
   if (!status) {
     reply_->metrics.llm_error = status.error().to_string();
-    count("llm_error");
+    note("llm_error");
     if (reply_->sentences.empty()) {
       // Even the last LLM in the chain failed before a word: ask again rather than fall silent.
       add_sentence(options_.repeat_prompt);
@@ -415,7 +420,7 @@ void VoicePipeline::start_synthesis() {
   auto index = r.next_synth;
   if (r.tts_engine >= providers_.tts.size()) {
     // Nothing can speak it: the sentence goes out as a transcript only, in its turn.
-    count("tts_all_failed");
+    note("tts_all_failed");
     r.sentences[index].synthesized = true;
     ++r.next_synth;
     uint64_t id = r.id;
@@ -461,7 +466,7 @@ void VoicePipeline::synthesis_done(uint64_t id, Status status) {
   if (!status && !r.tts_audio) {
     logger_.warn("tts failed; trying the next engine",
                  {{"tts", std::string(engine->name())}, {"error", status.error().to_string()}});
-    count("tts_error");
+    note("tts_error");
     ++r.tts_engine;
     return start_synthesis();
   }
@@ -571,7 +576,7 @@ void VoicePipeline::arm_silence_timer() {
 void VoicePipeline::on_silence() {
   if (reply_ || in_speech_ || stt_pending_ > 0) return;
   ++silence_prompts_;
-  count("silence_prompt");
+  note("silence_prompt");
   if (silence_prompts_ == 1) {
     start_reply(options_.still_there_prompt, true, "", TurnMetrics{});
   } else {

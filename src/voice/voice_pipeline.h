@@ -89,6 +89,9 @@ struct VoicePipelineHandler {
   std::function<void(const TurnMetrics&)> on_turn;
   std::function<void(const std::string& reason)> on_hangup;      // silence timeout said goodbye
   std::function<void()> on_user_speech_started;
+  // A turn-taking or fallback event, as counted in parley_voice_events_total (interruption,
+  // stt_error, llm_error, tts_error, tts_all_failed, false_interruption_resumed, silence_prompt).
+  std::function<void(const char* event)> on_event;
 };
 
 class VoicePipeline {
@@ -149,6 +152,8 @@ class VoicePipeline {
 
   template <class F>
   auto posted(F f);
+  // Counts the event and tells the handler.
+  void note(const char* event);
 
   // Caller side.
   void start_segment(Clock::time_point now);

@@ -113,7 +113,7 @@ class CallAgentTest : public ::testing::Test {
     auto r = std::make_unique<FakeRoom>();
     r->clock = &clock;
     room = r.get();
-    CallAgentDeps deps{std::move(r), &control, *set, nullptr};
+    CallAgentDeps deps{std::move(r), &control, *set, nullptr, nullptr};
     agent = std::make_unique<CallAgent>(loop, clock, config, "call-room", std::move(deps), log::root(),
                                         [this](const std::string& reason) { ends.push_back(reason); });
     agent->start();

@@ -70,6 +70,41 @@ TEST(Config, ServerSectionIsReadAndChecked) {
   EXPECT_NE(find_issue(load_config(same), "server.metrics_listen"), nullptr);
 }
 
+TEST(Config, ConsoleNeedsItsTokenFromTheEnvironmentAndKeepsItSecret) {
+  auto off = load_config(with_secret(source_dir() + "/parley.example.yaml"));
+  EXPECT_FALSE(off.config.console.enabled);
+  EXPECT_EQ(off.config.console.listen, "127.0.0.1:8090");
+
+  auto s = with_secret(source_dir() + "/parley.example.yaml");
+  s.overrides["console.enabled"] = "true";
+  auto no_token = load_config(s);
+  const auto* issue = find_issue(no_token, "console.token");
+  ASSERT_NE(issue, nullptr);
+  EXPECT_NE(issue->fix.find("PARLEY_CONSOLE_TOKEN"), std::string::npos);
+  s.env["PARLEY_CONSOLE_TOKEN"] = "short";
+  EXPECT_NE(find_issue(load_config(s), "console.token"), nullptr);
+
+  const std::string token = "a-long-operator-token-0123456789";
+  s.env["PARLEY_CONSOLE_TOKEN"] = token;
+  auto on = load_config(s);
+  for (const auto& i : on.issues) ADD_FAILURE() << i.to_string();
+  EXPECT_EQ(on.config.console.token, token);
+  // The playground's rooms get an agent.
+  const auto& patterns = on.config.calls.room_patterns;
+  EXPECT_NE(std::find(patterns.begin(), patterns.end(), std::string(kPlaygroundRoomPrefix) + "*"), patterns.end());
+  // Never shown, always redacted from logs.
+  EXPECT_EQ(on.config.to_json().dump().find(token), std::string::npos);
+  auto secrets = on.config.secrets();
+  EXPECT_NE(std::find(secrets.begin(), secrets.end(), token), secrets.end());
+
+  auto clash = s;
+  clash.overrides["console.listen"] = "127.0.0.1:8080";  // webhook.listen's
+  EXPECT_NE(find_issue(load_config(clash), "console.listen"), nullptr);
+  auto bad_path = s;
+  bad_path.overrides["console.path"] = "console";
+  EXPECT_NE(find_issue(load_config(bad_path), "console.path"), nullptr);
+}
+
 TEST(Config, MissingSecretIsNamed) {
   ConfigSources s;
   s.file = source_dir() + "/parley.example.yaml";
