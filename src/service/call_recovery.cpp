@@ -4,6 +4,7 @@
 
 #include "agent/call_continuity.h"
 #include "core/log.h"
+#include "core/loop_watchdog.h"
 #include "core/metrics.h"
 #include "core/url.h"
 #include "livekit/api/agent_dispatch_client.h"
@@ -79,7 +80,12 @@ void CallRecovery::set_config(std::shared_ptr<const Config> config) {
 }
 
 void CallRecovery::start() {
-  loop_.post([this] { schedule(Millis(0)); });
+  loop_.post([this] {
+    // This loop runs the blocking server API client and /healthz probes by design (see the
+    // header), off the calls' loops: not a loop the watchdog should hold to never blocking.
+    loop_watchdog::exempt_this_loop();
+    schedule(Millis(0));
+  });
 }
 
 void CallRecovery::stop() {
