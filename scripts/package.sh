@@ -37,7 +37,7 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/
 install -D -m 0644 "$root/parley.example.yaml" "$stage/etc/parley/parley.yaml"
 # The operator console's page (console.enabled), built from the pinned npm packages, where
 # parley looks for it: share/parley/console beside bin/.
-"$here/build_console.sh" "$build/console" >&2
+"$root/scripts/build_console.sh" "$build/console" >&2
 for f in "$build"/console/*; do install -D -m 0644 "$f" "$stage/usr/share/parley/console/$(basename "$f")"; done
 mkdir -p "$stage/lib/systemd/system"
 sed -e "s/@TIMEOUT_STOP_SEC@/$((drain_seconds + 30))s/" -e "s/@DRAIN_TIMEOUT@/$drain/" \
