@@ -17,9 +17,12 @@ Per framework and N:
   - answers correct: the agent's final lk.transcription text equals the scripted answer;
   - caller-clock latency: the question's last frame leaving the caller -> the answer's first
     audible 10 ms at the caller (p50 / p95);
-  - frames dropped, heard at the caller: the agent track's inbound-rtp stats (packets lost;
-    concealed samples that were not silence, as a share of samples received). "drops" is the
-    first N at which a call lost packets or had > 0.5 % audible concealment.
+  - frames dropped, heard at the caller: each answer's voiced span (first to last sample above
+    the silence level) against the same framework's shortest rendering of that answer in the run:
+    an answer heard more than 0.1 s longer had frames stalled or dropped on the way ("answers with
+    gaps"); also the agent track's inbound-rtp packets lost, and its concealed samples that were
+    not silence as a share of samples received (for information: NetEq also conceals at the end
+    of every talk spurt). "frames start to drop" is the first N with a gap or a lost packet.
 """
 import argparse
 import asyncio
@@ -35,12 +38,13 @@ import threading
 import time
 import uuid
 
+import numpy as np
 from serve_support import LIVEKIT_URL, PARLEY, delete_room, list_rooms, scripted_answer, synthesise, wait_until
 
 TICK = os.sysconf("SC_CLK_TCK")
 QUESTIONS = [("what are your opening hours", "hours"), ("how much does it cost", "prices"),
              ("where are you located", "address")]
-DROP_SHARE = 0.005
+GAP = 0.1  # an answer heard this much longer than the agent's own best rendering of it had frames stalled or dropped
 
 
 # ---- the agent's process tree ----
@@ -102,6 +106,12 @@ def words(text):
     return " ".join(re.findall(r"[a-z']+", (text or "").lower()))
 
 
+def voiced(pcm, rate, level=500):
+    """Seconds from the first to the last sample louder than `level`."""
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > level)
+    return float(loud[-1] - loud[0]) / rate if len(loud) else 0.0
+
+
 async def call_group(agent_name, prefix, count, speech, expected, start, done, timeout):
     from lk_caller import Caller  # the SDK is imported here only: never in a forked parent
     from livekit import rtc
@@ -140,19 +150,25 @@ async def call_group(agent_name, prefix, count, speech, expected, start, done, t
             try:
                 a = await c.ask(speech[k], timeout=timeout)
                 r["turns"].append({"ok": words(a["answer"].text) == words(expected[k]), "latency": a["voice_after"],
-                                   "said": a["answer"].text})
+                                   "said": a["answer"].text, "k": k, "span": voiced(a["audio"], 48000)})
             except Exception as e:  # noqa: BLE001
                 r["turns"].append({"ok": False, "latency": None, "said": f"{type(e).__name__}: {e}"[:200]})
         try:
             stats = await c.room.get_rtc_stats()
-            lost = conceal = silent = samples = 0
-            for s in stats.subscriber_stats:
-                if s.WhichOneof("stats") == "inbound_rtp" and s.inbound_rtp.stream.kind == "audio":
-                    lost += s.inbound_rtp.received.packets_lost
-                    conceal += s.inbound_rtp.inbound.concealed_samples
-                    silent += s.inbound_rtp.inbound.silent_concealed_samples
-                    samples += s.inbound_rtp.inbound.total_samples_received
-            r["rtp"] = {"lost": lost, "audible_concealed": conceal - silent, "samples": samples}
+            lost = conceal = silent = samples = packets = 0
+            kinds = []
+            for s in list(stats.subscriber_stats) + list(stats.publisher_stats):
+                kinds.append(s.WhichOneof("stats"))
+                if s.WhichOneof("stats") == "inbound_rtp":
+                    x = s.inbound_rtp
+                    kinds[-1] += ":" + x.stream.kind
+                    lost += x.received.packets_lost
+                    packets += x.received.packets_received
+                    conceal += x.inbound.concealed_samples
+                    silent += x.inbound.silent_concealed_samples
+                    samples += x.inbound.total_samples_received
+            r["rtp"] = {"lost": lost, "packets": packets, "audible_concealed": conceal - silent, "samples": samples,
+                        "kinds": sorted(set(kinds))}
         except Exception as e:  # noqa: BLE001
             r["rtp"] = {"error": str(e)[:200]}
 
@@ -277,14 +293,16 @@ def run_n(agent, n, a, speech, expected, idle):
     rtp = [r.get("rtp", {}) for r in results if not r["error"]]
     lost = sum(x.get("lost", 0) for x in rtp)
     conceal = max((x["audible_concealed"] / x["samples"] for x in rtp if x.get("samples")), default=0.0)
+    spans = [(t["k"], t["span"]) for t in turns if t["ok"]]
     wall = t1 - t0
     row = {"framework": agent.name, "n": n, "failed": len(failed), "asked": asked, "correct": correct,
            "cpu_call": (s1["cpu"] - s0["cpu"]) / wall / n, "cpu_answer": (s1["cpu"] - s0["cpu"]) / max(correct, 1),
            "pss_idle": idle["pss"], "pss_peak": max(peak.max["pss"], s1["pss"]), "pss_call": (max(peak.max["pss"], s1["pss"]) - idle["pss"]) / n,
            "threads": f"{idle['threads']} → {peak.max['threads']}", "procs": f"{idle['procs']} → {peak.max['procs']}",
            "p50": pct(lat, 50), "p95": pct(lat, 95), "lost": lost, "conceal": conceal,
-           "drops": lost > 0 or conceal > DROP_SHARE, "latencies": [round(x, 3) for x in lat], "wall": wall, "load": f"{load0:.1f} → {os.getloadavg()[0]:.1f}"}
-    print(f"<!-- {agent.name} N={n} latencies: {row['latencies']}; inbound rtp per call: {rtp} -->", flush=True)
+           "spans": spans, "latencies": [round(x, 3) for x in lat], "wall": wall, "load": f"{load0:.1f} → {os.getloadavg()[0]:.1f}"}
+    print(f"<!-- {agent.name} N={n} latencies: {row['latencies']}; answers heard (s): {[(k, round(x, 3)) for k, x in spans]}; "
+          f"inbound rtp per call: {rtp} -->", flush=True)
     for r in failed:
         print(f"<!-- {agent.name} N={n} failed call {r['room']}: {r['error']} -->", flush=True)
     for r in results:
@@ -303,7 +321,7 @@ def fmt(r):
     return (f"| {r['framework']} | {r['n']} | {r['failed']} | {r['correct']}/{r['asked']} | "
             f"{r['cpu_call'] * 100:.1f} % | {r['cpu_answer']:.2f} s | {r['pss_idle']:.0f} MiB | "
             f"{r['pss_call']:.0f} MiB | {r['pss_peak']:.0f} MiB | {r['threads']} | {r['procs']} | {ms(r['p50'])} / {ms(r['p95'])} | "
-            f"{r['lost']} / {r['conceal'] * 100:.2f} % | {r['wall']:.0f} s | {r['load']} |")
+            f"{r['gaps']} ({r['stretch'] * 1000:+.0f} ms) | {r['lost']} / {r['conceal'] * 100:.1f} % | {r['wall']:.0f} s | {r['load']} |")
 
 
 def main():
@@ -321,10 +339,10 @@ def main():
     expected = [scripted_answer(intent) for _, intent in QUESTIONS]
     ns = [int(x) for x in a.calls.split(",")]
     rows = []
-    print("| framework | calls | failed calls | answers correct | CPU per call | CPU per answer | idle PSS | "
+    header = ("| framework | calls | failed calls | answers correct | CPU per call | CPU per answer | idle PSS | "
           "PSS per call | PSS at peak (total) | threads idle → peak | processes idle → peak | caller-clock latency p50 / p95 | "
-          "packets lost / audible concealment (worst call) | window | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
+          "answers with gaps (worst) | packets lost / concealment (worst call) | window | load avg |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for fw in a.frameworks.split(","):
         agent = Parley("bench-parley") if fw == "parley" else Peer("bench-peer", a.peer_python, a.peer_executor)
         try:
@@ -332,12 +350,26 @@ def main():
             for n in ns:
                 row = run_n(agent, n, a, speech, expected, idle)
                 rows.append(row)
-                print(fmt(row), flush=True)
+                print(f"<!-- {fw} N={n} done: {row['correct']}/{row['asked']} right, CPU/call "
+                      f"{row['cpu_call'] * 100:.1f} %, PSS/call {row['pss_call']:.0f} MiB -->", flush=True)
                 wait_until(lambda: not [r for r in asyncio.run(list_rooms()) if r.startswith("peer-bench-")], 60,
                            "the benchmark's rooms to close")
                 time.sleep(3)
         finally:
             agent.stop()
+    # An answer's own best rendering per framework (parley cuts a long first sentence at its comma,
+    # LiveKit Agents does not, so their clean lengths differ by some 0.1-0.3 s).
+    best = {}
+    for r in rows:
+        for k, x in r["spans"]:
+            best[(r["framework"], k)] = min(x, best.get((r["framework"], k), x))
+    for r in rows:
+        over = [x - best[(r["framework"], k)] for k, x in r["spans"]]
+        r["gaps"], r["stretch"] = sum(1 for x in over if x > GAP), max(over, default=0.0)
+        r["drops"] = r["lost"] > 0 or r["gaps"] > 0
+    print("\n" + header, flush=True)
+    for r in rows:
+        print(fmt(r))
     by = {(r["framework"], r["n"]): r for r in rows}
     print("\n| calls | CPU per call parley / peer | PSS per call parley / peer | idle PSS parley / peer | "
           "p50 parley / peer | answers correct parley, peer |")
