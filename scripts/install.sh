@@ -4,6 +4,8 @@
 #   - Debian packages (C++ libraries, engines, redis, a SIP phone, sanitizer runtimes)
 #   - LiveKit's programs built with `go install` at pinned versions, cached in $PARLEY_CACHE/bin
 #   - a Python virtual environment with the official LiveKit Python SDK, in $PARLEY_CACHE/venv
+#   - on request (`install.sh peer`), the peer agent of bench/peer: LiveKit Agents from PyPI, pinned
+#     in requirements-peer.txt, in $PARLEY_CACHE/peer-venv
 #   - the console's npm packages (livekit-client, uPlot, esbuild, puppeteer-core) at the versions
 #     pinned in web/console/package-lock.json, in $PARLEY_CACHE/npm/console-<lock hash>
 set -euo pipefail
@@ -118,6 +120,25 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
+# The peer agent of bench/peer: LiveKit Agents from PyPI with its silero and pocketsphinx
+# packages, at the versions pinned (dependencies too) in requirements-peer.txt, in a venv of its
+# own (its livekit SDK pin differs from the test venv's). Not part of `all`: only the side-by-side
+# benchmark needs it (bench/peer/run.sh runs this step itself); about 0.5 GB.
+install_peer() {
+  local venv="$PARLEY_CACHE/peer-venv" stamp="$PARLEY_CACHE/peer-venv/.requirements"
+  if [ -x "$venv/bin/python" ] && cmp -s "$stamp" "$here/requirements-peer.txt"; then
+    log "peer venv: present"; return
+  fi
+  log "peer venv: installing LiveKit Agents ($(grep '^livekit-agents==' "$here/requirements-peer.txt")) into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements-peer.txt"
+  # The peer's engines that come from Debian: flite's library and voice (ctypes), the model.
+  "$venv/bin/python" -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('flite_cmu_us_kal16') else 1)" ||
+    { log "peer venv: libflite_cmu_us_kal16 not found (fix: scripts/install.sh debs)"; exit 1; }
+  cp "$here/requirements-peer.txt" "$stamp"
+}
+
 # The console's node_modules, installed with `npm ci` from the lock file (exact versions and
 # integrity hashes) into a folder named by the lock's hash, so a changed pin gets a fresh folder.
 # Prints nothing; scripts/build_console.sh and the browser tests find it with npm_dir.
@@ -149,6 +170,7 @@ case "$what" in
   debs) install_debs ;;
   go) install_go_tools ;;
   venv) install_venv ;;
-  *) echo "usage: $0 [all|debs|go|venv|npm|npm-dir]" >&2; exit 2 ;;
+  peer) install_peer ;;
+  *) echo "usage: $0 [all|debs|go|venv|peer|npm|npm-dir]" >&2; exit 2 ;;
 esac
 log "done ($what); tools in $PARLEY_CACHE/bin"
