@@ -1,6 +1,7 @@
 #include "agent/call_agent.h"
 
 #include <algorithm>
+#include <map>
 
 #include "agent/call_line.h"
 #include "agent/prompts.h"
@@ -48,6 +49,8 @@ nlohmann::json CallSummary::to_json() const {
   if (median_end_to_end) j["median_end_to_end_seconds"] = std::round(*median_end_to_end * 1000) / 1000;
   if (max_end_to_end) j["max_end_to_end_seconds"] = std::round(*max_end_to_end * 1000) / 1000;
   if (!quality.empty()) j["quality"] = quality.to_json();
+  if (!greeting.is_null()) j["greeting"] = greeting;
+  if (!median_turn_waterfall.is_null()) j["median_turn_waterfall"] = median_turn_waterfall;
   return j;
 }
 
@@ -88,6 +91,7 @@ voice::VoicePipelineOptions CallAgent::pipeline_options() const {
 
 void CallAgent::start() {
   started_ = clock_.now();
+  greeting_ = GreetingTimeline(deps_.received, deps_.admitted.value_or(clock_.wall()));
   active_gauge().get().inc();
   std::weak_ptr<int> weak = alive_;
   auto guard = [this, weak](auto fn) {
@@ -141,6 +145,7 @@ void CallAgent::on_joined(Status status) {
     logger_.error("could not join the room", {{"error", status.error().to_string()}});
     return end("join_failed");
   }
+  greeting_.joined(clock_.wall());
   logger_.info("agent joined the room; waiting for the caller's audio");
   write_continuity();
 }
@@ -186,6 +191,7 @@ void CallAgent::write_continuity() {
 void CallAgent::on_caller(const RemoteCaller& caller) {
   if (caller_) return;  // one caller per session
   join_timer_.cancel();
+  greeting_.subscribed(clock_.wall());
   caller_ = caller;
   summary_.caller = caller.identity;
   // The line the call is on picks its language, greeting and engines.
@@ -251,6 +257,14 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
     write_continuity();
     if (deps_.observer) deps_.observer->on_turn(m);
   };
+  h.on_reply_audible = [this](const voice::TurnWaterfall& w) {
+    if (!greeting_pending_) return;
+    greeting_pending_ = false;
+    greeting_.audible(clock_.wall(), w);
+    greeting_.observe();
+    summary_.greeting = greeting_.to_json();
+    logger_.info("greeting audible", {{"greeting", summary_.greeting}});
+  };
   h.on_event = [this](const char* event) {
     if (deps_.observer) deps_.observer->on_event(event);
     if (std::string_view(event) == "interruption") set_state(CallState::kListening);
@@ -276,6 +290,7 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   // Greet first: the caller hears ringing until now (the SIP bridge answers on subscription).
   if (!line.greeting.empty()) {
     set_state(CallState::kGreeting);
+    greeting_pending_ = true;
     pipeline_->say(line.greeting);
   } else {
     set_state(CallState::kListening);
@@ -364,9 +379,15 @@ void CallAgent::stop(const std::string& why) {
     pipeline_->stop();
     summary_.turns = static_cast<int>(pipeline_->turns().size());
     std::vector<double> e2e;
+    std::map<std::string, std::vector<double>> hops;
     for (const auto& t : pipeline_->turns()) {
       summary_.interruptions += t.interrupted;
       if (t.end_to_end) e2e.push_back(*t.end_to_end);
+      for (const auto& h : t.hops) hops[std::string(h.hop)].push_back(h.seconds);
+    }
+    for (auto& [hop, values] : hops) {
+      std::sort(values.begin(), values.end());
+      summary_.median_turn_waterfall[hop] = std::round(values[values.size() / 2] * 1e6) / 1e6;
     }
     if (!e2e.empty()) {
       std::sort(e2e.begin(), e2e.end());
