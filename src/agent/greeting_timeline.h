@@ -40,7 +40,7 @@ class GreetingTimeline {
   bool complete() const { return marks_[kFirstFrame].has_value(); }
   std::vector<voice::HopTime> hops() const;
   double total() const;
-  // {"hops": {...}, "total": s}
+  // {"hops": {...}, "total": s, "first_frame_unix": Unix seconds once complete}
   nlohmann::json to_json() const;
   // Into the process-wide histograms (once, when complete).
   void observe() const;

@@ -46,6 +46,7 @@ TEST(GreetingTimeline, EveryHopFromTheWebhookToTheFirstFrameAddsUpToTheTotal) {
   auto j = t.to_json();
   EXPECT_NEAR(j["total"].get<double>(), 0.354, 1e-6);
   EXPECT_NEAR(j["hops"]["join"].get<double>(), 0.25, 1e-6);
+  EXPECT_NEAR(j["first_frame_unix"].get<double>(), std::chrono::duration<double>(clock.wall().time_since_epoch()).count(), 1e-6);
   t.observe();
   auto text = metrics::registry().render();
   EXPECT_NE(text.find("parley_greeting_hop_seconds_count{hop=\"synthesis\"}"), std::string::npos);
