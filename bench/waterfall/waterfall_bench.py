@@ -4,8 +4,9 @@ sides of the call, on one machine so that both clocks agree. Run by bench/waterf
 
 Per turn:
   caller → parley   the question's last frame handed to the caller's SDK → parley's last speech
-                    (the caller's capture and send, livekit-server, parley's receive and jitter
-                    buffer); from the caller's clock and the turn's first_frame_unix - end_to_end
+                    (the caller's capture and send, livekit-server, the VAD's hangover), less:
+  jitter buffer     parley's receive jitter buffer (the turn's receive_buffer); together from
+                    the caller's clock and the turn's first_frame_unix - end_to_end
   vad … pacing      parley's own hops, from its `turn finished` record (voice/turn_waterfall.h)
   flite's lead-in   the answer's first frame is flite's leading quiet: how long flite's audio
                     of the answer stays under the audible level (measured on `parley tts`)
@@ -90,7 +91,8 @@ async def one_call(serve, questions, speech, workdir):
             speech_end = t["first_frame_unix"] - t["end_to_end"]
             done_unix = r["done_at"] + to_unix
             heard_unix = done_unix + r["voice_after"]
-            hops = {"caller → parley": speech_end - done_unix}
+            jitter = t.get("receive_buffer", 0.0)
+            hops = {"caller → parley": speech_end - done_unix - jitter, "jitter buffer": jitter}
             hops.update({h: t["waterfall"].get(h, 0.0) for h in TURN_HOPS})
             hops["flite's lead-in"] = lead_in(r["answer"].text.strip(), workdir)
             hops["parley → caller"] = heard_unix - t["first_frame_unix"] - hops["flite's lead-in"]
@@ -145,10 +147,10 @@ def main():
     print(f"embedded engines, WebRTC caller (LiveKit Python SDK); {a.calls} calls one after another, "
           f"{len(turns)} turns; load average {load0:.1f} → {os.getloadavg()[0]:.1f}")
     for t in turns:
-        parts = sum(t[h] for h in ["caller → parley", *TURN_HOPS, "flite's lead-in", "parley → caller"])
+        parts = sum(t[h] for h in ["caller → parley", "jitter buffer", *TURN_HOPS, "flite's lead-in", "parley → caller"])
         assert abs(parts - t["total"]) < 1e-3, t  # the hops add up to the caller's latency
     table("Turn: the caller's last voiced frame → the answer audible at the caller", turns,
-          ["caller → parley", *TURN_HOPS, "flite's lead-in", "parley → caller", "total", "parley e2e"])
+          ["caller → parley", "jitter buffer", *TURN_HOPS, "flite's lead-in", "parley → caller", "total", "parley e2e"])
     table("Time to greeting: the caller's connect → the greeting audible at the caller", greetings,
           ["caller connect → webhook", *GREETING_HOPS, "parley total", "flite's lead-in", "parley → caller",
            "caller: connect → greeting audible"])

@@ -21,6 +21,12 @@ metrics::CounterFamily& ended_counter() {
   static auto& c = metrics::registry().counter("parley_agent_calls_ended_total", "Voice agent sessions ended", {"reason"});
   return c;
 }
+metrics::HistogramFamily& receive_buffer_histogram() {
+  static auto& h = metrics::registry().histogram(
+      "parley_voice_receive_buffer_seconds",
+      "Caller audio held in parley's receive jitter buffer at the end of a turn (before the waterfall's vad hop)");
+  return h;
+}
 metrics::HistogramFamily& duration_histogram() {
   static auto& h = metrics::registry().histogram("parley_agent_call_duration_seconds", "Length of voice agent sessions", {},
                                                  {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600});
@@ -253,7 +259,14 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   h.on_tool_call = [this](const providers::ToolCall& c) { on_tool_call(c); };
   // Latencies only (never words): the per-turn figures behind the call record's median.
   h.on_turn = [this](const voice::TurnMetrics& m) {
-    logger_.info("turn finished", {{"metrics", m.to_json()}});
+    auto record = m.to_json();
+    // The hop before the pipeline sees the caller's audio: its wait in the jitter buffer (as the
+    // room last measured it, at most 1 s ago).
+    if (auto q = deps_.room->quality().caller_to_agent; q && q->buffered_ms) {
+      record["receive_buffer"] = *q->buffered_ms / 1000.0;
+      receive_buffer_histogram().get().observe(*q->buffered_ms / 1000.0);
+    }
+    logger_.info("turn finished", {{"metrics", record}});
     write_continuity();
     if (deps_.observer) deps_.observer->on_turn(m);
   };

@@ -130,9 +130,11 @@ def check_latency_waterfall(serve, room, call):
         assert set(w) == set(TURN_HOPS) - ({"llm"} if t.get("stt_failed") else set()), t
         assert all(v >= 0 for v in w.values()), t
         assert abs(sum(w.values()) - t["end_to_end"]) < 1e-5, t
+        # Before those hops, the caller's audio waited in parley's jitter buffer (at most its 200 ms).
+        assert 0 <= t["receive_buffer"] <= 0.2, t
         # The endpointing wait (0.5 s from the last speech) covers vad + stt + endpointing.
         assert 0.4 < w["vad"] + w["stt"] + w["endpointing"] < 3.5, t
-        print(f"turn {t['turn']} waterfall: " + ", ".join(f"{h} {w[h] * 1000:.0f} ms" for h in TURN_HOPS) +
+        print(f"turn {t['turn']} waterfall: jitter buffer {t['receive_buffer'] * 1000:.0f} ms, " + ", ".join(f"{h} {w[h] * 1000:.0f} ms" for h in TURN_HOPS) +
               f"; end to end {t['end_to_end'] * 1000:.0f} ms")
     assert set(call["median_turn_waterfall"]) == set(TURN_HOPS), call
     assert serve.metric("parley_voice_turn_hop_seconds_count", hop="endpointing") >= len(QUESTIONS)

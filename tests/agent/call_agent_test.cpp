@@ -32,6 +32,7 @@ class FakeRoom final : public CallRoom {
   void publish_transcript(const TranscriptSegment& s) override { transcripts.push_back(s); }
   void leave() override { left = true; }
   const std::string& agent_identity() const override { return identity; }
+  CallQuality quality() const override { return measured; }
 
   std::string agent_said() const {
     std::string out;
@@ -52,6 +53,7 @@ class FakeRoom final : public CallRoom {
   Clock::time_point last_frame_at{};
   std::vector<TranscriptSegment> transcripts;
   std::string identity = "parley-agent";
+  CallQuality measured;
 };
 
 class FakeControl final : public CallControl {
@@ -268,7 +270,15 @@ TEST_F(CallAgentTest, TheTimeToGreetingAndEachTurnsWaterfallGoIntoTheCallRecord)
   EXPECT_NEAR(g["hops"]["synthesis"].get<double>(), 0.05, 1e-6) << g;
   EXPECT_NEAR(g["hops"]["first_frame"].get<double>(), 0, 1e-6) << g;
   EXPECT_NEAR(g["total"].get<double>(), 0.57, 1e-6) << g;
+  // The caller's audio waited 60 ms in the room's jitter buffer: the turn's receive hop.
+  auto& buffered = metrics::registry().histogram("parley_voice_receive_buffer_seconds", "").get();
+  auto before = buffered.count();
+  auto sum_before = buffered.sum();
+  room->measured.caller_to_agent = livekit::AudioQuality{};
+  room->measured.caller_to_agent->buffered_ms = 60;
   ask("what are your opening hours");
+  EXPECT_EQ(buffered.count(), before + 1);
+  EXPECT_NEAR(buffered.sum() - sum_before, 0.06, 1e-9);
   agent->stop("test_over");
   auto j = agent->summary().to_json();
   ASSERT_TRUE(j.contains("greeting"));
