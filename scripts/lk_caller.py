@@ -183,8 +183,9 @@ class Caller:
     async def ask(self, pcm, timeout=30, tail=1.0):
         """Says a question and waits for the agent's whole answer (its final transcript).
         Returns a dict: the answer's transcript, the agent's audio from the question's end to
-        the answer's end plus `tail` seconds, and the seconds from the question's last frame to
-        the answer's first text and to its first audible sound at the caller."""
+        the answer's end plus `tail` seconds, the seconds from the question's last frame to
+        the answer's first text and to its first audible sound at the caller, and the monotonic
+        time that last frame went out (done_at)."""
         before = len(self.agent_finals())
         done = await self.say(pcm)
         mark, chunk = self.agent_samples, len(self.agent_audio)
@@ -193,5 +194,5 @@ class Caller:
         await asyncio.sleep(tail)
         first_text = next((t for seg, t in self.agent_started if seg == answer.segment), answer.started)
         voice = self.first_voice_after(chunk)
-        return {"answer": answer, "audio": self.agent_audio_since(mark), "text_after": first_text - done,
+        return {"answer": answer, "audio": self.agent_audio_since(mark), "text_after": first_text - done, "done_at": done,
                 "voice_after": None if voice is None else voice - done}

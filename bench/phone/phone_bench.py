@@ -12,6 +12,10 @@ Per call, on the phone's clock (monotonic; arrival times from the growing record
     livekit-server and the jitter buffers.
 CPU per call (share of one core), of `parley serve` and of livekit-sip side by side, over the
 window in which every call is connected and asking its questions; parley / bridge is the ratio.
+After each row, the waterfall of the same calls: parley's hops of every turn (`turn finished` →
+waterfall) and of every greeting (`greeting audible`), p50, beside the phone's totals; "phone path"
+is the phone's total minus parley's end to end (both ways through the bridge, livekit-server and
+the jitter buffers, and flite's leading silence).
 """
 import argparse
 import os
@@ -95,6 +99,24 @@ def run(n, questions, serve, line, bridge_pid, speech, codec):
           f"{ms(pct(turns, 50))} / {ms(pct(turns, 95))} | {ms(pct(e2e, 50))} / {ms(pct(e2e, 95))} | "
           f"{ms(pct(turns, 50) - pct(e2e, 50))} | {parley * 100:.1f} % | {bridge * 100:.1f} % | "
           f"{parley / bridge:.2f} | {wall:.0f} s | {load0:.1f} → {os.getloadavg()[0]:.1f} |", flush=True)
+    return waterfall_rows(n, serve.lines()[start_line:], turns, e2e, greetings)
+
+
+TURN_HOPS = ["vad", "stt", "endpointing", "llm", "first_sentence", "tts", "pacing"]
+GREETING_HOPS = ["admission", "join", "subscribe", "synthesis", "first_frame"]
+
+
+def waterfall_rows(n, lines, turns, e2e, greetings):
+    """parley's hops (p50) of this row's turns and greetings, beside the phone's totals."""
+    hops = [l["metrics"]["waterfall"] for l in lines if l.get("msg") == "turn finished" and "waterfall" in l.get("metrics", {})]
+    greeted = [l["greeting"] for l in lines if l.get("msg") == "greeting audible"]
+    ms = lambda v: f"{v * 1000:.0f} ms"  # noqa: E731
+    turn = [ms(pct([h.get(k, 0.0) for h in hops], 50)) for k in TURN_HOPS]
+    greeting = [ms(pct([g["hops"].get(k, 0.0) for g in greeted], 50)) for k in GREETING_HOPS] + ["", ""]
+    return (f"| {n} | turn | " + " | ".join(turn) + f" | {ms(pct(e2e, 50))} | {ms(pct(turns, 50) - pct(e2e, 50))} | "
+            f"{ms(pct(turns, 50))} |",
+            f"| {n} | greeting | " + " | ".join(greeting) + f" | {ms(pct([g['total'] for g in greeted], 50))} | "
+            f"{ms(pct(greetings, 50) - pct([g['total'] for g in greeted], 50))} | {ms(pct(greetings, 50))} |")
 
 
 def main():
@@ -115,10 +137,18 @@ def main():
                   "phone path − e2e (p50) | parley CPU/call | livekit-sip CPU/call | parley / bridge | "
                   "window | load avg |")
             print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            waterfall = []
             for n in [int(x) for x in a.calls.split(",")]:
-                run(n, a.questions, serve, line, a.bridge_pid, speech, a.codec)
+                waterfall += run(n, a.questions, serve, line, a.bridge_pid, speech, a.codec)
                 wait_until(lambda: serve.metric("parley_calls_active") == 0, 30, "every call ended")
             delete_rooms("bench-phone_")
+            print("\nThe waterfall, p50 (turn: parley's vad, stt, endpointing, llm, first_sentence, tts, pacing; "
+                  "greeting: admission, join, subscribe, synthesis, first_frame):\n")
+            print("| calls | what | hop 1 | hop 2 | hop 3 | hop 4 | hop 5 | hop 6 | hop 7 | parley's total | "
+                  "phone path | at the phone |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+            for row in waterfall:
+                print(row)
     finally:
         serve.stop()
 

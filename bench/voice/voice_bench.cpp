@@ -155,7 +155,7 @@ RunResult run(int n_calls, size_t questions, const std::vector<std::vector<media
       std::unique_ptr<agent::CallRoom> owned(raw);
       c.agent = std::make_unique<agent::CallAgent>(*c.loop, SystemClock::instance(), config,
                                                    "bench-" + std::to_string(i),
-                                                   agent::CallAgentDeps{std::move(owned), &control, providers, nullptr, nullptr},
+                                                   agent::CallAgentDeps{std::move(owned), &control, providers, nullptr, nullptr, {}, {}},
                                                    log::root(), [](const std::string&) {});
       c.agent->start();
       c.room->events.on_joined({});

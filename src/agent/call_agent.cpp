@@ -1,6 +1,7 @@
 #include "agent/call_agent.h"
 
 #include <algorithm>
+#include <map>
 
 #include "agent/call_line.h"
 #include "agent/prompts.h"
@@ -19,6 +20,12 @@ metrics::GaugeFamily& active_gauge() {
 metrics::CounterFamily& ended_counter() {
   static auto& c = metrics::registry().counter("parley_agent_calls_ended_total", "Voice agent sessions ended", {"reason"});
   return c;
+}
+metrics::HistogramFamily& receive_buffer_histogram() {
+  static auto& h = metrics::registry().histogram(
+      "parley_voice_receive_buffer_seconds",
+      "Caller audio held in parley's receive jitter buffer at the end of a turn (before the waterfall's vad hop)");
+  return h;
 }
 metrics::HistogramFamily& duration_histogram() {
   static auto& h = metrics::registry().histogram("parley_agent_call_duration_seconds", "Length of voice agent sessions", {},
@@ -48,6 +55,8 @@ nlohmann::json CallSummary::to_json() const {
   if (median_end_to_end) j["median_end_to_end_seconds"] = std::round(*median_end_to_end * 1000) / 1000;
   if (max_end_to_end) j["max_end_to_end_seconds"] = std::round(*max_end_to_end * 1000) / 1000;
   if (!quality.empty()) j["quality"] = quality.to_json();
+  if (!greeting.is_null()) j["greeting"] = greeting;
+  if (!median_turn_waterfall.is_null()) j["median_turn_waterfall"] = median_turn_waterfall;
   return j;
 }
 
@@ -88,6 +97,7 @@ voice::VoicePipelineOptions CallAgent::pipeline_options() const {
 
 void CallAgent::start() {
   started_ = clock_.now();
+  greeting_ = GreetingTimeline(deps_.received, deps_.admitted.value_or(clock_.wall()));
   active_gauge().get().inc();
   std::weak_ptr<int> weak = alive_;
   auto guard = [this, weak](auto fn) {
@@ -141,6 +151,7 @@ void CallAgent::on_joined(Status status) {
     logger_.error("could not join the room", {{"error", status.error().to_string()}});
     return end("join_failed");
   }
+  greeting_.joined(clock_.wall());
   logger_.info("agent joined the room; waiting for the caller's audio");
   write_continuity();
 }
@@ -186,6 +197,7 @@ void CallAgent::write_continuity() {
 void CallAgent::on_caller(const RemoteCaller& caller) {
   if (caller_) return;  // one caller per session
   join_timer_.cancel();
+  greeting_.subscribed(clock_.wall());
   caller_ = caller;
   summary_.caller = caller.identity;
   // The line the call is on picks its language, greeting and engines.
@@ -247,9 +259,24 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   h.on_tool_call = [this](const providers::ToolCall& c) { on_tool_call(c); };
   // Latencies only (never words): the per-turn figures behind the call record's median.
   h.on_turn = [this](const voice::TurnMetrics& m) {
-    logger_.info("turn finished", {{"metrics", m.to_json()}});
+    auto record = m.to_json();
+    // The hop before the pipeline sees the caller's audio: its wait in the jitter buffer (as the
+    // room last measured it, at most 1 s ago).
+    if (auto q = deps_.room->quality().caller_to_agent; q && q->buffered_ms) {
+      record["receive_buffer"] = *q->buffered_ms / 1000.0;
+      receive_buffer_histogram().get().observe(*q->buffered_ms / 1000.0);
+    }
+    logger_.info("turn finished", {{"metrics", record}});
     write_continuity();
     if (deps_.observer) deps_.observer->on_turn(m);
+  };
+  h.on_reply_audible = [this](const voice::TurnWaterfall& w) {
+    if (!greeting_pending_) return;
+    greeting_pending_ = false;
+    greeting_.audible(clock_.wall(), w);
+    greeting_.observe();
+    summary_.greeting = greeting_.to_json();
+    logger_.info("greeting audible", {{"greeting", summary_.greeting}});
   };
   h.on_event = [this](const char* event) {
     if (deps_.observer) deps_.observer->on_event(event);
@@ -276,6 +303,7 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   // Greet first: the caller hears ringing until now (the SIP bridge answers on subscription).
   if (!line.greeting.empty()) {
     set_state(CallState::kGreeting);
+    greeting_pending_ = true;
     pipeline_->say(line.greeting);
   } else {
     set_state(CallState::kListening);
@@ -364,9 +392,15 @@ void CallAgent::stop(const std::string& why) {
     pipeline_->stop();
     summary_.turns = static_cast<int>(pipeline_->turns().size());
     std::vector<double> e2e;
+    std::map<std::string, std::vector<double>> hops;
     for (const auto& t : pipeline_->turns()) {
       summary_.interruptions += t.interrupted;
       if (t.end_to_end) e2e.push_back(*t.end_to_end);
+      for (const auto& h : t.hops) hops[std::string(h.hop)].push_back(h.seconds);
+    }
+    for (auto& [hop, values] : hops) {
+      std::sort(values.begin(), values.end());
+      summary_.median_turn_waterfall[hop] = std::round(values[values.size() / 2] * 1e6) / 1e6;
     }
     if (!e2e.empty()) {
       std::sort(e2e.begin(), e2e.end());

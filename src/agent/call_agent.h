@@ -24,6 +24,7 @@
 #include "agent/call_continuity.h"
 #include "agent/call_observer.h"
 #include "agent/call_room.h"
+#include "agent/greeting_timeline.h"
 #include "agent/provider_set.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -45,6 +46,10 @@ struct CallAgentDeps {
   // Told the call's state, words, turns and fallbacks as they happen (the operator console);
   // optional.
   std::shared_ptr<CallObserver> observer;
+  // Time to greeting starts here: when parley received the call (the webhook) and when
+  // admission started its session. Unset: the agent's start() stands for both.
+  std::optional<std::chrono::system_clock::time_point> received;
+  std::optional<std::chrono::system_clock::time_point> admitted;
 };
 
 struct CallSummary {
@@ -57,6 +62,8 @@ struct CallSummary {
   std::optional<double> median_end_to_end;
   std::optional<double> max_end_to_end;
   CallQuality quality;  // both legs' packet loss, jitter, concealment
+  nlohmann::json greeting;              // GreetingTimeline::to_json(); null when no greeting was heard
+  nlohmann::json median_turn_waterfall;  // per hop, the median over the turns (voice/turn_waterfall.h)
   nlohmann::json to_json() const;
 };
 
@@ -117,6 +124,8 @@ class CallAgent {
   bool continuity_writing_ = false;
   bool continuity_dirty_ = false;
   CallState state_ = CallState::kListening;
+  GreetingTimeline greeting_;
+  bool greeting_pending_ = false;  // the greeting was asked for and has not been heard yet
   bool agent_segment_open_ = false;
   CallSummary summary_;
 };

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "agent/api_call_control.h"
+#include "agent/greeting_timeline.h"
 #include "agent/provider_set.h"
 #include "cli/command.h"
 #include "console/board_observer.h"
@@ -78,6 +79,7 @@ void run_serve(CommandContext& ctx, const ServeOptions& o) {
     if (!set) throw CliExit(kExitFailed, "cannot set up the speech and language providers: " + set.error().message);
     providers = std::move(*set);
     voice::register_metrics();  // the turns' histograms at zero before the first call's first turn
+    agent::GreetingTimeline::register_metrics();
     // Reads the running configuration per request: a key rotated by SIGHUP reaches the next
     // hang-up or transfer.
     auto c = agent::ApiCallControl::create(

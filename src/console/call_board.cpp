@@ -199,6 +199,7 @@ json CallBoard::turn_json(const Turn& t) {
             {"stt_failed", m.stt_failed},
             {"llm_failed", !m.llm_error.empty()},
             {"at", t.at_ms}};
+  if (!m.hops.empty()) j["waterfall"] = voice::to_json(m.hops);
   return j;
 }
 

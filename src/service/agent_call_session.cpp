@@ -60,6 +60,12 @@ struct AgentCallSessionFactory::Teardowns {
 
 namespace {
 
+// When parley received the call (the webhook or the job), the start of its time to greeting.
+std::optional<std::chrono::system_clock::time_point> received(const CallRecord& record) {
+  if (record.start_time == std::chrono::system_clock::time_point{}) return std::nullopt;
+  return record.start_time;
+}
+
 class AgentCallSession final : public CallSession {
  public:
   AgentCallSession(CallContext ctx, EventLoop& call_loop, LoopPool& loops,
@@ -74,7 +80,9 @@ class AgentCallSession final : public CallSession {
   ~AgentCallSession() override { stop(StopReason::kShutdown); }
 
   void start() override {
-    call_loop_.post([state = state_, &loops = loops_, &loop = call_loop_, providers = providers_, &control = control_] {
+    const auto admitted = SystemClock::instance().wall();
+    call_loop_.post([state = state_, &loops = loops_, &loop = call_loop_, providers = providers_, &control = control_,
+                     admitted] {
       if (state->stopping()) return;
       const auto& ctx = state->ctx;
       agent::LiveKitCallRoomOptions ro;
@@ -87,7 +95,8 @@ class AgentCallSession final : public CallSession {
       state->control = std::make_unique<SessionControl>(control);
       state->agent = std::make_unique<agent::CallAgent>(
           loop, SystemClock::instance(), ctx.config, ctx.record.room,
-          agent::CallAgentDeps{std::move(room), state->control.get(), providers, ctx.continuity, state->observer},
+          agent::CallAgentDeps{std::move(room), state->control.get(), providers, ctx.continuity, state->observer,
+                               received(ctx.record), admitted},
           ctx.logger, [weak](const std::string& reason) {
             // The agent ended the call itself: tell admission, which stops this session.
             auto s = weak.lock();

@@ -15,6 +15,8 @@ nlohmann::json TurnMetrics::to_json() const {
   put("llm_ttft", llm_ttft);
   put("tts_ttfb", tts_ttfb);
   put("end_to_end", end_to_end);
+  if (!hops.empty()) j["waterfall"] = voice::to_json(hops);
+  if (first_frame_unix) j["first_frame_unix"] = std::round(*first_frame_unix * 1e6) / 1e6;
   if (interrupted) j["interrupted"] = true;
   if (stt_failed) j["stt_failed"] = true;
   if (!llm_error.empty()) j["llm_error"] = llm_error;
@@ -25,6 +27,7 @@ namespace {
 
 struct TurnHistograms {
   metrics::Histogram &eou, &stt, &ttft, &ttfb, &e2e;
+  metrics::HistogramFamily& hops;
 };
 
 TurnHistograms& histograms() {
@@ -34,13 +37,18 @@ TurnHistograms& histograms() {
       r.histogram("parley_voice_stt_latency_seconds", "End of an utterance to its final text").get(),
       r.histogram("parley_voice_llm_ttft_seconds", "LLM request to its first token").get(),
       r.histogram("parley_voice_tts_ttfb_seconds", "First sentence sent to TTS to its first audio").get(),
-      r.histogram("parley_voice_end_to_end_latency_seconds", "Caller's last speech to the agent's first audio frame").get()};
+      r.histogram("parley_voice_end_to_end_latency_seconds", "Caller's last speech to the agent's first audio frame").get(),
+      r.histogram("parley_voice_turn_hop_seconds", "A turn's end-to-end latency cut into hops (vad, stt, endpointing, llm, first_sentence, tts, pacing)",
+                  {"hop"})};
   return h;
 }
 
 }  // namespace
 
-void register_metrics() { histograms(); }
+void register_metrics() {
+  auto& h = histograms();
+  for (size_t i = 0; i < kHopCount; ++i) h.hops.with({std::string(to_string(static_cast<Hop>(i)))});
+}
 
 void observe(const TurnMetrics& m) {
   auto& h = histograms();
@@ -49,6 +57,7 @@ void observe(const TurnMetrics& m) {
   if (m.llm_ttft) h.ttft.observe(*m.llm_ttft);
   if (m.tts_ttfb) h.ttfb.observe(*m.tts_ttfb);
   if (m.end_to_end) h.e2e.observe(*m.end_to_end);
+  for (const auto& hop : m.hops) h.hops.with({std::string(hop.hop)}).observe(hop.seconds);
 }
 
 }  // namespace parley::voice

@@ -4,12 +4,17 @@
 //   parley_voice_llm_ttft_seconds                LLM request → first token
 //   parley_voice_tts_ttfb_seconds                first sentence sent to TTS → its first audio
 //   parley_voice_end_to_end_latency_seconds      caller's last speech → agent's first frame out
+//   parley_voice_turn_hop_seconds{hop}           the end-to-end time cut into hops (turn_waterfall.h);
+//                                                a turn's hops add up to its end_to_end
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "voice/turn_waterfall.h"
 
 namespace parley::voice {
 
@@ -20,6 +25,10 @@ struct TurnMetrics {
   std::optional<double> llm_ttft;
   std::optional<double> tts_ttfb;
   std::optional<double> end_to_end;
+  std::vector<HopTime> hops;         // end_to_end hop by hop (set with it)
+  // The first frame's calendar time (Unix seconds): a test caller on the same machine lines its
+  // own clock up with parley's hops by it (the caller → parley and parley → caller trips).
+  std::optional<double> first_frame_unix;
   bool interrupted = false;          // the caller cut the reply short
   bool stt_failed = false;
   std::string llm_error;             // "" unless the LLM chain failed

@@ -227,6 +227,7 @@ void VoicePipeline::end_segment(Clock::time_point now) {
     return;
   }
   segment_over_reply_ = false;
+  segment_ended_ = now;
   if (providers_.stt) {
     ++stt_pending_;
     stt_requested_ = now;
@@ -252,6 +253,7 @@ void VoicePipeline::on_stt_result(uint64_t seq, Result<std::string> result) {
   if (stt_pending_ > 0) --stt_pending_;
   if (stt_pending_ == 0) stt_timer_.cancel();
   turn_stt_latency_ = seconds_between(stt_requested_, clock_.now());
+  stt_final_at_ = clock_.now();
   if (!result) {
     turn_stt_failed_ = true;
     note("stt_error");
@@ -291,6 +293,11 @@ void VoicePipeline::commit_turn() {
   m.end_of_utterance_delay = seconds_between(last_speech_, now);
   m.stt_latency = turn_stt_latency_;
   m.stt_failed = turn_stt_failed_;
+  TurnWaterfall waterfall(last_speech_);
+  waterfall.mark(Hop::kVad, segment_ended_);
+  if (stt_final_at_) waterfall.mark(Hop::kStt, *stt_final_at_);
+  waterfall.mark(Hop::kEndpointing, now);
+  stt_final_at_.reset();
   std::string text = std::move(turn_text_);
   bool failed = turn_stt_failed_ && text.empty();
   turn_text_.clear();
@@ -302,11 +309,11 @@ void VoicePipeline::commit_turn() {
   interrupted_ = false;
 
   if (failed) {
-    start_reply(options_.repeat_prompt, true, "", m, last_speech_);
+    start_reply(options_.repeat_prompt, true, "", m, waterfall);
   } else {
     if (handler_.on_user_transcript) handler_.on_user_transcript(text, true);
     context_.messages.push_back(ChatMessage::user(text));
-    start_reply(std::nullopt, true, "", m, last_speech_);
+    start_reply(std::nullopt, true, "", m, waterfall);
   }
 }
 
@@ -354,7 +361,7 @@ void VoicePipeline::say_and_hang_up(const std::string& text, const std::string& 
 // ---- reply side --------------------------------------------------------------------------
 
 void VoicePipeline::start_reply(std::optional<std::string> text, bool interruptible, std::string hangup_reason,
-                                TurnMetrics metrics, std::optional<Clock::time_point> speech_end) {
+                                TurnMetrics metrics, std::optional<TurnWaterfall> turn) {
   silence_timer_.cancel();
   auto r = std::make_unique<Reply>();
   r->id = next_reply_id_++;
@@ -364,7 +371,8 @@ void VoicePipeline::start_reply(std::optional<std::string> text, bool interrupti
   r->splitter = SentenceSplitter(options_.splitter);
   r->metrics = std::move(metrics);
   r->requested = clock_.now();
-  r->speech_end = speech_end.value_or(clock_.now());
+  r->waterfall = turn.value_or(TurnWaterfall(r->requested));
+  r->speech_end = r->waterfall.start();
   reply_ = std::move(r);
   if (text) {
     for (auto& s : reply_->splitter.push(*text)) add_sentence(std::move(s));
@@ -380,6 +388,7 @@ void VoicePipeline::start_reply(std::optional<std::string> text, bool interrupti
   h.on_text = posted([this, id](std::string delta) {
     if (!reply_ || reply_->id != id || reply_->llm_done) return;
     if (!reply_->metrics.llm_ttft) reply_->metrics.llm_ttft = seconds_between(reply_->requested, clock_.now());
+    reply_->waterfall.mark(Hop::kLlm, clock_.now());
     for (auto& s : reply_->splitter.push(delta)) add_sentence(std::move(s));
   });
   h.on_tool_call = posted([this, id](providers::ToolCall call) {
@@ -406,6 +415,7 @@ void VoicePipeline::on_llm_done(uint64_t id, Status status) {
 
 void VoicePipeline::add_sentence(std::string sentence) {
   reply_->sentences.push_back(Sentence{std::move(sentence), false});
+  reply_->waterfall.mark(Hop::kFirstSentence, clock_.now());
   pump_tts();
 }
 
@@ -443,6 +453,7 @@ void VoicePipeline::start_synthesis() {
       reply_->tts_audio = true;
       reply_->tts_timer.cancel();
       if (index == 0 && !reply_->metrics.tts_ttfb) reply_->metrics.tts_ttfb = seconds_between(reply_->first_tts_at, clock_.now());
+      reply_->waterfall.mark(Hop::kTts, clock_.now());
     }
     playout_.push(segment_key(id, index), audio);
   });
@@ -482,7 +493,14 @@ void VoicePipeline::synthesis_done(uint64_t id, Status status) {
 void VoicePipeline::on_frame(const media::AudioFrame& frame) {
   if (reply_ && !reply_->first_frame) {
     reply_->first_frame = true;
-    if (reply_->metrics.end_of_utterance_delay) reply_->metrics.end_to_end = seconds_between(reply_->speech_end, clock_.now());
+    auto now = clock_.now();
+    reply_->waterfall.mark(Hop::kPacing, now);
+    if (reply_->metrics.end_of_utterance_delay) {
+      reply_->metrics.end_to_end = seconds_between(reply_->speech_end, now);
+      reply_->metrics.hops = reply_->waterfall.hops();
+      reply_->metrics.first_frame_unix = duration<double>(clock_.wall().time_since_epoch()).count();
+    }
+    if (handler_.on_reply_audible) handler_.on_reply_audible(reply_->waterfall);
   }
   if (handler_.on_audio) handler_.on_audio(frame);
 }

@@ -41,6 +41,7 @@
 #include "voice/sentence_splitter.h"
 #include "voice/speech_interfaces.h"
 #include "voice/turn_metrics.h"
+#include "voice/turn_waterfall.h"
 
 namespace parley::voice {
 
@@ -87,6 +88,8 @@ struct VoicePipelineHandler {
   std::function<void(const std::string& segment_id, const std::string& delta, bool final)> on_agent_transcript;
   std::function<void(const providers::ToolCall&)> on_tool_call;  // after the reply that asked for it was heard
   std::function<void(const TurnMetrics&)> on_turn;
+  // Every reply's first frame, turn or fixed text (the greeting): where its time went.
+  std::function<void(const TurnWaterfall&)> on_reply_audible;
   std::function<void(const std::string& reason)> on_hangup;      // silence timeout said goodbye
   std::function<void()> on_user_speech_started;
   // A turn-taking or fallback event, as counted in parley_voice_events_total (interruption,
@@ -143,6 +146,7 @@ class VoicePipeline {
     TimerHandle tts_timer;
     std::vector<providers::ToolCall> tools;
     TurnMetrics metrics;
+    TurnWaterfall waterfall;
     Clock::time_point requested;      // LLM or first TTS request
     Clock::time_point speech_end;     // the caller's last speech (turns only)
     bool first_frame = false;
@@ -166,7 +170,7 @@ class VoicePipeline {
   void resume_false_interruption();
   // Reply side.
   void start_reply(std::optional<std::string> text, bool interruptible, std::string hangup_reason, TurnMetrics metrics,
-                   std::optional<Clock::time_point> speech_end = std::nullopt);
+                   std::optional<TurnWaterfall> turn = std::nullopt);
   void add_sentence(std::string sentence);
   void on_llm_done(uint64_t id, Status status);
   void pump_tts();
@@ -209,6 +213,8 @@ class VoicePipeline {
   std::string turn_text_;
   std::optional<double> turn_stt_latency_;
   Clock::time_point stt_requested_{};
+  Clock::time_point segment_ended_{};            // the VAD's (or engine's) end of the latest segment
+  std::optional<Clock::time_point> stt_final_at_;  // the latest segment's final text
   TimerHandle stt_timer_;
   TimerHandle eou_timer_;
   bool interrupted_ = false;   // the reply's audio is paused by caller speech

@@ -98,8 +98,45 @@ def test_a_caller_talks_with_the_agent_and_hangs_up(serve, tmp_path):
     # ... and to the metrics: the call's end and every turn's latency.
     assert serve.metric("parley_agent_calls_ended_total", reason=call["reason"]) >= 1
     assert serve.metric("parley_voice_end_to_end_latency_seconds_count") >= len(QUESTIONS)
+    check_latency_waterfall(serve, room, call)
     # Never words in the log: neither the answers nor the questions.
     log = open(serve.log_path, encoding="utf-8").read()
     for question, intent, *_ in results:
         assert scripted_answer(intent) not in log
         assert question not in log
+
+
+TURN_HOPS = ["vad", "stt", "endpointing", "llm", "first_sentence", "tts", "pacing"]
+GREETING_HOPS = ["admission", "join", "subscribe", "synthesis", "first_frame"]
+
+
+def check_latency_waterfall(serve, room, call):
+    """The time to greeting and every turn's waterfall are in the call record, the turn lines and
+    the metrics: every hop there, none negative, and the hops add up to the total."""
+    greeting = call["greeting"]
+    assert list(greeting["hops"]) == sorted(GREETING_HOPS), greeting
+    assert all(v >= 0 for v in greeting["hops"].values()), greeting
+    assert abs(sum(greeting["hops"].values()) - greeting["total"]) < 1e-5, greeting
+    # The caller was already in the room: a local join, subscription and flite take well under 5 s.
+    assert 0 < greeting["total"] < 5, greeting
+    print("time to greeting: " + ", ".join(f"{h} {greeting['hops'][h] * 1000:.0f} ms" for h in GREETING_HOPS) +
+          f"; total {greeting['total'] * 1000:.0f} ms")
+    turns = [l["metrics"] for l in serve.lines() if l.get("msg") == "turn finished" and l.get("room") == room]
+    answered = [t for t in turns if "end_to_end" in t]
+    assert len(answered) >= len(QUESTIONS), turns
+    for t in answered:
+        w = t["waterfall"]
+        # A turn the recogniser failed on is answered with the fixed repeat prompt: no LLM hop.
+        assert set(w) == set(TURN_HOPS) - ({"llm"} if t.get("stt_failed") else set()), t
+        assert all(v >= 0 for v in w.values()), t
+        assert abs(sum(w.values()) - t["end_to_end"]) < 1e-5, t
+        # Before those hops, the caller's audio waited in parley's jitter buffer (at most its 200 ms).
+        assert 0 <= t["receive_buffer"] <= 0.2, t
+        # The endpointing wait (0.5 s from the last speech) covers vad + stt + endpointing.
+        assert 0.4 < w["vad"] + w["stt"] + w["endpointing"] < 3.5, t
+        print(f"turn {t['turn']} waterfall: jitter buffer {t['receive_buffer'] * 1000:.0f} ms, " + ", ".join(f"{h} {w[h] * 1000:.0f} ms" for h in TURN_HOPS) +
+              f"; end to end {t['end_to_end'] * 1000:.0f} ms")
+    assert set(call["median_turn_waterfall"]) == set(TURN_HOPS), call
+    assert serve.metric("parley_voice_turn_hop_seconds_count", hop="endpointing") >= len(QUESTIONS)
+    assert serve.metric("parley_greeting_hop_seconds_count", hop="synthesis") >= 1
+    assert serve.metric("parley_greeting_seconds_count") >= 1

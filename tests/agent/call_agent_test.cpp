@@ -32,6 +32,7 @@ class FakeRoom final : public CallRoom {
   void publish_transcript(const TranscriptSegment& s) override { transcripts.push_back(s); }
   void leave() override { left = true; }
   const std::string& agent_identity() const override { return identity; }
+  CallQuality quality() const override { return measured; }
 
   std::string agent_said() const {
     std::string out;
@@ -52,6 +53,7 @@ class FakeRoom final : public CallRoom {
   Clock::time_point last_frame_at{};
   std::vector<TranscriptSegment> transcripts;
   std::string identity = "parley-agent";
+  CallQuality measured;
 };
 
 class FakeControl final : public CallControl {
@@ -113,7 +115,7 @@ class CallAgentTest : public ::testing::Test {
     auto r = std::make_unique<FakeRoom>();
     r->clock = &clock;
     room = r.get();
-    CallAgentDeps deps{std::move(r), &control, *set, nullptr, nullptr};
+    CallAgentDeps deps{std::move(r), &control, *set, nullptr, nullptr, received, admitted};
     agent = std::make_unique<CallAgent>(loop, clock, config, "call-room", std::move(deps), log::root(),
                                         [this](const std::string& reason) { ends.push_back(reason); });
     agent->start();
@@ -142,6 +144,7 @@ class CallAgentTest : public ::testing::Test {
   std::shared_ptr<FakeTts> tts = std::make_shared<FakeTts>(loop, "fake-tts", 1234);
   std::shared_ptr<FakeTts> ru_tts = std::make_shared<FakeTts>(loop, "fake-ru-tts", 4321);
   std::vector<FakeStt::Answer> pending_answers;
+  std::optional<std::chrono::system_clock::time_point> received, admitted;  // time to greeting's start
   FakeStt* stt = nullptr;
   std::string stt_language;  // the language the call's recogniser was made for
   FakeRoom* room = nullptr;
@@ -243,6 +246,52 @@ TEST_F(CallAgentTest, GreetsOnlyOnceTheCallersAudioIsSubscribed) {
   EXPECT_TRUE(room->transcripts.back().final);
   EXPECT_TRUE(room->transcripts.back().agent);
   EXPECT_EQ(room->transcripts.back().participant_identity, "parley-agent");
+}
+
+TEST_F(CallAgentTest, TheTimeToGreetingAndEachTurnsWaterfallGoIntoTheCallRecord) {
+  received = clock.wall();
+  loop.advance(5ms);
+  admitted = clock.wall();
+  loop.advance(15ms);
+  start();
+  loop.advance(200ms);
+  room->events.on_joined({});
+  loop.advance(300ms);
+  room->events.on_caller({"sip_+15550100", "TR_caller", true, {}});
+  loop.advance(5s);
+  ASSERT_GT(room->frames, 0);
+  auto g = agent->summary().greeting;
+  ASSERT_TRUE(g.is_object()) << g;
+  // The webhook's 5 ms in admission, 15 + 200 ms to join, 300 ms to the caller's audio, the
+  // TTS's 50 ms; the first frame leaves with the first audio.
+  EXPECT_NEAR(g["hops"]["admission"].get<double>(), 0.005, 1e-6) << g;
+  EXPECT_NEAR(g["hops"]["join"].get<double>(), 0.215, 1e-6) << g;
+  EXPECT_NEAR(g["hops"]["subscribe"].get<double>(), 0.3, 1e-6) << g;
+  EXPECT_NEAR(g["hops"]["synthesis"].get<double>(), 0.05, 1e-6) << g;
+  EXPECT_NEAR(g["hops"]["first_frame"].get<double>(), 0, 1e-6) << g;
+  EXPECT_NEAR(g["total"].get<double>(), 0.57, 1e-6) << g;
+  // The caller's audio waited 60 ms in the room's jitter buffer: the turn's receive hop.
+  auto& buffered = metrics::registry().histogram("parley_voice_receive_buffer_seconds", "").get();
+  auto before = buffered.count();
+  auto sum_before = buffered.sum();
+  room->measured.caller_to_agent = livekit::AudioQuality{};
+  room->measured.caller_to_agent->buffered_ms = 60;
+  ask("what are your opening hours");
+  EXPECT_EQ(buffered.count(), before + 1);
+  EXPECT_NEAR(buffered.sum() - sum_before, 0.06, 1e-9);
+  agent->stop("test_over");
+  auto j = agent->summary().to_json();
+  ASSERT_TRUE(j.contains("greeting"));
+  auto w = j["median_turn_waterfall"];
+  ASSERT_TRUE(w.is_object()) << j;
+  double sum = 0;
+  for (const auto& [hop, s] : w.items()) {
+    EXPECT_GE(s.get<double>(), 0) << hop;
+    sum += s.get<double>();
+  }
+  EXPECT_EQ(w.size(), 7u) << w;
+  // One turn: its median hops are its hops, and they add up to its end-to-end latency.
+  EXPECT_NEAR(sum, *agent->summary().median_end_to_end, 1e-5) << j;
 }
 
 TEST_F(CallAgentTest, AnswersQuestionsAndPublishesBothSidesOfTheConversation) {

@@ -99,7 +99,7 @@ TEST(EmbeddedCall, TheAgentAnswersSpokenQuestionsWithTheOfflineEngines) {
   auto* room = room_owned.get();
   std::unique_ptr<CallAgent> agent;
   call.post([&] {
-    agent = std::make_unique<CallAgent>(call, SystemClock::instance(), config, "room", CallAgentDeps{std::move(room_owned), &control, *set, nullptr, nullptr},
+    agent = std::make_unique<CallAgent>(call, SystemClock::instance(), config, "room", CallAgentDeps{std::move(room_owned), &control, *set, nullptr, nullptr, {}, {}},
                                         log::root(), [](const std::string&) {});
     agent->start();
     room->events.on_joined({});

@@ -46,6 +46,7 @@ voice::TurnMetrics turn(int n, double e2e) {
   m.llm_ttft = 0.01;
   m.tts_ttfb = 0.05;
   m.end_to_end = e2e;
+  m.hops = {{"vad", 0.2}, {"stt", 0.1}, {"endpointing", 0.2}, {"llm", 0.01}, {"tts", 0.05}, {"pacing", e2e - 0.56}};
   return m;
 }
 
@@ -91,6 +92,9 @@ TEST(CallBoard, ACallShowsStateWordsTurnsAndFallbacks) {
   EXPECT_EQ(t["llm_first_token"], 0.01);
   EXPECT_EQ(t["tts_first_audio"], 0.05);
   EXPECT_EQ(t["end_to_end"], 1.25);
+  // The same turn hop by hop (voice/turn_waterfall.h), for the console's bar.
+  EXPECT_EQ(t["waterfall"]["endpointing"], 0.2);
+  EXPECT_EQ(t["waterfall"]["pacing"], 0.69);
 }
 
 TEST(CallBoard, AnEndedCallStaysViewableAndOnlyTheLastFewAreKept) {

@@ -63,6 +63,7 @@ class PipelineHarness {
       tool_times.push_back(clock.now());
     };
     h.on_turn = [this](const TurnMetrics& m) { turns.push_back(m); };
+    h.on_reply_audible = [this](const TurnWaterfall& w) { audible.push_back(w); };
     h.on_hangup = [this](const std::string& r) { hangups.push_back(r); };
     pipeline = std::make_unique<VoicePipeline>(loop, clock, options, p, std::move(h));
   }
@@ -113,6 +114,7 @@ class PipelineHarness {
   std::vector<std::string> tools;
   std::vector<Clock::time_point> tool_times;
   std::vector<TurnMetrics> turns;
+  std::vector<TurnWaterfall> audible;
   std::vector<std::string> hangups;
 };
 

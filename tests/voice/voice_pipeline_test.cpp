@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -33,6 +34,15 @@ TEST(VoicePipeline, GreetingIsSpokenPacedAndTranscribedThenKeptInTheContext) {
   ASSERT_EQ(h.pipeline->context().messages.size(), 1u);
   EXPECT_EQ(h.pipeline->context().messages[0].role, providers::ChatRole::kAssistant);
   EXPECT_TRUE(h.turns.empty());  // a greeting is not a turn
+  // ... but its time is accounted for: the TTS's 50 ms, then the frame at once.
+  ASSERT_EQ(h.audible.size(), 1u);
+  auto hops = h.audible[0].hops();
+  ASSERT_EQ(hops.size(), 3u);
+  EXPECT_EQ(hops[0].hop, "first_sentence");
+  EXPECT_EQ(hops[1].hop, "tts");
+  EXPECT_NEAR(hops[1].seconds, 0.05, 1e-9);
+  EXPECT_EQ(hops[2].hop, "pacing");
+  EXPECT_NEAR(*h.audible[0].total(), 0.05, 1e-9);
 }
 
 TEST(VoicePipeline, AQuestionIsAnsweredAfterTheEndpointingDelayWithMetrics) {
@@ -57,6 +67,25 @@ TEST(VoicePipeline, AQuestionIsAnsweredAfterTheEndpointingDelayWithMetrics) {
   EXPECT_NEAR(*m.end_to_end, 0.55, 0.025);
   // The first frame left end_to_end after the caller's last speech.
   EXPECT_NEAR(std::chrono::duration<double>(h.frames.front().at - speech_end).count(), *m.end_to_end, 0.021);
+  // The waterfall: the VAD's 200 ms pause, the recogniser's 120 ms, the rest of the 500 ms
+  // endpointing wait, the LLM at once, the TTS's 50 ms; the hops add up to end_to_end.
+  std::map<std::string, double> hop;
+  double sum = 0;
+  for (const auto& x : m.hops) {
+    EXPECT_GE(x.seconds, 0) << x.hop;
+    hop[std::string(x.hop)] = x.seconds;
+    sum += x.seconds;
+  }
+  EXPECT_EQ(hop.size(), 7u);
+  EXPECT_NEAR(sum, *m.end_to_end, 1e-9);
+  EXPECT_NEAR(hop["vad"], 0.2, 0.021);
+  EXPECT_NEAR(hop["stt"], 0.12, 0.002);
+  EXPECT_NEAR(hop["vad"] + hop["stt"] + hop["endpointing"], *m.end_of_utterance_delay, 1e-9);
+  EXPECT_LT(hop["llm"] + hop["first_sentence"], 0.005);
+  EXPECT_NEAR(hop["tts"], 0.05, 0.002);
+  EXPECT_LE(hop["pacing"], 0.021);
+  EXPECT_TRUE(m.to_json().contains("waterfall"));
+  EXPECT_NE(metrics::registry().render().find("parley_voice_turn_hop_seconds_count{hop=\"endpointing\"}"), std::string::npos);
   auto& ctx = h.pipeline->context().messages;
   ASSERT_EQ(ctx.size(), 2u);
   EXPECT_EQ(ctx[0].text, "what are your opening hours");

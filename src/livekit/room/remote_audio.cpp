@@ -110,7 +110,9 @@ void RemoteAudio::measure(const std::vector<rtc::RtpReceiveSummary>& received,
     if (m == mid_to_track_.end()) continue;
     auto a = tracks_.find(m->second);
     if (a == tracks_.end()) continue;
-    out[m->second] = received_quality(r, a->second.jitter->stats());
+    auto& q = out[m->second];
+    q = received_quality(r, a->second.jitter->stats());
+    q.buffered_ms = static_cast<double>(a->second.jitter->buffered().count());
   }
 }
 

@@ -27,8 +27,13 @@ function lineEl(l) {
     el('span', { class: 'who', text: l.side === 'agent' ? 'Agent' : 'Caller' }), l.text);
 }
 
+// The turn's waterfall (hops that add up to its end to end) when the server sent one; else the
+// older overlapping figures.
+const HOPS = ['vad', 'stt', 'endpointing', 'llm', 'first_sentence', 'tts', 'pacing'];
+
 function bar(t) {
-  const parts = [['eou', t.end_of_utterance], ['stt', t.stt], ['llm', t.llm_first_token], ['tts', t.tts_first_audio]];
+  const parts = t.waterfall ? HOPS.map((h) => [h, t.waterfall[h]])
+    : [['eou', t.end_of_utterance], ['stt', t.stt], ['llm', t.llm_first_token], ['tts', t.tts_first_audio]];
   const total = parts.reduce((s, [, v]) => s + (v || 0), 0) || 1;
   // Widths through the CSSOM: the CSP forbids style attributes.
   return el('div', { class: 'bar' }, ...parts.map(([k, v]) => {
@@ -64,7 +69,8 @@ export function showCall(view, id) {
     el('div', { class: 'columns' },
       el('div', {}, el('h2', { text: 'Transcript' }), transcript),
       el('div', {}, el('h2', { text: 'Turns' }),
-        el('div', { class: 'legend' }, ...[['eou', 'end of utterance'], ['stt', 'STT'], ['llm', 'LLM first token'], ['tts', 'TTS first audio']]
+        el('div', { class: 'legend' }, ...[['vad', 'VAD'], ['stt', 'STT'], ['endpointing', 'endpointing wait'], ['llm', 'LLM first token'],
+          ['first_sentence', 'first sentence'], ['tts', 'TTS first audio'], ['pacing', 'pacing']]
           .map(([k, label]) => el('span', {}, el('i', { class: `b-${k}` }), label))),
         el('table', {}, el('thead', {}, el('tr', {}, ...['#', 'EOU', 'STT', 'LLM', 'TTS', 'End to end', ''].map((h) => el('th', { class: 'num', text: h })))), turns))));
 

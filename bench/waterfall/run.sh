@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The latency waterfall of parley's turns, from both sides (bench/waterfall/waterfall_bench.py),
+# on a local stack of its own. Run it in a network namespace:
+#   scripts/netns.sh bench/waterfall/run.sh [build/src/cli/parley] [--calls 3] [--questions 4]
+set -euo pipefail
+PARLEY_STACK_SIP=0
+source "$(dirname "$0")/../stack_run.sh"
+export PARLEY_BIN=$parley PYTHONPATH=$repo/scripts:$repo/tests/service
+"$HOME/.cache/parley/venv/bin/python" "$repo/bench/waterfall/waterfall_bench.py" "$@"
