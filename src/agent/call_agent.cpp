@@ -196,7 +196,14 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
 
   recognizer_ = deps_.providers->recognizer(language_, line.stt, logger_);
   vad_ = deps_.providers->vad();
-  llm_ = deps_.providers->llm(loop_, logger_, line.llm);
+  // A hand-over inside the LLM chain (say openai → script) is marked where it happened, as the
+  // pipeline's own fallbacks are: "llm_fallback:<from>:<to>".
+  llm_ = deps_.providers->llm(loop_, logger_, line.llm,
+                              [this, weak = std::weak_ptr<int>(alive_)](std::string_view from, std::string_view to,
+                                                                        std::string_view) {
+                                if (weak.expired() || !deps_.observer) return;
+                                deps_.observer->on_event("llm_fallback:" + std::string(from) + ":" + std::string(to));
+                              });
   voice::VoicePipelineProviders p;
   p.vad = vad_.get();
   p.stt = recognizer_.get();

@@ -220,14 +220,16 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
   return set;
 }
 
-std::unique_ptr<providers::LlmProvider> ProviderSet::llm(EventLoop& call_loop, log::Logger logger, const Chain& chain) const {
+std::unique_ptr<providers::LlmProvider> ProviderSet::llm(EventLoop& call_loop, log::Logger logger, const Chain& chain,
+                                                         providers::FallbackLlm::OnFallback on_fallback) const {
   std::vector<std::shared_ptr<providers::LlmProvider>> engines;
   for (const auto& name : chain.empty() ? default_llm_ : chain) {
     auto it = llms_.find(name);
     if (it != llms_.end()) engines.push_back(it->second);
   }
   engines.push_back(script_);
-  return std::make_unique<providers::FallbackLlm>(call_loop, std::move(engines), llm_timeout_, std::move(logger));
+  return std::make_unique<providers::FallbackLlm>(call_loop, std::move(engines), llm_timeout_, std::move(logger),
+                                                  std::move(on_fallback));
 }
 
 std::unique_ptr<voice::SpeechRecognizer> ProviderSet::recognizer(const std::string& language, const Chain& chain,

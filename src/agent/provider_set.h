@@ -24,6 +24,7 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "providers/llm/fallback_llm.h"
 #include "providers/llm/llm_provider.h"
 #include "providers/llm/script_llm.h"
 #include "voice/speech_interfaces.h"
@@ -40,7 +41,9 @@ class ProviderSet {
   using Chain = std::vector<std::string>;
 
   // Per call.
-  std::unique_ptr<providers::LlmProvider> llm(EventLoop& call_loop, log::Logger logger, const Chain& chain = {}) const;
+  // `on_fallback`: each hand-over inside the chain (the call's observer marks it).
+  std::unique_ptr<providers::LlmProvider> llm(EventLoop& call_loop, log::Logger logger, const Chain& chain = {},
+                                              providers::FallbackLlm::OnFallback on_fallback = {}) const;
   std::unique_ptr<voice::SpeechRecognizer> recognizer(const std::string& language, const Chain& chain = {},
                                                       const log::Logger& logger = log::root()) const;
   std::unique_ptr<voice::VoiceActivityDetector> vad() const;

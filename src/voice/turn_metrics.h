@@ -4,6 +4,8 @@
 //   parley_voice_llm_ttft_seconds                LLM request → first token
 //   parley_voice_tts_ttfb_seconds                first sentence sent to TTS → its first audio
 //   parley_voice_end_to_end_latency_seconds      caller's last speech → agent's first frame out
+// A keypad turn has no speech: its end_to_end runs from the digit received to the agent's first
+// frame out, shown with the turn (the console's call view) but kept out of the speech histogram.
 #pragma once
 
 #include <optional>
@@ -23,6 +25,7 @@ struct TurnMetrics {
   bool interrupted = false;          // the caller cut the reply short
   bool stt_failed = false;
   std::string llm_error;             // "" unless the LLM chain failed
+  std::optional<char> keypad;        // the digit, when the caller's turn was a keypad press
 
   nlohmann::json to_json() const;
 };

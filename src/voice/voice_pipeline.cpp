@@ -334,7 +334,10 @@ void VoicePipeline::push_dtmf(char digit) {
   m.dtmf = digit;
   m.text = std::string("[keypad ") + digit + "]";
   context_.messages.push_back(std::move(m));
-  start_reply(std::nullopt, true, "", TurnMetrics{});
+  // The turn's latency runs from now, the digit received, to the answer's first frame.
+  TurnMetrics metrics;
+  metrics.keypad = digit;
+  start_reply(std::nullopt, true, "", metrics);
 }
 
 void VoicePipeline::say(const std::string& text, bool allow_interruptions) {
@@ -482,7 +485,7 @@ void VoicePipeline::synthesis_done(uint64_t id, Status status) {
 void VoicePipeline::on_frame(const media::AudioFrame& frame) {
   if (reply_ && !reply_->first_frame) {
     reply_->first_frame = true;
-    if (reply_->metrics.end_of_utterance_delay) reply_->metrics.end_to_end = seconds_between(reply_->speech_end, clock_.now());
+    if (reply_->metrics.end_of_utterance_delay || reply_->metrics.keypad) reply_->metrics.end_to_end = seconds_between(reply_->speech_end, clock_.now());
   }
   if (handler_.on_audio) handler_.on_audio(frame);
 }
