@@ -316,6 +316,15 @@ size_t CallBoard::live_calls() const {
   return live_.size();
 }
 
+std::vector<std::string> CallBoard::live_rooms(std::string_view prefix) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [id, c] : live_) {
+    if (c.room.rfind(prefix, 0) == 0) out.push_back(c.room);
+  }
+  return out;
+}
+
 size_t CallBoard::ended_calls() const {
   std::lock_guard lock(mutex_);
   return ended_.size();
