@@ -206,14 +206,22 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   logger_.info("caller's audio subscribed",
                {{"caller", caller.identity}, {"sip", caller.sip}, {"language", language_}, {"line", line.matched}});
 
-  recognizer_ = deps_.providers->recognizer(language_, line.stt);
+  recognizer_ = deps_.providers->recognizer(language_, line.stt, logger_);
   vad_ = deps_.providers->vad();
-  llm_ = deps_.providers->llm(loop_, logger_, line.llm);
+  // A hand-over inside the LLM chain (say openai → script) is marked where it happened, as the
+  // pipeline's own fallbacks are: "llm_fallback:<from>:<to>".
+  llm_ = deps_.providers->llm(loop_, logger_, line.llm,
+                              [this, weak = std::weak_ptr<int>(alive_)](std::string_view from, std::string_view to,
+                                                                        std::string_view) {
+                                if (weak.expired() || !deps_.observer) return;
+                                deps_.observer->on_event("llm_fallback:" + std::string(from) + ":" + std::string(to));
+                              });
   voice::VoicePipelineProviders p;
   p.vad = vad_.get();
   p.stt = recognizer_.get();
   p.llm = llm_.get();
-  p.tts = deps_.providers->tts(line.tts);
+  tts_ = deps_.providers->tts(line.tts, logger_);
+  for (const auto& t : tts_) p.tts.push_back(t.get());
   if (!recognizer_) logger_.warn("no speech recogniser is available: the caller can only use the keypad");
 
   voice::VoicePipelineHandler h;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -111,6 +112,7 @@ class CallAgent {
   std::unique_ptr<voice::SpeechRecognizer> recognizer_;
   std::unique_ptr<voice::VoiceActivityDetector> vad_;
   std::unique_ptr<providers::LlmProvider> llm_;
+  std::vector<std::shared_ptr<voice::SpeechSynthesizer>> tts_;  // the call's chain (outlives pipeline_)
   std::unique_ptr<voice::VoicePipeline> pipeline_;
   Clock::time_point started_{};
   TimerHandle max_duration_timer_;

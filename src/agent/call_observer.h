@@ -26,8 +26,8 @@ class CallObserver {
   // The agent's words: a delta of the segment as its audio starts, then final with "".
   virtual void on_agent_text(const std::string& segment_id, const std::string& delta, bool final) = 0;
   virtual void on_turn(const voice::TurnMetrics& metrics) = 0;
-  // A turn-taking or fallback event (voice::VoicePipelineHandler::on_event), or a keypad digit
-  // ("dtmf:5").
+  // A turn-taking or fallback event (voice::VoicePipelineHandler::on_event), a keypad digit
+  // ("dtmf:5"), or a hand-over inside the LLM chain ("llm_fallback:openai:script").
   virtual void on_event(const std::string& event) = 0;
   // The call is over (the call record's reason); nothing follows.
   virtual void on_ended(const std::string& reason) = 0;

@@ -118,7 +118,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o.connect_timeout = p.stt_timeout;
       o.idle_timeout = p.stt_timeout;
       auto* io = &net;
-      set->recognizers_.emplace(name, [io, o](const std::string& language) mutable {
+      set->recognizers_.emplace(name, [io, o](const std::string& language, const log::Logger&) mutable {
         o.language = language;
         return std::make_unique<providers::OpenAiStt>(*io, o);
       });
@@ -137,7 +137,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       // Inside the turn's STT timeout, so the caller hears of a silent Deepgram as such.
       o.finalize_timeout = std::max<std::chrono::milliseconds>(p.stt_timeout * 4 / 5, std::chrono::milliseconds(500));
       auto* io = &net;
-      set->recognizers_.emplace(name, [io, o](const std::string& language) mutable {
+      set->recognizers_.emplace(name, [io, o](const std::string& language, const log::Logger&) mutable {
         o.language = language;
         return std::make_unique<providers::DeepgramStt>(*io, o);
       });
@@ -147,7 +147,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o.yandex_endpointing = p.yandex.endpointing == "yandex";
       // Inside the turn's STT timeout, so the caller hears of a silent Yandex as such.
       o.finalize_timeout = std::max<std::chrono::milliseconds>(p.stt_timeout * 4 / 5, std::chrono::milliseconds(500));
-      set->recognizers_.emplace(name, [o, logger](const std::string& language) mutable {
+      set->recognizers_.emplace(name, [o](const std::string& language, const log::Logger& call_logger) mutable {
         // Yandex's codes are BCP-47 with a region: "ru" → "ru-RU", "en" → "en-US".
         if (language == "ru") {
           o.language = "ru-RU";
@@ -156,7 +156,7 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
         } else {
           o.language = language;
         }
-        return std::make_unique<providers::YandexStt>(o, logger);
+        return std::make_unique<providers::YandexStt>(o, call_logger);
       });
     } else if (name == "pocketsphinx") {
       auto ps = providers::PocketsphinxStt::shared(static_cast<size_t>(p.pocketsphinx.max_decoders));
@@ -177,7 +177,8 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
                       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
       });
       std::shared_ptr<providers::SttProvider> engine = *ps;
-      set->recognizers_.emplace(name, [pool, engine](const std::string& language) -> std::unique_ptr<voice::SpeechRecognizer> {
+      set->recognizers_.emplace(name, [pool, engine](const std::string& language,
+                                                     const log::Logger&) -> std::unique_ptr<voice::SpeechRecognizer> {
         if (!engine->supports_language(language)) return nullptr;
         return make_threaded_recognizer(*pool, engine, language);
       });
@@ -202,7 +203,9 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o.role = p.yandex.tts_role;
       o.speed = p.yandex.tts_speed;
       o.timeout = p.tts_timeout;
-      set->synthesizers_[name] = std::make_shared<providers::YandexTts>(o, logger);
+      auto tts = std::make_shared<providers::YandexTts>(o, logger);
+      set->synthesizers_[name] = tts;
+      set->call_views_[name] = [tts](const log::Logger& call_logger) { return tts->for_call(call_logger); };
     } else if (name == "flite") {
       set->synthesizers_[name] = make_threaded_synthesizer(*set->tts_pool_, std::make_shared<providers::FliteTts>());
     } else if (name == "espeak-ng") {
@@ -217,22 +220,25 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
   return set;
 }
 
-std::unique_ptr<providers::LlmProvider> ProviderSet::llm(EventLoop& call_loop, log::Logger logger, const Chain& chain) const {
+std::unique_ptr<providers::LlmProvider> ProviderSet::llm(EventLoop& call_loop, log::Logger logger, const Chain& chain,
+                                                         providers::FallbackLlm::OnFallback on_fallback) const {
   std::vector<std::shared_ptr<providers::LlmProvider>> engines;
   for (const auto& name : chain.empty() ? default_llm_ : chain) {
     auto it = llms_.find(name);
     if (it != llms_.end()) engines.push_back(it->second);
   }
   engines.push_back(script_);
-  return std::make_unique<providers::FallbackLlm>(call_loop, std::move(engines), llm_timeout_, std::move(logger));
+  return std::make_unique<providers::FallbackLlm>(call_loop, std::move(engines), llm_timeout_, std::move(logger),
+                                                  std::move(on_fallback));
 }
 
-std::unique_ptr<voice::SpeechRecognizer> ProviderSet::recognizer(const std::string& language, const Chain& chain) const {
+std::unique_ptr<voice::SpeechRecognizer> ProviderSet::recognizer(const std::string& language, const Chain& chain,
+                                                                 const log::Logger& logger) const {
   // The first engine of the chain that can recognise the language.
   for (const auto& name : chain.empty() ? default_stt_ : chain) {
     auto it = recognizers_.find(name);
     if (it == recognizers_.end()) continue;
-    if (auto r = it->second(language)) return r;
+    if (auto r = it->second(language, logger)) return r;
   }
   return nullptr;
 }
@@ -250,23 +256,31 @@ ProviderSet::~ProviderSet() {
   if (pool_) pool_->join();
 }
 
-std::vector<voice::SpeechSynthesizer*> ProviderSet::tts(const Chain& chain) const {
-  std::vector<voice::SpeechSynthesizer*> out;
+std::vector<std::shared_ptr<voice::SpeechSynthesizer>> ProviderSet::tts(const Chain& chain,
+                                                                        const log::Logger& logger) const {
+  std::vector<std::shared_ptr<voice::SpeechSynthesizer>> out;
   for (const auto& name : chain.empty() ? default_tts_ : chain) {
+    if (auto view = call_views_.find(name); view != call_views_.end()) {
+      out.push_back(view->second(logger));
+      continue;
+    }
     auto it = synthesizers_.find(name);
-    if (it != synthesizers_.end()) out.push_back(it->second.get());
+    if (it != synthesizers_.end()) out.push_back(it->second);
   }
   return out;
 }
 
 void ProviderSet::add_recognizer(std::string name, RecognizerFactory factory) {
   default_stt_.push_back(name);
-  recognizers_[std::move(name)] = std::move(factory);
+  recognizers_[std::move(name)] = [factory = std::move(factory)](const std::string& language, const log::Logger&) {
+    return factory(language);
+  };
 }
 
 void ProviderSet::add_synthesizer(std::shared_ptr<voice::SpeechSynthesizer> synthesizer) {
   std::string name(synthesizer->name());
   default_tts_.push_back(name);
+  call_views_.erase(name);
   synthesizers_[name] = std::move(synthesizer);
 }
 

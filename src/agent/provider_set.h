@@ -5,6 +5,9 @@
 // chain keeps its configured order; the scripted dialogue always ends the LLM chain, so an LLM
 // failure is answered by the script.
 //
+// Per-call engines log with the call's logger (call_id, room): the recogniser is built with it,
+// and a shared synthesiser that logs (yandex) is handed out as a per-call view of itself.
+//
 // Engines unknown or unusable here (a missing model) are skipped with a warning at creation, so
 // a chain like [pocketsphinx, openai] still works on openai. Thread-safe after create().
 #pragma once
@@ -21,6 +24,7 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "providers/llm/fallback_llm.h"
 #include "providers/llm/llm_provider.h"
 #include "providers/llm/script_llm.h"
 #include "voice/speech_interfaces.h"
@@ -37,11 +41,15 @@ class ProviderSet {
   using Chain = std::vector<std::string>;
 
   // Per call.
-  std::unique_ptr<providers::LlmProvider> llm(EventLoop& call_loop, log::Logger logger, const Chain& chain = {}) const;
-  std::unique_ptr<voice::SpeechRecognizer> recognizer(const std::string& language, const Chain& chain = {}) const;
+  // `on_fallback`: each hand-over inside the chain (the call's observer marks it).
+  std::unique_ptr<providers::LlmProvider> llm(EventLoop& call_loop, log::Logger logger, const Chain& chain = {},
+                                              providers::FallbackLlm::OnFallback on_fallback = {}) const;
+  std::unique_ptr<voice::SpeechRecognizer> recognizer(const std::string& language, const Chain& chain = {},
+                                                      const log::Logger& logger = log::root()) const;
   std::unique_ptr<voice::VoiceActivityDetector> vad() const;
-  // Shared.
-  std::vector<voice::SpeechSynthesizer*> tts(const Chain& chain = {}) const;
+  // The synthesisers of the chain: shared engines, or a call's view of one (logging with `logger`).
+  std::vector<std::shared_ptr<voice::SpeechSynthesizer>> tts(const Chain& chain = {},
+                                                             const log::Logger& logger = log::root()) const;
   const providers::Script& script() const { return script_->script(); }
 
   // Extension points for engines built elsewhere (embedded engines, tests): each is added to
@@ -65,8 +73,12 @@ class ProviderSet {
   std::shared_ptr<providers::ScriptLlm> script_;
   // Every engine built, by name; and the default chains (the LLM one without the script).
   std::map<std::string, std::shared_ptr<providers::LlmProvider>> llms_;
-  std::map<std::string, RecognizerFactory> recognizers_;
+  using CallRecognizerFactory =
+      std::function<std::unique_ptr<voice::SpeechRecognizer>(const std::string& language, const log::Logger& logger)>;
+  using CallSynthesizerView = std::function<std::shared_ptr<voice::SpeechSynthesizer>(const log::Logger& logger)>;
+  std::map<std::string, CallRecognizerFactory> recognizers_;
   std::map<std::string, std::shared_ptr<voice::SpeechSynthesizer>> synthesizers_;
+  std::map<std::string, CallSynthesizerView> call_views_;  // by name: engines that log per call
   Chain default_stt_, default_llm_, default_tts_;
   VadFactory vad_;
   std::chrono::milliseconds llm_timeout_{5000};

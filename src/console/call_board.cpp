@@ -19,9 +19,11 @@ json seconds(const std::optional<double>& v) {
   return std::round(*v * 1000) / 1000;
 }
 
-// The events a viewer marks as a fallback (the rest are turn-taking).
+// The events a viewer marks as a fallback (the rest are turn-taking). "llm_fallback:<from>:<to>"
+// is a hand-over inside the LLM chain (the call's agent reports it; call_observer.h).
 bool is_fallback(std::string_view event) {
-  return event == "stt_error" || event == "llm_error" || event == "tts_error" || event == "tts_all_failed";
+  return event == "stt_error" || event == "llm_error" || event == "tts_error" || event == "tts_all_failed" ||
+         event.rfind("llm_fallback:", 0) == 0;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -141,7 +143,8 @@ void CallBoard::turn(const std::string& id, const voice::TurnMetrics& metrics) {
   }
   ++c->turn_count;
   c->last_latency = metrics.end_to_end;
-  if (metrics.end_to_end) minute_now().end_to_end.push_back(*metrics.end_to_end);
+  // The chart is spoken turns' latency, as parley_voice_end_to_end_latency_seconds.
+  if (metrics.end_to_end && !metrics.keypad) minute_now().end_to_end.push_back(*metrics.end_to_end);
   ++c->seq;
   if (!viewers_.empty()) {
     broadcast("turn", {{"call", id}, {"seq", c->seq}, {"turn", turn_json(c->turns.back())}});
@@ -198,6 +201,7 @@ json CallBoard::turn_json(const Turn& t) {
             {"interrupted", m.interrupted},
             {"stt_failed", m.stt_failed},
             {"llm_failed", !m.llm_error.empty()},
+            {"keypad", m.keypad ? json(std::string(1, *m.keypad)) : json(nullptr)},
             {"at", t.at_ms}};
   if (!m.hops.empty()) j["waterfall"] = voice::to_json(m.hops);
   return j;
@@ -311,6 +315,15 @@ size_t CallBoard::viewers() const {
 size_t CallBoard::live_calls() const {
   std::lock_guard lock(mutex_);
   return live_.size();
+}
+
+std::vector<std::string> CallBoard::live_rooms(std::string_view prefix) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [id, c] : live_) {
+    if (c.room.rfind(prefix, 0) == 0) out.push_back(c.room);
+  }
+  return out;
 }
 
 size_t CallBoard::ended_calls() const {

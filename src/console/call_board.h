@@ -67,6 +67,8 @@ class CallBoard {
   void heartbeat();
   size_t viewers() const;
   size_t live_calls() const;
+  // The rooms of the calls in progress whose name starts with `prefix` (the playground's).
+  std::vector<std::string> live_rooms(std::string_view prefix) const;
   size_t ended_calls() const;
 
  private:

@@ -152,11 +152,23 @@ HttpResponse ConsoleServer::handle(const HttpRequest& request) {
   const bool get = request.method() == http::verb::get;
   if (r == "api/playground") {
     if (request.method() != http::verb::post) return reply(405, "use POST\n", request, "text/plain; charset=utf-8");
-    auto ticket = mint_playground_ticket(*config_->get());
+    auto config = config_->get();
+    PlaygroundLimits limits;
+    limits.per_minute = config->console.playground_per_minute;
+    limits.max_rooms = config->console.playground_rooms;
+    const auto now = PlaygroundLimiter::Clock::now();
+    if (auto refused = playground_limiter_.check(limits, now, board_->live_rooms(kPlaygroundRoomPrefix))) {
+      log::root().warn("playground room refused", {{"reason", refused->message}});
+      auto res = reply(429, refused->message + "\n", request, "text/plain; charset=utf-8");
+      res.set(http::field::retry_after, std::to_string(refused->retry_after));
+      return res;
+    }
+    auto ticket = mint_playground_ticket(*config);
     if (!ticket) {
       log::root().error("cannot mint a playground token", {{"error", ticket.error().message}});
       return reply(500, "cannot mint a token; see the log\n", request, "text/plain; charset=utf-8");
     }
+    playground_limiter_.opened(ticket->room, now);
     log::root().info("playground room opened", {{"room", ticket->room}, {"identity", ticket->identity}});
     return reply(200, ticket->to_json().dump(), request, kJson);
   }

@@ -7,7 +7,8 @@
 //   GET  <path>api/calls/<id>   one call: transcript, turns with their latencies, fallbacks
 //   GET  <path>api/history      the last hour per minute: calls in progress, end-to-end p50/p95
 //   GET  <path>api/events       text/event-stream: "snapshot", then "call", "line", "turn"
-//   POST <path>api/playground   a fresh room and a token for it (playground_token.h)
+//   POST <path>api/playground   a fresh room and a token for it (playground_token.h); 429 with
+//                               Retry-After past console.playground_* (playground_limit.h)
 //
 // Every request needs the operator's token (operator_auth.h): without it the answer is a bare
 // 401, the same for every path, so nothing about the calls or the routes shows. Requests a
@@ -26,6 +27,7 @@
 
 #include "console/call_board.h"
 #include "console/console_assets.h"
+#include "console/playground_limit.h"
 #include "core/asio_loop.h"
 #include "service/config_snapshot.h"
 #include "service/http_server.h"
@@ -69,6 +71,7 @@ class ConsoleServer {
   std::string listen_;
   std::unique_ptr<service::HttpServer> http_;
   std::unique_ptr<boost::asio::steady_timer> heartbeat_;
+  PlaygroundLimiter playground_limiter_;  // on the loop (handle())
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

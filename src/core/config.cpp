@@ -750,6 +750,8 @@ ConfigLoad load_config(const ConfigSources& sources) {
       r.string("livekit_url", c.console.livekit_url);
       r.string("assets", c.console.assets);
       r.integer("ended_calls", c.console.ended_calls, 1, 10'000);
+      r.integer("playground_per_minute", c.console.playground_per_minute, 1, 1'000);
+      r.integer("playground_rooms", c.console.playground_rooms, 1, 1'000);
     }
     {
       Reader r = top.section("diagnose");
@@ -953,7 +955,9 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                   {"token", secret(console.token)},
                   {"livekit_url", console.livekit_url},
                   {"assets", console.assets},
-                  {"ended_calls", console.ended_calls}};
+                  {"ended_calls", console.ended_calls},
+                  {"playground_per_minute", console.playground_per_minute},
+                  {"playground_rooms", console.playground_rooms}};
   j["diagnose"] = {{"call_number", diagnose.call_number},
                    {"call_from", diagnose.call_from},
                    {"sip_address", diagnose.sip_address},

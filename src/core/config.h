@@ -234,6 +234,9 @@ struct ConsoleConfig {
   std::string livekit_url;                // what the playground's browser connects to ("" = livekit.url)
   std::string assets;                     // folder of the built page ("" = share/parley/console beside the binary)
   int ended_calls = 50;                   // ended calls kept viewable (oldest forgotten first)
+  // Each playground room runs an agent: tickets handed out per minute, and rooms open at once.
+  int playground_per_minute = 10;
+  int playground_rooms = 5;
 };
 
 struct LogConfig {

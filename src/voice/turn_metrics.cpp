@@ -20,6 +20,7 @@ nlohmann::json TurnMetrics::to_json() const {
   if (interrupted) j["interrupted"] = true;
   if (stt_failed) j["stt_failed"] = true;
   if (!llm_error.empty()) j["llm_error"] = llm_error;
+  if (keypad) j["keypad"] = std::string(1, *keypad);
   return j;
 }
 
@@ -56,7 +57,7 @@ void observe(const TurnMetrics& m) {
   if (m.stt_latency) h.stt.observe(*m.stt_latency);
   if (m.llm_ttft) h.ttft.observe(*m.llm_ttft);
   if (m.tts_ttfb) h.ttfb.observe(*m.tts_ttfb);
-  if (m.end_to_end) h.e2e.observe(*m.end_to_end);
+  if (m.end_to_end && !m.keypad) h.e2e.observe(*m.end_to_end);  // speech to speech only
   for (const auto& hop : m.hops) h.hops.with({std::string(hop.hop)}).observe(hop.seconds);
 }
 

@@ -6,6 +6,8 @@
 //   parley_voice_end_to_end_latency_seconds      caller's last speech → agent's first frame out
 //   parley_voice_turn_hop_seconds{hop}           the end-to-end time cut into hops (turn_waterfall.h);
 //                                                a turn's hops add up to its end_to_end
+// A keypad turn has no speech: its end_to_end runs from the digit received to the agent's first
+// frame out, shown with the turn (the console's call view) but kept out of the speech histogram.
 #pragma once
 
 #include <optional>
@@ -32,6 +34,7 @@ struct TurnMetrics {
   bool interrupted = false;          // the caller cut the reply short
   bool stt_failed = false;
   std::string llm_error;             // "" unless the LLM chain failed
+  std::optional<char> keypad;        // the digit, when the caller's turn was a keypad press
 
   nlohmann::json to_json() const;
 };

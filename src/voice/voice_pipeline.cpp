@@ -341,7 +341,10 @@ void VoicePipeline::push_dtmf(char digit) {
   m.dtmf = digit;
   m.text = std::string("[keypad ") + digit + "]";
   context_.messages.push_back(std::move(m));
-  start_reply(std::nullopt, true, "", TurnMetrics{});
+  // The turn's latency runs from now, the digit received, to the answer's first frame.
+  TurnMetrics metrics;
+  metrics.keypad = digit;
+  start_reply(std::nullopt, true, "", metrics);
 }
 
 void VoicePipeline::say(const std::string& text, bool allow_interruptions) {
@@ -499,6 +502,8 @@ void VoicePipeline::on_frame(const media::AudioFrame& frame) {
       reply_->metrics.end_to_end = seconds_between(reply_->speech_end, now);
       reply_->metrics.hops = reply_->waterfall.hops();
       reply_->metrics.first_frame_unix = duration<double>(clock_.wall().time_since_epoch()).count();
+    } else if (reply_->metrics.keypad) {
+      reply_->metrics.end_to_end = seconds_between(reply_->speech_end, now);  // digit to first frame
     }
     if (handler_.on_reply_audible) handler_.on_reply_audible(reply_->waterfall);
   }

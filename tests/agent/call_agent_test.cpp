@@ -1,6 +1,7 @@
 // The call agent on virtual time with a fake room, fake call control and scripted engines: the
 // whole call flow (greeting, questions, keypad, goodbye, transfer, silence, time limit, caller
 // hanging up) runs in milliseconds.
+#include <algorithm>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -115,7 +116,8 @@ class CallAgentTest : public ::testing::Test {
     auto r = std::make_unique<FakeRoom>();
     r->clock = &clock;
     room = r.get();
-    CallAgentDeps deps{std::move(r), &control, *set, nullptr, nullptr, received, admitted};
+    for (auto& l : extra_llms) (*set)->add_llm(l);
+    CallAgentDeps deps{std::move(r), &control, *set, nullptr, observer, received, admitted};
     agent = std::make_unique<CallAgent>(loop, clock, config, "call-room", std::move(deps), log::root(),
                                         [this](const std::string& reason) { ends.push_back(reason); });
     agent->start();
@@ -151,6 +153,21 @@ class CallAgentTest : public ::testing::Test {
   FakeControl control;
   std::unique_ptr<CallAgent> agent;
   std::vector<std::string> ends;
+  std::vector<std::shared_ptr<providers::LlmProvider>> extra_llms;  // before the script, in order
+  std::shared_ptr<CallObserver> observer;
+};
+
+// What the console's observer is told: events and turns.
+class RecordingObserver final : public CallObserver {
+ public:
+  void on_state(CallState) override {}
+  void on_user_text(const std::string&, const std::string&, bool) override {}
+  void on_agent_text(const std::string&, const std::string&, bool) override {}
+  void on_turn(const voice::TurnMetrics& m) override { turns.push_back(m); }
+  void on_event(const std::string& e) override { events.push_back(e); }
+  void on_ended(const std::string&) override {}
+  std::vector<std::string> events;
+  std::vector<voice::TurnMetrics> turns;
 };
 
 double active_sessions() {
@@ -415,6 +432,46 @@ TEST_F(CallAgentTest, AKeypadZeroAsksForTheOperatorToo) {
   room->events.on_dtmf('0');  // during the greeting: interrupts it
   loop.advance(5s);
   EXPECT_EQ(control.transfers, std::vector<std::string>{"call-room/sip_+15550100->tel:+15550199"});
+}
+
+// An LLM that fails inside the chain (the script answers in its place) is told to the console's
+// observer where it happened: after the caller's words, before the script's answer.
+TEST_F(CallAgentTest, AnLlmFallingBackToTheScriptIsToldToTheObserver) {
+  auto rec = std::make_shared<RecordingObserver>();
+  observer = rec;
+  extra_llms.push_back(std::make_shared<testing::FakeLlm>(
+      loop, std::vector<testing::FakeLlm::Step>{
+                testing::FakeLlm::error_at(30ms, Error(ErrorCode::kUnavailable, "connection refused", true))}));
+  start();
+  connect_caller();
+  loop.advance(4s);
+  ask("what are your opening hours");
+  EXPECT_NE(room->agent_said().find("nine in the morning"), std::string::npos);
+  EXPECT_EQ(rec->events, std::vector<std::string>{"llm_fallback:fake-llm:script"});
+  ASSERT_EQ(rec->turns.size(), 1u);
+  EXPECT_TRUE(rec->turns[0].llm_error.empty());  // the chain answered: not an LLM failure
+}
+
+// A keypad turn has a latency too: from the digit received to the answer's first frame.
+TEST_F(CallAgentTest, AKeypadTurnHasItsLatencyFromTheDigitToTheFirstAnswerFrame) {
+  auto rec = std::make_shared<RecordingObserver>();
+  observer = rec;
+  start();
+  connect_caller();
+  loop.advance(6s);  // the greeting is over
+  tts->latency = 300ms;  // the answer's first audio comes 300 ms after its sentence is asked for
+  room->events.on_dtmf('2');
+  loop.advance(5s);
+  ASSERT_EQ(rec->turns.size(), 1u);
+  const auto& t = rec->turns[0];
+  ASSERT_TRUE(t.keypad);
+  EXPECT_EQ(*t.keypad, '2');
+  EXPECT_FALSE(t.end_of_utterance_delay);
+  ASSERT_TRUE(t.end_to_end);
+  // The script answers at once; the synthesiser's 300 ms, then the next 20 ms frame out.
+  EXPECT_GE(*t.end_to_end, 0.3);
+  EXPECT_LT(*t.end_to_end, 0.4);
+  EXPECT_NE(std::find(rec->events.begin(), rec->events.end(), "dtmf:2"), rec->events.end());
 }
 
 TEST_F(CallAgentTest, AFailedOrImpossibleTransferIsSaidAndTheCallGoesOn) {

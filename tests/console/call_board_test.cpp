@@ -97,6 +97,46 @@ TEST(CallBoard, ACallShowsStateWordsTurnsAndFallbacks) {
   EXPECT_EQ(t["waterfall"]["pacing"], 0.69);
 }
 
+// A hand-over inside the LLM chain (openai failed, the script answered) is a fallback marked in
+// the transcript where it happened, though the chain as a whole did not fail.
+TEST(CallBoard, AnLlmFallbackInsideTheChainIsMarkedWhereItHappened) {
+  CallBoard board({});
+  auto id = board.begin("SCL_2", "room-2", "caller");
+  board.user_text(id, "SG_user_1", "what are your hours", true);
+  board.event(id, "llm_fallback:openai:script");
+  board.agent_text(id, "SG_1", "We are open nine to five.", false);
+  board.agent_text(id, "SG_1", "", true);
+  EXPECT_EQ(board.calls_json()[0]["fallbacks"], 1);
+  auto lines = (*board.call_json(id))["lines"];
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1]["side"], "event");
+  EXPECT_EQ(lines[1]["text"], "llm_fallback:openai:script");
+  EXPECT_EQ(lines[2]["side"], "agent");  // the script's answer follows the mark
+}
+
+// A keypad turn carries its digit and its latency (digit → first answer frame) to the call
+// view; the chart stays the spoken turns' end to end, as parley_voice_end_to_end_latency_seconds.
+TEST(CallBoard, AKeypadTurnShowsItsLatencyButStaysOutOfTheSpeechChart) {
+  CallBoard board({});
+  auto id = board.begin("SCL_3", "room-3", "caller");
+  voice::TurnMetrics k;
+  k.turn = 1;
+  k.keypad = '2';
+  k.llm_ttft = 0.002;
+  k.tts_ttfb = 0.04;
+  k.end_to_end = 0.075;
+  board.turn(id, k);
+  auto t = (*board.call_json(id))["turn_list"][0];
+  EXPECT_EQ(t["keypad"], "2");
+  EXPECT_EQ(t["end_to_end"], 0.075);
+  EXPECT_TRUE(t["end_of_utterance"].is_null());
+  EXPECT_EQ(board.calls_json()[0]["last_latency"], 0.075);
+  EXPECT_TRUE(board.history_json().back()["p50"].is_null());
+  board.turn(id, turn(2, 1.5));
+  EXPECT_EQ(board.history_json().back()["p50"], 1.5);
+  EXPECT_TRUE((*board.call_json(id))["turn_list"][1]["keypad"].is_null());
+}
+
 TEST(CallBoard, AnEndedCallStaysViewableAndOnlyTheLastFewAreKept) {
   CallBoardOptions o;
   o.ended_calls = 3;

@@ -5,7 +5,8 @@ by puppeteer-core) against `parley serve` on the local stack:
   two questions, each turn's latency breakdown appears, and the call moves to "ended" when the
   caller leaves;
 - the playground, fed a WAV question through Chromium's fake microphone, gets the agent's
-  answer as text, and a keypad digit gets the scripted answer for that digit;
+  answer as text, and a keypad digit gets the scripted answer for that digit, its turn's latency
+  shown in the console's call view;
 - refusals: no or a wrong operator token gets a bare 401, cross-origin use gets 403, and the
   playground's token joins its own room only.
 Screenshots go to docs/ (shown in the README)."""
@@ -184,6 +185,17 @@ def test_playground_talks_to_the_agent(serve, tmp_path):
         browser.do("click", selector="#pg-send")
         assert "fifty dollars" in scripted_answer("prices")
         browser.wait(f"({agent_said}).includes('fifty dollars')", 30)
+        # The keypad turn is on the console with its latency once its reply is over (played out,
+        # or cut by the looping microphone): a reply cut by the hang-up would be no turn.
+        def keypad_turn():
+            _, _, body = http("GET", "api/calls", BEARER)
+            live = next((c for c in json.loads(body) if c["room"] == room and c["live"]), None)
+            if not live:
+                return None
+            _, _, detail = http("GET", f"api/calls/{live['id']}", BEARER)
+            return next((t for t in json.loads(detail)["turn_list"] if t.get("keypad") == "3"), None)
+        keypad = wait_until(keypad_turn, 30, "the keypad turn on the console")
+        assert keypad["end_to_end"] is not None, keypad
         browser.do("click", selector="#pg-hangup")
         browser.wait("document.getElementById('pg-status').textContent === 'Hung up.'", 10)
         # The console saw the playground's call, and saw it end.
@@ -191,9 +203,17 @@ def test_playground_talks_to_the_agent(serve, tmp_path):
             _, _, body = http("GET", "api/calls", BEARER)
             return next((c for c in json.loads(body) if c["room"] == room and not c["live"]), None)
         call = wait_until(ended, 10, "the playground call to end on the console")
-        # The spoken question is a turn with its latencies (a keypad digit is not timed).
-        assert call["turns"] >= 1 and call["last_latency"] is not None, call
-        print(f"playground: room {room}, {call['turns']} turns, last latency {call['last_latency']}s")
+        # The spoken question is a turn with its latencies; so is the keypad digit, from the digit
+        # to the answer's first audio (its answer was heard: 'fifty dollars' was shown).
+        assert call["turns"] >= 2 and call["last_latency"] is not None, call
+        # The call view shows it: the turn marked "keypad 3" with its end to end.
+        browser.eval(f"location.hash = '#/call/{call['id']}'")
+        browser.wait("!!document.querySelector('#turns .mark.keypad')", 10)
+        cells = browser.eval("[...document.querySelector('#turns .mark.keypad').closest('tr').querySelectorAll('td')]"
+                             ".map(td => td.textContent)")
+        assert cells[5].endswith("s") and cells[5][0].isdigit() and "keypad 3" in cells[6], cells
+        print(f"playground: room {room}, {call['turns']} turns, last latency {call['last_latency']}s, "
+              f"keypad turn {keypad['end_to_end']}s")
     finally:
         browser.close()
         if room:

@@ -70,6 +70,7 @@ class ConsoleServerTest : public ::testing::Test {
     c.console.enabled = true;
     c.console.listen = "127.0.0.1:0";
     c.console.token = kToken;
+    configure(c);
     board_ = std::make_shared<CallBoard>(CallBoardOptions{});
     loop_ = std::make_unique<AsioLoop>("console-test");
     server_ = std::make_unique<ConsoleServer>(
@@ -78,6 +79,7 @@ class ConsoleServerTest : public ::testing::Test {
     ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
   }
+  virtual void configure(Config&) {}
   void TearDown() override {
     server_.reset();
     loop_.reset();
@@ -181,6 +183,31 @@ TEST_F(ConsoleServerTest, ThePlaygroundTokenJoinsOneFreshRoomOnly) {
   // Each ticket is a room of its own.
   auto again = json::parse(fetch(port_, http::verb::post, "/api/playground", {auth}).body);
   EXPECT_NE(again["room"], t["room"]);
+}
+
+class ConsolePlaygroundLimitTest : public ConsoleServerTest {
+ protected:
+  void configure(Config& c) override { c.console.playground_rooms = 2; }
+};
+
+// Past console.playground_rooms the playground answers 429 with Retry-After and says which limit;
+// a room whose call has ended on the board no longer counts.
+TEST_F(ConsolePlaygroundLimitTest, PastTheRoomLimitTheAnswerIs429UntilARoomEnds) {
+  auto first = fetch(port_, http::verb::post, "/api/playground");
+  ASSERT_EQ(first.status, 200u) << first.body;
+  ASSERT_EQ(fetch(port_, http::verb::post, "/api/playground").status, 200u);
+  auto refused = fetch(port_, http::verb::post, "/api/playground");
+  EXPECT_EQ(refused.status, 429u);
+  EXPECT_NE(refused.body.find("console.playground_rooms"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.body.find("token"), std::string::npos) << refused.body;  // no ticket in it
+  EXPECT_EQ(refused.headers[http::field::retry_after], "5");
+  EXPECT_NE(refused.headers["Content-Security-Policy"], "");  // still the security headers
+  // The first room's browser joined and its call went live, then ended: one room is open.
+  const std::string room = json::parse(first.body)["room"];
+  auto id = board_->begin("SCL_pg", room, "playground");
+  EXPECT_EQ(fetch(port_, http::verb::post, "/api/playground").status, 429u);  // live: still two
+  board_->end(id, "caller_left");
+  EXPECT_EQ(fetch(port_, http::verb::post, "/api/playground").status, 200u);
 }
 
 // Reads from a raw socket until `want` is in what was read, or the deadline.

@@ -17,9 +17,9 @@ metrics::CounterFamily& fallback_counter() {
 class Attempts : public std::enable_shared_from_this<Attempts> {
  public:
   Attempts(EventLoop& loop, const std::vector<std::shared_ptr<LlmProvider>>& chain, std::chrono::milliseconds timeout,
-           ChatContext context, LlmHandler handler, log::Logger logger)
+           ChatContext context, LlmHandler handler, log::Logger logger, FallbackLlm::OnFallback on_fallback)
       : loop_(loop), chain_(chain), timeout_(timeout), context_(std::move(context)), handler_(std::move(handler)),
-        logger_(std::move(logger)) {}
+        logger_(std::move(logger)), on_fallback_(std::move(on_fallback)) {}
 
   void start(size_t index) {
     index_ = index;
@@ -91,6 +91,7 @@ class Attempts : public std::enable_shared_from_this<Attempts> {
                    {{"provider", std::string(provider->name())}, {"next", std::string(chain_[index_ + 1]->name())},
                     {"error", error.to_string()}});
       fallback_counter().with({std::string(provider->name()), reason}).inc();
+      if (on_fallback_) on_fallback_(provider->name(), chain_[index_ + 1]->name(), reason);
       start(index_ + 1);
       return;
     }
@@ -111,6 +112,7 @@ class Attempts : public std::enable_shared_from_this<Attempts> {
   ChatContext context_;
   LlmHandler handler_;
   log::Logger logger_;
+  FallbackLlm::OnFallback on_fallback_;
   size_t index_ = 0;
   size_t attempt_ = 0;
   bool started_output_ = false;
@@ -135,11 +137,12 @@ class FallbackStream final : public LlmStream {
 }  // namespace
 
 FallbackLlm::FallbackLlm(EventLoop& loop, std::vector<std::shared_ptr<LlmProvider>> chain,
-                         std::chrono::milliseconds timeout, log::Logger logger)
-    : loop_(loop), chain_(std::move(chain)), timeout_(timeout), logger_(std::move(logger)) {}
+                         std::chrono::milliseconds timeout, log::Logger logger, OnFallback on_fallback)
+    : loop_(loop), chain_(std::move(chain)), timeout_(timeout), logger_(std::move(logger)),
+      on_fallback_(std::move(on_fallback)) {}
 
 std::unique_ptr<LlmStream> FallbackLlm::chat(const ChatContext& context, LlmHandler handler) {
-  auto attempts = std::make_shared<Attempts>(loop_, chain_, timeout_, context, std::move(handler), logger_);
+  auto attempts = std::make_shared<Attempts>(loop_, chain_, timeout_, context, std::move(handler), logger_, on_fallback_);
   // Start on the loop's next turn, so no callback ever runs inside chat().
   loop_.post([weak = std::weak_ptr<Attempts>(attempts)] {
     if (auto a = weak.lock()) a->begin();

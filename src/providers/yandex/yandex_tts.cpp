@@ -97,7 +97,14 @@ class Job final : public Synthesis {
 YandexTts::YandexTts(YandexTtsOptions options, log::Logger logger)
     : options_(std::move(options)), logger_(std::move(logger)), channel_(yandex_channel(options_.endpoint, options_.ca_file)) {}
 
+YandexTts::YandexTts(YandexTtsOptions options, log::Logger logger, std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)), logger_(std::move(logger)), channel_(std::move(channel)) {}
+
 YandexTts::~YandexTts() = default;
+
+std::shared_ptr<YandexTts> YandexTts::for_call(log::Logger logger) const {
+  return std::shared_ptr<YandexTts>(new YandexTts(options_, std::move(logger), channel_));
+}
 
 std::unique_ptr<Synthesis> YandexTts::synthesize(std::string text, std::string language, int sample_rate,
                                                  SynthesisHandler handler) {

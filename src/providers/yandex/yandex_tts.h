@@ -15,6 +15,9 @@
 // UNAVAILABLE, DEADLINE_EXCEEDED after `timeout`), a log line and
 // parley_tts_yandex_errors_total{code}; the pipeline's TTS chain takes the next engine.
 //
+// Logging: one YandexTts (and its gRPC channel) serves every call; for_call() gives a call its
+// own view of it, on the same channel, whose lines carry that call's call_id and room.
+//
 // Threading: synthesize() on the caller's thread; each synthesis reads on a thread of its own
 // and calls the handler from it. cancel() and the Synthesis's destructor stop it (no callback
 // after cancel() returns).
@@ -50,12 +53,15 @@ class YandexTts final : public SpeechSynthesizer {
   explicit YandexTts(YandexTtsOptions options, log::Logger logger = log::root());
   ~YandexTts() override;
   std::string_view name() const override { return "yandex"; }
+  // The same engine and channel, logging with `logger` (a call's).
+  std::shared_ptr<YandexTts> for_call(log::Logger logger) const;
   std::unique_ptr<Synthesis> synthesize(std::string text, std::string language, int sample_rate,
                                         SynthesisHandler handler) override;
 
   static constexpr size_t kMaxPlainChars = 250;  // above it, unsafe_mode
 
  private:
+  YandexTts(YandexTtsOptions options, log::Logger logger, std::shared_ptr<grpc::Channel> channel);
   YandexTtsOptions options_;
   log::Logger logger_;
   std::shared_ptr<grpc::Channel> channel_;

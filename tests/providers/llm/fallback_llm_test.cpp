@@ -63,6 +63,36 @@ TEST_F(FallbackLlmTest, AnErrorBeforeOutputHandsTheReplyToTheScript) {
   EXPECT_TRUE(*out.status);
 }
 
+// Each hand-over is told (the call's observer marks it in the console) with who failed, who
+// answers and why; a reply the first provider answers tells nothing.
+TEST_F(FallbackLlmTest, EachHandOverIsToldWithWhoFailedWhoAnswersAndWhy) {
+  std::vector<std::string> told;
+  auto on_fallback = [&](std::string_view from, std::string_view to, std::string_view reason) {
+    told.push_back(std::string(from) + ">" + std::string(to) + ":" + std::string(reason));
+  };
+  auto down = std::make_shared<FakeLlm>(
+      loop, std::vector<FakeLlm::Step>{FakeLlm::error_at(50ms, Error(ErrorCode::kUnavailable, "connection refused", true))});
+  auto silent = std::make_shared<FakeLlm>(loop, std::vector<FakeLlm::Step>{FakeLlm::delta(5s, "Too late."), FakeLlm::finish(6s)});
+  FallbackLlm llm(loop, {down, silent, script}, 1000ms, log::root(), on_fallback);
+  auto s = ask(llm, "what are your opening hours");
+  loop.advance(100ms);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0], std::string(down->name()) + ">" + std::string(silent->name()) + ":retryable_error");
+  loop.advance(1100ms);
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_EQ(told[1], std::string(silent->name()) + ">script:timeout");
+  EXPECT_EQ(out.text, Script::embedded().match("opening hours", "en").answer);
+
+  told.clear();
+  out = {};
+  auto fine = std::make_shared<FakeLlm>(loop, std::vector<FakeLlm::Step>{FakeLlm::delta(10ms, "Hi."), FakeLlm::finish(20ms)});
+  FallbackLlm good(loop, {fine, script}, 1000ms, log::root(), on_fallback);
+  auto s2 = ask(good, "hello");
+  loop.advance(100ms);
+  EXPECT_EQ(out.text, "Hi.");
+  EXPECT_TRUE(told.empty());
+}
+
 TEST_F(FallbackLlmTest, SilenceBeyondTheTimeoutHandsTheReplyOnAndLateChunksAreIgnored) {
   auto fake = std::make_shared<FakeLlm>(loop, std::vector<FakeLlm::Step>{FakeLlm::delta(5s, "Too late."), FakeLlm::finish(6s)});
   FallbackLlm llm(loop, {fake, script}, 1000ms);

@@ -15,6 +15,11 @@ const EVENTS = {
 
 function eventLabel(text) {
   if (text.startsWith('dtmf:')) return [`keypad ${text.slice(5)}`, false];
+  if (text.startsWith('llm_fallback:')) {
+    // A hand-over inside the LLM chain: "llm_fallback:<from>:<to>".
+    const [from, to] = text.slice(13).split(':');
+    return [to === 'script' ? `language model ${from} failed → script` : `language model ${from} failed → ${to}`, true];
+  }
   return EVENTS[text] || [text, false];
 }
 
@@ -48,6 +53,8 @@ function turnRow(t) {
   if (t.interrupted) marks.push(el('span', { class: 'mark', text: 'interrupted' }));
   if (t.stt_failed) marks.push(el('span', { class: 'mark', text: 'STT failed' }));
   if (t.llm_failed) marks.push(el('span', { class: 'mark', text: 'LLM failed' }));
+  // A keypad turn: no speech, so its end to end runs from the digit to the first answer frame.
+  if (t.keypad) marks.push(el('span', { class: 'mark keypad', text: `keypad ${t.keypad}` }));
   return el('tr', { 'data-turn': t.turn },
     el('td', { class: 'num', text: String(t.turn) }),
     el('td', { class: 'num', text: seconds(t.end_of_utterance) }),

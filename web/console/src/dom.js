@@ -32,6 +32,10 @@ export function callDuration(c) {
 
 export async function api(path, options = {}) {
   const r = await fetch(path, { credentials: 'same-origin', ...options });
-  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  if (!r.ok) {
+    // A 429 (the playground's limits) says which limit and what to do: show it.
+    const why = r.status === 429 ? (await r.text()).trim() : '';
+    throw new Error(why ? `${path}: ${r.status} ${why}` : `${path}: ${r.status}`);
+  }
   return r.json();
 }
