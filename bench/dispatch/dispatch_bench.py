@@ -2,11 +2,17 @@
 with parley serve in webhook mode (participant_joined webhook admits the call) and in worker mode
 (the caller's token carries room_config.agents, as a SIP dispatch rule does; livekit-server
 dispatches the job to the worker). N callers at once per round; p50/p95 over every call.
-Also the worker's resident memory and CPU time per call (from /proc), against webhook mode's.
+Also the process's CPU time per call and its resident memory per concurrent call (from /proc).
+
+Webhook mode is the reference: for each N the two modes run one after the other (a fresh
+`parley serve` each), so both see the same machine, and the figures are printed as worker /
+webhook ratios, with worker mode's overhead per call (worker minus webhook).
 Run through bench/dispatch/run.sh (a stack of its own in a network namespace)."""
 import argparse
 import asyncio
+import os
 import statistics
+import threading
 import time
 import uuid
 
@@ -28,14 +34,33 @@ def serve_for(mode):
     return s
 
 
-def proc_stats(pid):
+def rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
-        rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024.0
+
+
+def cpu_s(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    import os
-    ticks = os.sysconf("SC_CLK_TCK")
-    return rss / 1024.0, (int(fields[11]) + int(fields[12])) / ticks
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class PeakRss:
+    """Samples the process's resident memory every 50 ms while the calls run."""
+
+    def __init__(self, pid):
+        self.pid, self.peak, self._stop = pid, rss_mib(pid), threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, rss_mib(self.pid))
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 async def one_call(mode, results):
@@ -56,29 +81,58 @@ def pct(values, p):
     return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
 
 
+def measure(mode, n, rounds):
+    """One fresh serve, `rounds` rounds of n callers at once: latencies, CPU per call, the peak
+    resident memory above the idle process per concurrent call."""
+    s = serve_for(mode)
+    try:
+        pid = s.proc.pid
+        time.sleep(1.0)  # past the start's own work
+        idle_rss, cpu0 = rss_mib(pid), cpu_s(pid)
+        results, peaks = [], []
+        for _ in range(rounds):
+            sampler = PeakRss(pid)
+
+            async def round_():
+                await asyncio.gather(*(one_call(mode, results) for _ in range(n)))
+            try:
+                asyncio.run(round_())
+                wait_until(lambda: s.metric("parley_calls_active") == 0, 30, "calls to end")
+            finally:
+                peaks.append(sampler.stop())
+        cpu = cpu_s(pid) - cpu0
+        return {"lat": results, "cpu_per_call": cpu / len(results),
+                "mem_per_call": (max(peaks) - idle_rss) / n, "idle_rss": idle_rss, "peak_rss": max(peaks)}
+    finally:
+        s.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", default="1,20", help="callers at once per round, comma separated")
-    ap.add_argument("--rounds", type=int, default=5, help="rounds of 1 call (larger rounds run once)")
-    ap.add_argument("--modes", default="webhook,worker")
+    ap.add_argument("--rounds", type=int, default=10, help="rounds of 1 call (larger rounds run once)")
+    ap.add_argument("--modes", default="webhook,worker", help="the first is the reference")
     a = ap.parse_args()
-    for mode in a.modes.split(","):
-        s = serve_for(mode)
-        try:
-            rss0, cpu0 = proc_stats(s.proc.pid)
-            for n in (int(x) for x in a.calls.split(",")):
-                results = []
-                for _ in range(a.rounds if n == 1 else 1):
-                    async def round_():
-                        await asyncio.gather(*(one_call(mode, results) for _ in range(n)))
-                    asyncio.run(round_())
-                    wait_until(lambda: s.metric("parley_calls_active") == 0, 30, "calls to end")
-                print(f"{mode:8s} {n:3d} at once: room created -> agent's first sound p50 {statistics.median(results):.2f}s "
-                      f"p95 {pct(results, 95):.2f}s max {max(results):.2f}s over {len(results)} calls", flush=True)
-            rss1, cpu1 = proc_stats(s.proc.pid)
-            print(f"{mode:8s} process: RSS {rss0:.0f} -> {rss1:.0f} MiB, CPU {cpu1 - cpu0:.1f}s for the calls above", flush=True)
-        finally:
-            s.stop()
+    modes = a.modes.split(",")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    for n in (int(x) for x in a.calls.split(",")):
+        got = {}
+        for mode in modes:
+            m = got[mode] = measure(mode, n, a.rounds if n == 1 else 1)
+            lat = m["lat"]
+            print(f"{mode:8s} {n:3d} at once: room created -> agent's first sound p50 {statistics.median(lat):.2f}s "
+                  f"p95 {pct(lat, 95):.2f}s max {max(lat):.2f}s over {len(lat)} calls; "
+                  f"CPU {m['cpu_per_call'] * 1000:.0f} ms/call; RSS {m['idle_rss']:.0f} MiB idle, "
+                  f"peak {m['peak_rss']:.0f} MiB ({m['mem_per_call']:.1f} MiB per concurrent call)", flush=True)
+        ref, ref_m = modes[0], got[modes[0]]
+        for mode in modes[1:]:
+            m = got[mode]
+            ratio = lambda f: f(m) / f(ref_m) if f(ref_m) else float("nan")  # noqa: E731
+            print(f"{mode}/{ref} {n:3d} at once: p50 x{ratio(lambda x: statistics.median(x['lat'])):.2f} "
+                  f"p95 x{ratio(lambda x: pct(x['lat'], 95)):.2f} CPU/call x{ratio(lambda x: x['cpu_per_call']):.2f}; "
+                  f"{mode} overhead per call: CPU {(m['cpu_per_call'] - ref_m['cpu_per_call']) * 1000:+.0f} ms, "
+                  f"memory {m['mem_per_call'] - ref_m['mem_per_call']:+.1f} MiB", flush=True)
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
 
 if __name__ == "__main__":
