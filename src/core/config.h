@@ -63,7 +63,7 @@ struct CallsConfig {
   Millis inactivity_timeout{60 * 60'000};  // rooms that never finish are cleaned up after this
   Millis drain_timeout{5 * 60'000};
   // How often parley serve lists the server's rooms to adopt calls without an agent (lost
-  // webhooks, callers that joined while parley was down); 0 = webhooks only.
+  // webhooks, callers that joined while parley was down); 0 = webhooks only. Webhook mode only.
   Millis reconcile_interval{5'000};
   std::vector<std::string> room_patterns;   // rooms (glob) whose participants get an agent too
   bool mask_numbers = false;                // show phone numbers as +1555***1234 in logs

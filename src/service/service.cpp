@@ -183,7 +183,12 @@ Result<uint16_t> Service::start() {
   }
   if (options_.handle_signals) arm_signals();
   health_->start();
-  reconciler_->start();  // the first round at once: calls that waited while parley was down
+  // The first round at once: calls that waited while parley was down. Not in worker mode: there
+  // LiveKit hands each call to a worker as a job, admission ignores whatever a snapshot sights
+  // (no call starts from it and nothing is ever queued), and calls whose worker died are found by
+  // call recovery's own ListRooms. A round would be one ListRooms plus one ListParticipants per
+  // room every calls.reconcile_interval on every worker, for nothing.
+  if (!worker_) reconciler_->start();
   probe_url_ = config_->agent.worker_url.empty() ? default_worker_url(config_->webhook.listen, *port)
                                                  : config_->agent.worker_url;
   if (worker_) worker_->start();
@@ -193,7 +198,7 @@ Result<uint16_t> Service::start() {
                     {"metrics_listen", config_->server.metrics_listen}, {"metrics_port", metrics_port()},
                     {"config_hash", config_->hash()}, {"livekit_url", config_->livekit.url},
                     {"io_loops", pool_->io_count()}, {"media_loops", pool_->media_count()},
-                    {"reconcile_interval_ms", config_->calls.reconcile_interval.count()},
+                    {"reconcile_interval_ms", worker_ ? 0 : config_->calls.reconcile_interval.count()},
                     {"dispatch", config_->agent.dispatch}, {"instance", instance_}, {"worker_url", probe_url_}});
   return port;
 }

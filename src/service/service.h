@@ -1,6 +1,7 @@
 // parley serve: the HTTP front door (webhook, /healthz, /readyz, /metrics — these three on a
 // listener of their own when server.metrics_listen is set, which the public one then refuses),
-// call admission and its reconciler (calls without an agent found on the server), the LiveKit
+// call admission and its reconciler (calls without an agent found on the server; webhook mode
+// only: a worker's calls come as LiveKit jobs, and call recovery finds those of a dead worker), the LiveKit
 // health check, graceful drain and configuration reload, on a fixed set of loops.
 //
 //   SIGTERM/SIGINT  /readyz turns 503 at once, no new calls, running calls continue up to

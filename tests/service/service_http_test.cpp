@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 
 #include <boost/asio/connect.hpp>
@@ -72,7 +73,7 @@ double metric(const std::string& line_prefix) {
 
 class ServiceHttpTest : public ::testing::Test {
  protected:
-  void start(std::function<void(Config&)> tweak = nullptr) {
+  void start(std::function<void(Config&)> tweak = nullptr, CallReconciler::ListServer list_server = nullptr) {
     Config c;
     c.livekit.url = "http://127.0.0.1:1";  // nothing listens: /readyz says LiveKit is unreachable
     c.livekit.api_key = "devkey";
@@ -87,6 +88,7 @@ class ServiceHttpTest : public ::testing::Test {
     ServiceOptions o;
     o.config = c;
     o.handle_signals = false;
+    o.list_server = std::move(list_server);
     svc = std::make_unique<Service>(std::move(o));
     auto p = svc->start();
     ASSERT_TRUE(p) << p.error().message;
@@ -342,6 +344,35 @@ TEST_F(ServiceHttpTest, DrainTurnsReadinessOffAndRefusesNewCalls) {
   waiter.join();
   EXPECT_EQ(code, 0);
   EXPECT_EQ(svc->admission().sessions_started(), 1u);
+}
+
+// The reconciler lists the server in webhook mode only. In worker mode every call is a LiveKit
+// job, admission ignores what a snapshot sights, and call recovery lists the rooms itself: a
+// reconciler round there would be requests for nothing on every worker.
+TEST_F(ServiceHttpTest, TheReconcilerListsTheServerInWebhookModeOnly) {
+  auto listings = [this](const std::string& mode, Millis watch) {
+    auto listed = std::make_shared<std::atomic<int>>(0);
+    start(
+        [&](Config& c) {
+          c.agent.dispatch = mode;
+          c.agent.agent_name = "parley-test";
+          c.calls.reconcile_interval = Millis(500);
+        },
+        [listed](const Config&) -> Result<ServerSnapshot> {
+          ++*listed;
+          return ServerSnapshot{};
+        });
+    // Webhook mode: until the second round (the first runs at start). Worker mode: as long as
+    // three intervals, in which webhook mode makes three rounds.
+    auto deadline = std::chrono::steady_clock::now() + watch;
+    while (std::chrono::steady_clock::now() < deadline && (mode == "worker" || *listed < 2)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    svc.reset();
+    return listed->load();
+  };
+  EXPECT_GE(listings("webhook", Millis(10'000)), 2);
+  EXPECT_EQ(listings("worker", Millis(1'500)), 0);
 }
 
 }  // namespace

@@ -11,8 +11,8 @@ through a webhook. The caller is the official Python SDK (scripts/lk_caller.py).
 2. Two workers share six calls; each is full at four, so both take some.
 3. A worker at calls.max_concurrent reports full and the server stops asking it: the next jobs go
    to the other worker, and with no other worker a job is not offered to it at all.
-4. SIGTERM: the worker reports full at once, new calls go to the other worker, its own calls go
-   on until their callers hang up, then it exits 0.
+4. SIGTERM during six calls: the worker reports full at once, the calls started after it all go
+   to the other worker, its own callers are still answered, and once they hang up it exits 0.
 5. `parley diagnose` finds (or misses) a worker by its name.
 6. livekit-server restarts: the worker reconnects with backoff, registers again and takes the
    next call (needs PARLEY_STACK, the stack script, and the stack's PARLEY_RUN_DIR).
@@ -28,18 +28,20 @@ import pytest
 from livekit import api
 
 from lk_caller import AGENT_RATE, Caller
-from serve_support import LIVEKIT_URL, Serve, delete_room, log_time, recognise, wait_until
+from serve_support import (LIVEKIT_URL, Serve, delete_room, log_time, recognise, scripted_answer, synthesise,
+                           wait_until)
 
 AGENT = "parley-agent"
 HTTP_URL = LIVEKIT_URL.replace("ws://", "http://")
 _ports = iter(range(18091, 18191))
 
 
-def worker(agent_name, max_concurrent, port=None):
-    """A parley serve in worker mode; port 8080 gets the stack's webhooks, others get none."""
+def worker(agent_name, max_concurrent, port=None, extra=()):
+    """A parley serve in worker mode; port 8080 gets the stack's webhooks, others get none.
+    `extra`: more --set arguments (later ones win)."""
     w = Serve("--set", f"webhook.listen=127.0.0.1:{port or next(_ports)}", "--set", "agent.dispatch=worker",
               "--set", f"agent.agent_name={agent_name}", "--set", f"calls.max_concurrent={max_concurrent}",
-              "--set", "providers.pocketsphinx.max_decoders=1")
+              "--set", "providers.pocketsphinx.max_decoders=1", *extra)
     wait_until(lambda: w.find("agent worker registered"), 20, "the worker to register")
     wait_until(lambda: w.get("/readyz")[0] == 200, 10, "/readyz 200 once registered")
     return w
@@ -184,46 +186,78 @@ def test_a_full_worker_gets_no_new_jobs(name, cleanup):
     assert not [p for p in asyncio.run(participants(lone)) if p.identity == AGENT]
 
 
-def test_sigterm_drains_the_worker(name, cleanup):
-    old = worker(name, 4)
+def test_sigterm_drains_the_worker(name, cleanup, tmp_path):
+    """Drain (issue 14): SIGTERM on a worker during six calls. The three it holds go on to their
+    end: after the SIGTERM each caller asks a question and is answered, then hangs up. The three
+    calls that start after the SIGTERM all go to the other worker, although the drained one still
+    has room (three of six). Once its last caller has hung up, it exits 0."""
+    # The callers take turns one after the other on two cores: nobody is hung up on for silence.
+    talk = ("--set", "calls.silence_timeout=10m", "--set", "providers.stt_timeout=15s",
+            "--set", "providers.pocketsphinx.max_decoders=3")
+    old = worker(name, 6, extra=talk)
     cleanup["serves"].append(old)
-    mine = new_rooms(cleanup, "drain", 2)
+    mine = new_rooms(cleanup, "drain", 3)
+    hours = synthesise("what are your opening hours", str(tmp_path / "hours.wav"))
 
     async def run():
         callers = [Caller(r, identity="pytest-caller", agent_identity=AGENT) for r in mine]
-        for c in callers:
-            await c.join()
-        for r in mine:
-            await dispatch(name, r)
-        for c in callers:
-            await c.wait_for(lambda c=c: c.agent_finals(), 30, "the greeting")
-        new = worker(name, 4)
-        cleanup["serves"].append(new)
-        old.signal(signal.SIGTERM)
-        await asyncio.to_thread(wait_until, lambda: old.find("agent worker draining: reporting full, no new jobs"),
-                                5, "the drain")
-        offered = len(asked(old))
-        later = new_rooms(cleanup, "drain", 3)
-        await dispatch_all(name, later)
-        assert {l["room"] for l in accepted(new)} == set(later)
-        assert len(asked(old)) == offered, "a draining worker was offered a job"
-        # Its own calls go on: the agents are still with their callers, and it has not exited.
-        for r in mine:
-            await agent_in(r, 1)
-        assert old.proc.poll() is None
-        assert old.get("/readyz")[0] == 503
-        for c in callers:
-            await c.hang_up()
-        hung_up = time.monotonic()
-        code = await asyncio.to_thread(old.wait, 30)
-        return code, time.monotonic() - hung_up
-    code, after = asyncio.run(run())
+        late_callers = []
+        try:
+            for c in callers:
+                await c.join()
+            for r in mine:
+                await dispatch(name, r)
+            for c in callers:
+                await c.wait_for(lambda c=c: c.agent_finals(), 30, "the greeting")
+            assert {l["room"] for l in accepted(old)} == set(mine)
+            new = worker(name, 6)
+            cleanup["serves"].append(new)
+            old.signal(signal.SIGTERM)
+            await asyncio.to_thread(wait_until, lambda: old.find("agent worker draining: reporting full, no new jobs"),
+                                    5, "the drain")
+            offered = len(asked(old))
+            # Three new calls, each room created by its caller first, as a SIP caller's is.
+            later = new_rooms(cleanup, "drain", 3)
+            late_callers = [Caller(r, identity="pytest-caller", agent_identity=AGENT) for r in later]
+            for c in late_callers:
+                await c.join()
+            for r in later:
+                await dispatch(name, r)
+            for c in late_callers:
+                await c.wait_for(lambda c=c: c.agent_finals(), 30, "the greeting of a call after the SIGTERM")
+            assert {l["room"] for l in accepted(new)} == set(later)
+            assert len(asked(old)) == offered, "a draining worker was offered a job"
+            # The drained worker's conversations go on: each of its callers is answered.
+            answers = []
+            for c in callers:
+                r = await c.ask(hours, timeout=60, tail=0.3)
+                assert r["answer"].text.strip(), r
+                answers.append(r["answer"].text)
+            for r in mine:
+                await agent_in(r, 1)
+            assert old.proc.poll() is None
+            assert old.get("/readyz")[0] == 503
+            assert {l["room"] for l in accepted(old)} == set(mine)
+            for c in callers:
+                await c.hang_up()
+            hung_up = time.monotonic()
+            code = await asyncio.to_thread(old.wait, 30)
+            return code, time.monotonic() - hung_up, answers
+        finally:
+            for c in callers + late_callers:
+                if not c._closed:
+                    await c.hang_up()
+    code, after, answers = asyncio.run(run())
     assert code == 0
     for r in mine:
-        # Admission's "call ended" (the agent's own record line has no top-level reason).
+        # Admission's "call ended" (the agent's own record line has no top-level reason): ended
+        # by its caller, not by the drain timeout.
         ended = [l for l in old.lines() if l.get("msg") == "call ended" and l.get("room") == r and "reason" in l]
         assert ended and ended[0]["reason"] in ("caller_left", "ended"), ended
-    print(f"drained worker exited 0, {after:.2f}s after its last callers hung up")
+    expected = scripted_answer("hours")
+    print(f"drain: 3 calls on the drained worker answered after the SIGTERM "
+          f"({sum(expected in a for a in answers)} of 3 with the opening hours), 3 new calls all on the other "
+          f"worker; it exited 0, {after:.2f}s after its last callers hung up")
 
 
 def test_diagnose_finds_the_worker_by_its_name(name, cleanup):
