@@ -94,7 +94,8 @@ async def one_call(serve, questions, speech, workdir):
             jitter = t.get("receive_buffer", 0.0)
             hops = {"caller → parley": speech_end - done_unix - jitter, "jitter buffer": jitter}
             hops.update({h: t["waterfall"].get(h, 0.0) for h in TURN_HOPS})
-            hops["flite's lead-in"] = lead_in(r["answer"].text.strip(), workdir)
+            # What parley cut of it before the first frame (lead_in_trimmer.h) was never sent.
+            hops["flite's lead-in"] = max(0.0, lead_in(r["answer"].text.strip(), workdir) - t.get("lead_in_trimmed", 0.0))
             hops["parley → caller"] = heard_unix - t["first_frame_unix"] - hops["flite's lead-in"]
             hops["total"] = r["voice_after"]
             hops["parley e2e"] = t["end_to_end"]
@@ -110,6 +111,7 @@ async def one_call(serve, questions, speech, workdir):
         # The caller's connect (signal, ICE, DTLS, publishing) up to livekit-server's webhook
         # reaching parley, and the greeting's trip back after its lead-in.
         greeting["caller connect → webhook"] = first_frame - record["greeting"]["total"] - (connect + to_unix)
+        greeting["flite's lead-in"] = max(0.0, greeting["flite's lead-in"] - record["greeting"].get("lead_in_trimmed", 0.0))
         greeting["parley → caller"] = greeting_heard - first_frame - greeting["flite's lead-in"]
     await delete_room(room)
     return turns, greeting

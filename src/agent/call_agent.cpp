@@ -278,12 +278,13 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
     write_continuity();
     if (deps_.observer) deps_.observer->on_turn(m);
   };
-  h.on_reply_audible = [this](const voice::TurnWaterfall& w) {
+  h.on_reply_audible = [this](const voice::TurnWaterfall& w, std::chrono::microseconds lead_in_trimmed) {
     if (!greeting_pending_) return;
     greeting_pending_ = false;
     greeting_.audible(clock_.wall(), w);
     greeting_.observe();
     summary_.greeting = greeting_.to_json();
+    summary_.greeting["lead_in_trimmed"] = std::chrono::duration<double>(lead_in_trimmed).count();
     logger_.info("greeting audible", {{"greeting", summary_.greeting}});
   };
   h.on_event = [this](const char* event) {

@@ -31,6 +31,9 @@ struct TurnMetrics {
   // The first frame's calendar time (Unix seconds): a test caller on the same machine lines its
   // own clock up with parley's hops by it (the caller → parley and parley → caller trips).
   std::optional<double> first_frame_unix;
+  // Leading silence of the synthesised answer cut before its first frame (lead_in_trimmer.h):
+  // the caller hears the first word this much sooner than the engine's audio alone would give.
+  std::optional<double> lead_in_trimmed;
   bool interrupted = false;          // the caller cut the reply short
   bool stt_failed = false;
   std::string llm_error;             // "" unless the LLM chain failed

@@ -458,6 +458,10 @@ void VoicePipeline::start_synthesis() {
       if (index == 0 && !reply_->metrics.tts_ttfb) reply_->metrics.tts_ttfb = seconds_between(reply_->first_tts_at, clock_.now());
       reply_->waterfall.mark(Hop::kTts, clock_.now());
     }
+    if (index == 0) {
+      audio = reply_->lead_in.feed(audio);
+      if (audio.empty()) return;
+    }
     playout_.push(segment_key(id, index), audio);
   });
   h.on_done = posted([this, id, index](Status s) {
@@ -502,10 +506,11 @@ void VoicePipeline::on_frame(const media::AudioFrame& frame) {
       reply_->metrics.end_to_end = seconds_between(reply_->speech_end, now);
       reply_->metrics.hops = reply_->waterfall.hops();
       reply_->metrics.first_frame_unix = duration<double>(clock_.wall().time_since_epoch()).count();
+      reply_->metrics.lead_in_trimmed = duration<double>(reply_->lead_in.trimmed()).count();
     } else if (reply_->metrics.keypad) {
       reply_->metrics.end_to_end = seconds_between(reply_->speech_end, now);  // digit to first frame
     }
-    if (handler_.on_reply_audible) handler_.on_reply_audible(reply_->waterfall);
+    if (handler_.on_reply_audible) handler_.on_reply_audible(reply_->waterfall, reply_->lead_in.trimmed());
   }
   if (handler_.on_audio) handler_.on_audio(frame);
 }

@@ -38,6 +38,7 @@
 #include "providers/llm/llm_provider.h"
 #include "voice/audio_playout.h"
 #include "voice/endpointing.h"
+#include "voice/lead_in_trimmer.h"
 #include "voice/sentence_splitter.h"
 #include "voice/speech_interfaces.h"
 #include "voice/turn_metrics.h"
@@ -88,8 +89,9 @@ struct VoicePipelineHandler {
   std::function<void(const std::string& segment_id, const std::string& delta, bool final)> on_agent_transcript;
   std::function<void(const providers::ToolCall&)> on_tool_call;  // after the reply that asked for it was heard
   std::function<void(const TurnMetrics&)> on_turn;
-  // Every reply's first frame, turn or fixed text (the greeting): where its time went.
-  std::function<void(const TurnWaterfall&)> on_reply_audible;
+  // Every reply's first frame, turn or fixed text (the greeting): where its time went, and how
+  // much of the engine's leading silence was cut before it (lead_in_trimmer.h).
+  std::function<void(const TurnWaterfall&, std::chrono::microseconds lead_in_trimmed)> on_reply_audible;
   std::function<void(const std::string& reason)> on_hangup;      // silence timeout said goodbye
   std::function<void()> on_user_speech_started;
   // A turn-taking or fallback event, as counted in parley_voice_events_total (interruption,
@@ -152,6 +154,7 @@ class VoicePipeline {
     bool first_frame = false;
     bool first_tts = false;
     Clock::time_point first_tts_at;
+    LeadInTrimmer lead_in;  // the first sentence's leading silence
   };
 
   template <class F>

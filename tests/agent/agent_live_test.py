@@ -119,6 +119,9 @@ def check_latency_waterfall(serve, room, call):
     assert abs(sum(greeting["hops"].values()) - greeting["total"]) < 1e-5, greeting
     # The caller was already in the room: a local join, subscription and flite take well under 5 s.
     assert 0 < greeting["total"] < 5, greeting
+    # flite starts every utterance with ~0.22 s of near silence; parley cuts it before the first
+    # frame but for a 40 ms pre-roll (lead_in_trimmer.h).
+    assert 0.1 < greeting["lead_in_trimmed"] <= 0.5, greeting
     print("time to greeting: " + ", ".join(f"{h} {greeting['hops'][h] * 1000:.0f} ms" for h in GREETING_HOPS) +
           f"; total {greeting['total'] * 1000:.0f} ms")
     turns = [l["metrics"] for l in serve.lines() if l.get("msg") == "turn finished" and l.get("room") == room]
@@ -134,6 +137,7 @@ def check_latency_waterfall(serve, room, call):
         assert 0 <= t["receive_buffer"] <= 0.2, t
         # The endpointing wait (0.5 s from the last speech) covers vad + stt + endpointing.
         assert 0.4 < w["vad"] + w["stt"] + w["endpointing"] < 3.5, t
+        assert 0.1 < t["lead_in_trimmed"] <= 0.5, t
         print(f"turn {t['turn']} waterfall: jitter buffer {t['receive_buffer'] * 1000:.0f} ms, " + ", ".join(f"{h} {w[h] * 1000:.0f} ms" for h in TURN_HOPS) +
               f"; end to end {t['end_to_end'] * 1000:.0f} ms")
     assert set(call["median_turn_waterfall"]) == set(TURN_HOPS), call

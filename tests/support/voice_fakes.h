@@ -103,6 +103,12 @@ class FakeTts final : public voice::SpeechSynthesizer {
     auto total = ms_per_word * words;
     auto chunk = std::chrono::milliseconds(100);
     int n = 0;
+    if (lead_in.count() > 0) {  // near silence first, as flite starts every utterance
+      job->timers.push_back(loop_.post_after(latency, [handler, rate, len = lead_in] {
+        handler->on_audio(media::AudioFrame::silence(rate, 1, len));
+      }));
+      ++n;
+    }
     for (auto t = std::chrono::milliseconds(0); t < total; t += chunk, ++n) {
       auto len = std::min(chunk, total - t);
       job->timers.push_back(loop_.post_after(latency + n * 5ms, [handler, rate, len, m = marker_] {
@@ -121,6 +127,7 @@ class FakeTts final : public voice::SpeechSynthesizer {
   bool hang = false;
   std::chrono::milliseconds latency{50};
   std::chrono::milliseconds ms_per_word{200};
+  std::chrono::milliseconds lead_in{0};  // zeroed audio before the words
 
  private:
   EventLoop& loop_;

@@ -63,7 +63,10 @@ class PipelineHarness {
       tool_times.push_back(clock.now());
     };
     h.on_turn = [this](const TurnMetrics& m) { turns.push_back(m); };
-    h.on_reply_audible = [this](const TurnWaterfall& w) { audible.push_back(w); };
+    h.on_reply_audible = [this](const TurnWaterfall& w, std::chrono::microseconds trimmed) {
+      audible.push_back(w);
+      lead_ins_trimmed.push_back(trimmed);
+    };
     h.on_hangup = [this](const std::string& r) { hangups.push_back(r); };
     pipeline = std::make_unique<VoicePipeline>(loop, clock, options, p, std::move(h));
   }
@@ -115,6 +118,7 @@ class PipelineHarness {
   std::vector<Clock::time_point> tool_times;
   std::vector<TurnMetrics> turns;
   std::vector<TurnWaterfall> audible;
+  std::vector<std::chrono::microseconds> lead_ins_trimmed;
   std::vector<std::string> hangups;
 };
 

@@ -45,6 +45,26 @@ TEST(VoicePipeline, GreetingIsSpokenPacedAndTranscribedThenKeptInTheContext) {
   EXPECT_NEAR(*h.audible[0].total(), 0.05, 1e-9);
 }
 
+TEST(VoicePipeline, TheReplysLeadingSilenceIsCutBeforeItsFirstFrameButNotTheNextSentences) {
+  PipelineHarness h;
+  h.tts1.lead_in = 200ms;
+  h.start();
+  auto t0 = h.clock.now();
+  h.pipeline->say("We are open from nine in the morning to six in the evening. A visit costs fifty dollars.");
+  h.loop.advance(10s);
+  ASSERT_EQ(h.tts1.requests.size(), 2u);
+  // Of the first sentence's 200 ms lead-in a 40 ms pre-roll is left; the second keeps all of it,
+  // the pause between the sentences.
+  EXPECT_EQ(h.frames_from(0), 2 + 10);
+  EXPECT_EQ(h.frames_from(1111), (13 + 5) * 10);  // 13 words, then 5, at 200 ms each
+  EXPECT_EQ(h.frames[0].marker, 0);
+  EXPECT_EQ(h.frames[2].marker, 1111);
+  // The trimmer waits for the first sound (the engine's second chunk, 5 ms after the first).
+  EXPECT_EQ(h.frames[2].at - t0, 55ms + 40ms);
+  ASSERT_EQ(h.lead_ins_trimmed.size(), 1u);
+  EXPECT_EQ(h.lead_ins_trimmed[0], 160ms);
+}
+
 TEST(VoicePipeline, AQuestionIsAnsweredAfterTheEndpointingDelayWithMetrics) {
   PipelineHarness h;
   h.start();
