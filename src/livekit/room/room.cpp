@@ -10,6 +10,7 @@
 #include "core/loop_watchdog.h"
 #include "core/metrics.h"
 #include "livekit/proto/livekit_rtc.pb.h"
+#include "livekit/room/data_backlog.h"
 #include "livekit/room/local_audio_track_impl.h"
 #include "livekit/room/participants.h"
 #include "livekit/room/reconnect_policy.h"
@@ -355,6 +356,7 @@ class RoomImpl final : public Room {
       }
     });
     close_peer_connections();
+    backlog_.clear();
     for (auto& [cid, p] : pending_publish_) p.second(make_error(ErrorCode::kCancelled, "the room was left"));
     pending_publish_.clear();
     text_.clear();
@@ -572,7 +574,10 @@ class RoomImpl final : public Room {
         if (auto self = weak.lock()) self->on_data_packet(label, data);
       };
       cb.on_data_channel_open = [weak, target](const std::string& label) {
-        if (auto self = weak.lock()) self->log_.debug("data channel open", {{"label", label}, {"pc", static_cast<int>(target)}});
+        auto self = weak.lock();
+        if (!self) return;
+        self->log_.debug("data channel open", {{"label", label}, {"pc", static_cast<int>(target)}});
+        if (target == lk::PUBLISHER) self->on_publisher_data_open(label);
       };
       return cb;
     };
@@ -731,12 +736,40 @@ class RoomImpl final : public Room {
         return;
       }
       const std::string label = reliable ? "_reliable" : "_lossy";
-      for (const auto& p : packets) {
-        auto s = self->publisher_->send_data(label, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(p.data()), p.size()));
-        if (!s) return self->send_failed(s.error());
+      for (auto& p : packets) {
+        if (!self->send_or_hold(label, std::move(p))) return;
       }
     });
     return {};
+  }
+
+  // Sends one packet now, or holds it until `label` opens (data_backlog.h); false after a failure.
+  // Media loop.
+  bool send_or_hold(const std::string& label, std::string packet) {
+    if (!backlog_.waiting(label)) {
+      auto s = publisher_->send_data(label, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(packet.data()), packet.size()));
+      if (s) return true;
+      // Only a channel that has not opened yet is waited for; a closed connection is a failure.
+      if (s.error().code != ErrorCode::kUnavailable || !s.error().retryable) {
+        send_failed(s.error());
+        return false;
+      }
+    }
+    if (auto h = backlog_.hold(label, std::move(packet)); !h) {
+      send_failed(h.error());
+      return false;
+    }
+    return true;
+  }
+
+  // The publisher's channel `label` opened: what waited for it goes out, in order. Media loop.
+  void on_publisher_data_open(const std::string& label) {
+    auto held = backlog_.take(label);
+    if (held.empty() || closed_ || !publisher_) return;
+    log_.debug("data sent that waited for its channel to open", {{"label", label}, {"packets", held.size()}});
+    for (auto& p : held) {
+      if (!send_or_hold(label, std::move(p))) return;
+    }
   }
 
   void send_failed(const Error& e) {
@@ -814,6 +847,7 @@ class RoomImpl final : public Room {
   bool connected_ = false, closed_ = false, reconnecting_ = false, rejoining_ = false, resume_disabled_ = false;
   std::atomic<bool> closed_for_sends_{false};  // closed_, for send_packets on any thread
   bool send_failure_logged_ = false;
+  DataBacklog backlog_;  // media loop: data waiting for the publisher's channels to open
   RejoinSchedule rejoin_;
   RejoinSchedule first_join_;  // tries of the first join (RoomOptions::join_attempts)
 };
