@@ -60,10 +60,13 @@ std::string demangle(const char* name) {
   return out;
 }
 
-// addr2line -f -C for the given offsets into one object file: function names of symbols that
-// dladdr cannot see (the executable exports none).
+// addr2line -a -f -i -C for the given offsets into one object file: function names of symbols
+// that dladdr cannot see (the executable exports none). With -i an address inside inlined code
+// gives its whole inlining chain, innermost first; a frame is named by all of it ("wait_until
+// inlined in deliberately_blocking_callback"), since at -O1 (the sanitizer builds) the innermost
+// name alone is often a library template and hides the project's function that called it.
 std::vector<std::string> addr2line(const std::string& object, const std::vector<uintptr_t>& offsets) {
-  std::string cmd = "addr2line -f -C -e '" + object + "'";
+  std::string cmd = "addr2line -a -f -i -C -e '" + object + "'";
   char buf[32];
   for (auto o : offsets) {
     std::snprintf(buf, sizeof buf, " 0x%lx", static_cast<unsigned long>(o));
@@ -74,14 +77,24 @@ std::vector<std::string> addr2line(const std::string& object, const std::vector<
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return names;
   char line[4096];
-  bool function_line = true;  // addr2line -f prints "function\nfile:line" per address
+  bool function_line = true;  // after the address line: "function\nfile:line" per inlining level
   while (std::fgets(line, sizeof line, p)) {
     std::string s(line);
     if (!s.empty() && s.back() == '\n') s.pop_back();
-    if (function_line) names.push_back(s);
+    if (s.rfind("0x", 0) == 0) {  // -a: a new address
+      names.emplace_back();
+      function_line = true;
+      continue;
+    }
+    if (function_line && !names.empty() && s != "??") {
+      names.back() += names.back().empty() ? s : " inlined in " + s;
+    }
     function_line = !function_line;
   }
   pclose(p);
+  for (auto& n : names) {
+    if (n.empty()) n = "??";
+  }
   return names;
 }
 
