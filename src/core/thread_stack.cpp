@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -21,20 +22,23 @@ namespace {
 
 constexpr int kMaxFrames = 64;
 
-// Static, not per capture: a handler that answers after the capture gave up writes here, not
-// into freed memory.
+// One per capture, handed to the signal handler through g_target: the handler takes it (an
+// exchange), so a handler that runs late, after its capture gave up, finds nothing and writes
+// nowhere; a capture that gives up while its handler is writing waits for it before freeing.
 struct Capture {
   std::array<void*, kMaxFrames> frames{};
   std::atomic<int> count{-1};
 };
-Capture g_capture;
+std::atomic<Capture*> g_target{nullptr};
 
 int stack_signal() { return SIGRTMIN + 4; }
 
 void on_stack_signal(int) {
   int saved = errno;
-  int n = backtrace(g_capture.frames.data(), kMaxFrames);
-  g_capture.count.store(n, std::memory_order_release);
+  if (Capture* c = g_target.exchange(nullptr, std::memory_order_acq_rel)) {
+    int n = backtrace(c->frames.data(), kMaxFrames);
+    c->count.store(n, std::memory_order_release);
+  }
   errno = saved;
 }
 
@@ -143,15 +147,30 @@ std::vector<std::string> capture_thread_stack(pthread_t thread) {
   static std::mutex one_at_a_time;
   std::lock_guard lock(one_at_a_time);
   install_handler();
-  g_capture.count.store(-1, std::memory_order_relaxed);
-  if (pthread_kill(thread, stack_signal()) != 0) return {};
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  int n = -1;
-  while ((n = g_capture.count.load(std::memory_order_acquire)) < 0) {
-    if (std::chrono::steady_clock::now() > deadline) return {};
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto capture = std::make_unique<Capture>();
+  g_target.store(capture.get(), std::memory_order_release);
+  if (pthread_kill(thread, stack_signal()) != 0) {
+    g_target.store(nullptr, std::memory_order_release);
+    return {};
   }
-  std::array<void*, kMaxFrames> frames = g_capture.frames;
+  auto wait_for_handler = [&](std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    int n = -1;
+    while ((n = capture->count.load(std::memory_order_acquire)) < 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return n;
+  };
+  int n = wait_for_handler(std::chrono::seconds(1));
+  if (n < 0) {
+    Capture* mine = capture.get();
+    // Not taken yet: take it back, and a late handler finds nothing.
+    if (g_target.compare_exchange_strong(mine, nullptr, std::memory_order_acq_rel)) return {};
+    // Taken: the handler is writing into it; it must finish before the memory goes.
+    if (wait_for_handler(std::chrono::seconds(10)) < 0) (void)capture.release();  // never freed under it
+    return {};
+  }
+  std::array<void*, kMaxFrames> frames = capture->frames;
   // Frame 0 is the signal handler itself; then the kernel's signal return trampoline.
   auto stack = n > 1 ? symbolize(frames.data() + 1, n - 1) : std::vector<std::string>{};
   if (!stack.empty() && stack.front().find("__restore_rt") != std::string::npos) stack.erase(stack.begin());
