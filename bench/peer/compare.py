@@ -188,6 +188,16 @@ def group_main(args, queue):
 
 
 # ---- one framework ----
+def start_agent(cmd, log, env, registered, timeout, who, exited_name, **popen):
+    """Starts an agent process logging to `log` and waits until its log says it `registered`."""
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tempfile.gettempdir(), **popen)
+    wait_until(lambda: proc.poll() is not None or registered in open(log.name).read(), timeout,
+               f"{who} to register (its log: {log.name})")
+    if proc.poll() is not None:
+        raise SystemExit(f"{exited_name} exited: {open(log.name).read()[-2000:]}")
+    return proc
+
+
 class Parley:
     name = "parley"
 
@@ -197,15 +207,11 @@ class Parley:
         self.log = tempfile.NamedTemporaryFile("w+", prefix="parley-serve-", suffix=".log", delete=False)
         env = dict(os.environ, LIVEKIT_URL=LIVEKIT_URL, LIVEKIT_API_KEY="devkey", LIVEKIT_API_SECRET="secret")
         env.pop("PARLEY_CONFIG", None)
-        self.proc = subprocess.Popen(
+        self.proc = start_agent(
             [PARLEY, "serve", "--log-format", "json", "--log-level", "info", "--set", "webhook.listen=127.0.0.1:8080",
              "--set", "calls.max_concurrent=100", "--set", "agent.dispatch=worker",
              "--set", f"agent.agent_name={agent_name}"],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=tempfile.gettempdir())
-        wait_until(lambda: self.proc.poll() is not None or "agent worker registered" in open(self.log.name).read(), 60,
-                   f"parley's worker to register (its log: {self.log.name})")
-        if self.proc.poll() is not None:
-            raise SystemExit(f"parley serve exited: {open(self.log.name).read()[-2000:]}")
+            self.log, env, "agent worker registered", 60, "parley's worker", "parley serve")
         self.pid = self.proc.pid
 
     def ready(self):
@@ -230,13 +236,9 @@ class Peer:
         env = dict(os.environ, PEER_AGENT_NAME=agent_name, PEER_EXECUTOR=executor, PEER_IDLE_PROCESSES=str(PEER_IDLE),
                    LIVEKIT_URL=LIVEKIT_URL, LIVEKIT_API_KEY="devkey", LIVEKIT_API_SECRET="secret")
         here = os.path.dirname(os.path.abspath(__file__))
-        self.proc = subprocess.Popen([python, os.path.join(here, "livekit_agents_peer.py"), "start"],
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=tempfile.gettempdir(),
-                                     start_new_session=True)
-        wait_until(lambda: self.proc.poll() is not None or "registered worker" in open(self.log.name).read(), 120,
-                   f"the LiveKit Agents worker to register (its log: {self.log.name})")
-        if self.proc.poll() is not None:
-            raise SystemExit(f"the LiveKit Agents worker exited: {open(self.log.name).read()[-2000:]}")
+        self.proc = start_agent([python, os.path.join(here, "livekit_agents_peer.py"), "start"],
+                                self.log, env, "registered worker", 120, "the LiveKit Agents worker",
+                                "the LiveKit Agents worker", start_new_session=True)
         self.pid = self.proc.pid
 
     def ready(self):
