@@ -6,7 +6,8 @@
 #      (integration tests bring the local LiveKit stack up and down themselves)
 #
 # Options (environment): PARLEY_TEST_QUICK=1 skips the sanitizer and fuzz builds;
-# PARLEY_JOBS=N parallel build jobs (default: cores); CTEST_ARGS extra ctest arguments.
+# PARLEY_JOBS=N parallel build jobs (default: cores); PARLEY_TEST_JOBS=N tests at once (default 2);
+# CTEST_ARGS extra ctest arguments.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -46,30 +47,21 @@ count_ctest() {
   while read -r name; do retried+=("$dir: $name"); done < <(
     sed -nE 's/^ +Test +#[0-9]+: ([^ ]+) .*Passed.*/\1/p' "$out")
 }
-ctest_in_netns() {  # ctest_in_netns DIR OUT [ctest args...]
-  local dir=$1 out=$2; shift 2
-  # shellcheck disable=SC2086
-  scripts/netns.sh ctest --test-dir "$dir" --output-on-failure --timeout 600 --repeat until-pass:2 "$@" ${CTEST_ARGS:-} >"$out" 2>&1
-}
-run_ctest() {  # run_ctest DIR [ctest args...]; $skip_labels: labels to leave out besides `long`
+# Tests run two at a time (PARLEY_TEST_JOBS): the tests on the shared stack hold its lock
+# (RESOURCE_LOCK livekit_stack) and so still run one after the other, mostly waiting on real-time
+# audio at a load of 0.5-1; unit tests and tests with a stack of their own fill the other slot.
+# Tests that load both cores (many calls at once) say PROCESSORS 2 and so run alone. A `long`
+# test (minutes of a call that is mostly silence, on a stack of its own) costs most, so it starts
+# first and runs beside the others.
+test_jobs=${PARLEY_TEST_JOBS:-2}
+run_ctest() {  # run_ctest DIR [ctest args...]; $skip_labels: labels to leave out
   local dir=$1; shift
   echo "== test $dir" >&2
-  local out="$dir/ctest-output.txt" long_out="$dir/ctest-long-output.txt" rc=0 long_pid=
-  # Tests labelled `long` (minutes of a call that is mostly silence) bring up a stack of their
-  # own in a namespace of their own, so they run in the background beside the others.
-  if [ -n "$(ctest --test-dir "$dir" -N -L '^long$' "$@" | grep -E '^ +Test +#')" ]; then
-    ctest_in_netns "$dir" "$long_out" -L '^long$' "$@" & long_pid=$!
-  fi
+  local out="$dir/ctest-output.txt" rc=0
   # shellcheck disable=SC2086
   scripts/netns.sh ctest --test-dir "$dir" --output-on-failure --timeout 600 --repeat until-pass:2 \
-    -LE "^(long${skip_labels:+|$skip_labels})\$" "$@" ${CTEST_ARGS:-} 2>&1 | tee "$out" || rc=1
+    -j "${jobs_override:-$test_jobs}" ${skip_labels:+-LE "^($skip_labels)\$"} "$@" ${CTEST_ARGS:-} 2>&1 | tee "$out" || rc=1
   count_ctest "$out" "$dir"
-  if [ -n "$long_pid" ]; then
-    wait "$long_pid" || rc=1
-    echo "== long tests in $dir (run beside the others)" >&2
-    cat "$long_out"
-    count_ctest "$long_out" "$dir"
-  fi
   return $rc
 }
 
@@ -103,7 +95,9 @@ if [ "${PARLEY_TEST_QUICK:-0}" != 1 ]; then
   # watchdog's busy-loop test) otherwise outruns TSan's memory of the earlier access, reports a
   # race with "failed to restore the stack", and no suppression can match its GLib frames.
   export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$repo/tests/tsan.supp
-  step "tests tsan (threaded)" run_ctest build-tsan -L threaded
+  # One at a time: TSan slows every thread 5-15 times, and two such processes on 2 cores turn
+  # the threaded tests' deadlines into a measure of the machine.
+  jobs_override=1 step "tests tsan (threaded)" run_ctest build-tsan -L threaded
   step "build fuzz" build build-fuzz parley_fuzzers -DPARLEY_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${san_flags[@]}"
   step "fuzz (short runs)" run_ctest build-fuzz -L fuzz
 fi
