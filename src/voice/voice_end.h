@@ -28,10 +28,10 @@ class VoiceEndTracker {
   Clock::time_point voice_end() const;
   // The VAD's last speech frame's end.
   Clock::time_point vad_end() const { return vad_end_; }
-
- private:
+  // The noise floor the voice must stand out of (dBov), for the record.
   double floor_db() const;
 
+ private:
   std::chrono::milliseconds max_hangover_;
   std::deque<double> silence_levels_;  // the last frames the VAD called silence, newest last
   Clock::time_point vad_end_{};

@@ -239,6 +239,9 @@ void VoicePipeline::end_segment(Clock::time_point now) {
   }
   segment_over_reply_ = false;
   segment_ended_ = now;
+  logger_.debug("caller speech ended",
+                {{"vad_hangover_ms", duration_cast<milliseconds>(voice_end_.vad_end() - last_speech_).count()},
+                 {"noise_floor_dbov", std::round(voice_end_.floor_db())}});
   if (providers_.stt) {
     ++stt_pending_;
     stt_requested_ = now;
@@ -374,6 +377,7 @@ void VoicePipeline::commit_turn() {
   m.stt_latency = turn_stt_latency_;
   m.stt_failed = turn_stt_failed_;
   m.endpointing_wait = duration<double>(turn_wait_).count();
+  m.vad_hangover = std::max(0.0, seconds_between(last_speech_, voice_end_.vad_end()));
   TurnWaterfall waterfall(last_speech_);
   waterfall.mark(Hop::kVad, segment_ended_);
   if (stt_final_at_) waterfall.mark(Hop::kStt, *stt_final_at_);
