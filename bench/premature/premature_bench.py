@@ -4,8 +4,10 @@ A WebRTC caller (the official LiveKit Python SDK, scripts/lk_caller.py) says spo
 with a pause in the middle — the two halves synthesised by flite (`parley tts`), their own
 silences cut, and 0.3–0.9 s of digital silence spliced between them ("what are your … opening
 hours") — to `parley serve` with the embedded engines (WebRTC VAD → pocketsphinx → the script →
-flite). A reply is premature when the agent's answer (its transcript or its first audible audio)
-reaches the caller before the caller's last frame of the question went out.
+flite). A reply is premature when parley took the caller's turn before the caller's last frame of
+the question went out: the caller's final transcript (which parley publishes the moment it takes
+the turn) arrived while the caller was still saying the question. (Counting the agent's audio
+instead would blame a question for a late answer to the one before it on a loaded machine.)
 
 Each configuration gets a fresh `parley serve` and the same utterances in the same order:
   reference  the fixed 0.5 s wait (voice.endpointing.min_delay = delay = 500ms, no preemptive
@@ -57,13 +59,15 @@ def pct(values, p):
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else float("nan")
 
 
-async def quiet(caller, since_chunk, seconds=1.2, timeout=12):
-    """Waits until the agent has been silent for `seconds` (its answers to the utterance done)."""
+async def quiet(caller, since_chunk, finals_before, seconds=1.5, timeout=20):
+    """Waits until parley has taken the caller's turn and the agent has been silent for `seconds`
+    (its answers to the utterance done)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         loud = [caller.agent_audio_times[i] for i in range(since_chunk, len(caller.agent_audio))
                 if np.abs(caller.agent_audio[i].astype(np.int32)).max() > AUDIBLE]
-        if loud and time.monotonic() - loud[-1] > seconds:
+        taken = len(caller.caller_finals()) > finals_before
+        if taken and loud and time.monotonic() - loud[-1] > seconds:
             return
         await asyncio.sleep(0.1)
 
@@ -79,23 +83,23 @@ async def run_config(name, args, utterances, whole):
         await caller.join()
         try:
             await caller.wait_for(lambda: caller.agent_finals(), 30, "the greeting")
-            await quiet(caller, 0)
+            await asyncio.sleep(3)
             for label, pcm in utterances:
-                chunk, started = len(caller.agent_audio), len(caller.agent_started)
+                chunk, finals = len(caller.agent_audio), len(caller.caller_finals())
                 t0 = time.monotonic()
                 done = await caller.say(pcm)
-                voice = caller.first_voice_after(chunk, AUDIBLE)
-                text = [t for _, t in caller.agent_started[started:] if t0 < t <= done]
-                early = (voice is not None and voice <= done) or bool(text)
+                await asyncio.sleep(0.3)  # a final sent just before `done` is still on its way
+                early = any(t0 < t.started <= done for t in caller.caller_finals()[finals:])
                 out["said"] += 1
                 out["premature"] += early
                 out["details"].append((label, early))
-                await quiet(caller, chunk)
+                await quiet(caller, chunk, finals)
             for q in whole:
+                chunk, finals = len(caller.agent_audio), len(caller.caller_finals())
                 r = await caller.ask(q, tail=0.3)
                 if r["voice_after"] is not None:
                     out["latency"].append(r["voice_after"])
-                await quiet(caller, len(caller.agent_audio) - 1)
+                await quiet(caller, chunk, finals)
         finally:
             await caller.hang_up()
             await delete_room(room)
