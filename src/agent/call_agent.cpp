@@ -82,6 +82,12 @@ voice::VoicePipelineOptions CallAgent::pipeline_options() const {
   o.stt_timeout = config_->providers.stt_timeout;
   o.tts_timeout = config_->providers.tts_timeout;
   o.silence_timeout = config_->calls.silence_timeout;
+  const auto& e = config_->voice.endpointing;
+  o.endpointing.min_delay = e.min_delay;
+  o.endpointing.delay = e.delay;
+  o.endpointing.max_delay = e.max_delay;
+  o.endpointing.script = &deps_.providers->script();  // its intents mark a finished turn
+  o.preemptive_generation = config_->voice.preemptive_generation;
   o.repeat_prompt = deps_.providers->script().repeat_prompt(language_);
   if (o.repeat_prompt.empty()) o.repeat_prompt = "Sorry, could you repeat that?";
   o.still_there_prompt = p.still_there;

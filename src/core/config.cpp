@@ -453,6 +453,28 @@ void validate_secret_strength(const std::string& name, const std::string& api_ke
   }
 }
 
+// A turn's wait must be able to end (positive), and the three must be in order, or a finished
+// turn would wait longer than an unclear one.
+void validate_endpointing(const EndpointingConfig& e, std::vector<ConfigIssue>& issues) {
+  if (e.min_delay <= Millis(0)) {
+    issues.push_back({"voice.endpointing.min_delay", "must be positive", "use a duration such as 250ms"});
+  }
+  if (e.delay < e.min_delay) {
+    issues.push_back({"voice.endpointing.delay",
+                      format_duration(e.delay) + " is less than voice.endpointing.min_delay (" + format_duration(e.min_delay) + ")",
+                      "make it at least min_delay (min_delay = delay turns the shorter wait off)"});
+  }
+  if (e.max_delay < e.delay) {
+    issues.push_back({"voice.endpointing.max_delay",
+                      format_duration(e.max_delay) + " is less than voice.endpointing.delay (" + format_duration(e.delay) + ")",
+                      "make it at least delay, such as 3s"});
+  }
+  if (e.max_delay > Millis(10'000)) {
+    issues.push_back({"voice.endpointing.max_delay", format_duration(e.max_delay) + " would leave the caller in silence",
+                      "use at most 10s (3s is usual)"});
+  }
+}
+
 void validate_listen(const std::string& key, const std::string& listen, std::vector<ConfigIssue>& issues) {
   auto colon = listen.rfind(':');
   bool ok = colon != std::string::npos && colon + 1 < listen.size();
@@ -661,6 +683,16 @@ ConfigLoad load_config(const ConfigSources& sources) {
       read_lines(r, "trunks", c.agent.trunks, false);
     }
     {
+      Reader r = top.section("voice");
+      {
+        Reader e = r.section("endpointing");
+        e.duration("min_delay", c.voice.endpointing.min_delay);
+        e.duration("delay", c.voice.endpointing.delay);
+        e.duration("max_delay", c.voice.endpointing.max_delay);
+      }
+      r.boolean("preemptive_generation", c.voice.preemptive_generation);
+    }
+    {
       Reader r = top.section("providers");
       r.list("stt", c.providers.stt);
       r.list("llm", c.providers.llm);
@@ -797,6 +829,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
   if (c.webhook.path.empty() || c.webhook.path.front() != '/') {
     issues.push_back({"webhook.path", "'" + c.webhook.path + "' does not start with /", "write it as /livekit/webhook"});
   }
+  validate_endpointing(c.voice.endpointing, issues);
   validate_providers(c.providers, c.agent, issues);
   validate_sip(c.sip, issues);
   validate_console(c, issues);
@@ -896,6 +929,11 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
   };
   j["agent"]["numbers"] = lines(agent.numbers);
   j["agent"]["trunks"] = lines(agent.trunks);
+  j["voice"] = {{"endpointing",
+                 {{"min_delay", format_duration(voice.endpointing.min_delay)},
+                  {"delay", format_duration(voice.endpointing.delay)},
+                  {"max_delay", format_duration(voice.endpointing.max_delay)}}},
+                {"preemptive_generation", voice.preemptive_generation}};
   j["providers"] = {{"stt", providers.stt},
                     {"llm", providers.llm},
                     {"tts", providers.tts},

@@ -239,6 +239,20 @@ struct ConsoleConfig {
   int playground_rooms = 5;
 };
 
+// Turn-taking (voice/endpointing.h): how long the agent waits after the caller's voice ends.
+struct EndpointingConfig {
+  Millis min_delay{250};    // the words are a finished turn (a script intent's phrase ends them)
+  Millis delay{500};        // the words say nothing either way
+  Millis max_delay{3'000};  // the words look unfinished ("and", "the", "um", a comma)
+};
+
+struct VoiceConfig {
+  EndpointingConfig endpointing;
+  // Start the reply (LLM and its first sentence's audio) while the endpointing wait runs; it is
+  // played at once when the turn is taken, dropped when the caller goes on.
+  bool preemptive_generation = true;
+};
+
 struct LogConfig {
   log::Level level = log::Level::kInfo;
   log::Format format = log::Format::kText;
@@ -250,6 +264,7 @@ struct Config {
   ServerConfig server;
   CallsConfig calls;
   AgentConfig agent;
+  VoiceConfig voice;
   ProvidersConfig providers;
   DiagnoseConfig diagnose;
   LogConfig log;

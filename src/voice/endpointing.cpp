@@ -27,8 +27,40 @@ bool looks_incomplete(std::string_view transcript) {
   return std::find(kContinuations.begin(), kContinuations.end(), words.back()) != kContinuations.end();
 }
 
+bool ends_in_intent(std::string_view transcript, const providers::Script& script, std::string_view language) {
+  auto words = providers::normalize_words(transcript);
+  if (words.empty()) return false;
+  auto match = script.match(transcript, language);
+  if (!match.intent) return false;
+  // Only the winning intent counts: the words' meaning is what the script would answer, and its
+  // phrase at the very end says the caller has just named what they want.
+  for (const auto& [lang, phrases] : match.intent->phrases) {
+    for (const auto& phrase : phrases) {
+      if (phrase.empty() || phrase.size() > words.size()) continue;
+      size_t at = words.size() - phrase.size();
+      bool ok = true;
+      for (size_t k = 0; k < phrase.size() && ok; ++k) ok = providers::word_matches(phrase[k], words[at + k]);
+      if (ok) return true;
+    }
+  }
+  return false;
+}
+
+TurnShape turn_shape(std::string_view transcript, const EndpointingOptions& options) {
+  if (looks_incomplete(transcript)) return TurnShape::kUnfinished;
+  size_t e = transcript.find_last_not_of(" \t\r\n");
+  if (e != std::string_view::npos && transcript[e] == '?') return TurnShape::kFinished;
+  if (options.script && ends_in_intent(transcript, *options.script, options.language)) return TurnShape::kFinished;
+  return TurnShape::kUnknown;
+}
+
 std::chrono::milliseconds endpointing_delay(std::string_view transcript, const EndpointingOptions& options) {
-  return looks_incomplete(transcript) ? std::max(options.max_delay, options.min_delay) : options.min_delay;
+  switch (turn_shape(transcript, options)) {
+    case TurnShape::kUnfinished: return std::max(options.max_delay, options.delay);
+    case TurnShape::kFinished: return std::min(options.min_delay, options.delay);
+    case TurnShape::kUnknown: break;
+  }
+  return options.delay;
 }
 
 }  // namespace parley::voice

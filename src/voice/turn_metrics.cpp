@@ -16,6 +16,9 @@ nlohmann::json TurnMetrics::to_json() const {
   put("tts_ttfb", tts_ttfb);
   put("end_to_end", end_to_end);
   put("lead_in_trimmed", lead_in_trimmed);
+  put("endpointing_wait", endpointing_wait);
+  put("vad_hangover", vad_hangover);
+  if (preemptive) j["preemptive"] = true;
   if (!hops.empty()) j["waterfall"] = voice::to_json(hops);
   if (first_frame_unix) j["first_frame_unix"] = std::round(*first_frame_unix * 1e6) / 1e6;
   if (interrupted) j["interrupted"] = true;

@@ -34,6 +34,13 @@ struct TurnMetrics {
   // Leading silence of the synthesised answer cut before its first frame (lead_in_trimmer.h):
   // the caller hears the first word this much sooner than the engine's audio alone would give.
   std::optional<double> lead_in_trimmed;
+  // How long the VAD went on calling the caller's audio speech after the voice ended
+  // (voice_end.h): not waited for, since the turn's clock starts at the voice's end.
+  std::optional<double> vad_hangover;
+  // The endpointing wait chosen from the words (endpointing.h: min, default or max delay).
+  std::optional<double> endpointing_wait;
+  // The reply was generated while the endpointing wait ran and played when the turn was taken.
+  bool preemptive = false;
   bool interrupted = false;          // the caller cut the reply short
   bool stt_failed = false;
   std::string llm_error;             // "" unless the LLM chain failed

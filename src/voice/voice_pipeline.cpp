@@ -70,6 +70,7 @@ VoicePipeline::VoicePipeline(EventLoop& loop, const Clock& clock, VoicePipelineO
                                      [this](uint64_t s) { on_segment_started(s); },
                                      [this](uint64_t s) { on_segment_finished(s); }}) {
   context_.language = options_.language;
+  options_.endpointing.language = options_.language;
   if (!options_.system_prompt.empty()) context_.messages.push_back(ChatMessage::system(options_.system_prompt));
   for (const auto& m : options_.history) context_.messages.push_back(m);
   if (providers_.stt) {
@@ -96,6 +97,7 @@ void VoicePipeline::note(const char* event) {
 void VoicePipeline::stop() {
   if (stopped_) return;
   stopped_ = true;
+  discard_preemption("stopped");
   if (reply_) {
     if (reply_->llm) reply_->llm->cancel();
     if (reply_->tts) reply_->tts->cancel();
@@ -131,6 +133,8 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
     }
   }
   auto dur = frame.duration();
+  const auto frame_end = now + duration_cast<nanoseconds>(dur);
+  voice_end_.push(frame, speech, frame_end);
   recent_.push_back(frame);
   recent_duration_ += dur;
   while (!recent_.empty() && recent_duration_ - recent_.front().duration() >= options_.prefix_padding) {
@@ -147,8 +151,9 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
       providers_.stt->push_frame(frame);
     }
     if (in_speech_) {
-      last_speech_ = now + duration_cast<nanoseconds>(dur);
-      check_interruption(now + duration_cast<nanoseconds>(dur));
+      // The turn's clock runs from the voice's end, not from the VAD's hangover (voice_end.h).
+      last_speech_ = voice_end_.voice_end();
+      check_interruption(frame_end);
     }
     return;
   }
@@ -160,7 +165,12 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
   if (providers_.stt) providers_.stt->push_frame(frame);
   silence_run_ += dur;
   const bool overlap_pending = segment_over_reply_ && !interrupted_ && reply_;
-  if (silence_run_ >= (overlap_pending ? options_.overlap_pause : options_.speech_pause)) end_segment(now);
+  if (overlap_pending) {
+    if (silence_run_ >= options_.overlap_pause) end_segment(now);
+    return;
+  }
+  // The pause is counted from the voice's end too: the VAD's hangover is not waited out first.
+  if (std::max(silence_run_, duration_cast<microseconds>(frame_end - last_speech_)) >= options_.speech_pause) end_segment(now);
 }
 
 // A strict VAD can call a word's soft start speech only a few frames in, and barge-in counts the
@@ -187,6 +197,7 @@ microseconds VoicePipeline::sound_before_speech(microseconds vad_run) const {
 
 void VoicePipeline::start_segment(Clock::time_point now) {
   in_speech_ = true;
+  discard_preemption("caller_went_on");
   onset_backdate_ = sound_before_speech(speech_run_);
   speech_started_ = now - duration_cast<nanoseconds>(speech_run_) + duration_cast<nanoseconds>(recent_.back().duration()) -
                     duration_cast<nanoseconds>(onset_backdate_);
@@ -228,6 +239,9 @@ void VoicePipeline::end_segment(Clock::time_point now) {
   }
   segment_over_reply_ = false;
   segment_ended_ = now;
+  logger_.debug("caller speech ended",
+                {{"vad_hangover_ms", duration_cast<milliseconds>(voice_end_.vad_end() - last_speech_).count()},
+                 {"noise_floor_dbov", std::round(voice_end_.floor_db())}});
   if (providers_.stt) {
     ++stt_pending_;
     stt_requested_ = now;
@@ -277,12 +291,81 @@ void VoicePipeline::maybe_commit() {
     if (!reply_) arm_silence_timer();
     return;
   }
-  auto delay = turn_stt_failed_ && turn_text_.empty() ? options_.endpointing.min_delay
+  auto delay = turn_stt_failed_ && turn_text_.empty() ? options_.endpointing.delay
                                                       : endpointing_delay(turn_text_, options_.endpointing);
+  turn_wait_ = delay;
   auto due = last_speech_ + duration_cast<nanoseconds>(delay);
   auto now = clock_.now();
   if (now >= due) return commit_turn();
   eou_timer_ = loop_.post_after(ceil<milliseconds>(due - now), [this] { commit_turn(); });
+  if (options_.preemptive_generation) start_preemption();
+}
+
+void VoicePipeline::start_preemption() {
+  // Over a reply (a barge-in) the context will change when the turn is taken (what the caller
+  // heard of the reply goes into it first): nothing to prepare then.
+  if (reply_ || turn_text_.empty() || turn_stt_failed_) return;
+  if (preempt_ && preempt_text_ == turn_text_) return;
+  discard_preemption("words_changed");
+  preempt_text_ = turn_text_;
+  preempt_ = make_reply(true, "", TurnMetrics{}, std::nullopt);
+  preempt_->held = true;
+  auto context = context_;
+  context.messages.push_back(ChatMessage::user(turn_text_));
+  count("preemptive_started");
+  start_llm(*preempt_, context);
+}
+
+void VoicePipeline::discard_preemption(const char* why) {
+  if (!preempt_) return;
+  auto r = std::move(preempt_);
+  preempt_text_.clear();
+  if (r->llm) r->llm->cancel();
+  if (r->tts) r->tts->cancel();
+  r->tts_timer.cancel();
+  count("preemptive_discarded");
+  logger_.debug("preemptive reply dropped", {{"reason", why}, {"reply", r->id}});
+}
+
+bool VoicePipeline::adopt_preemption(const std::string& text, const TurnMetrics& metrics, const TurnWaterfall& turn) {
+  if (!preempt_) return false;
+  if (reply_ || preempt_text_ != text) {
+    discard_preemption("words_changed");
+    return false;
+  }
+  auto r = std::move(preempt_);
+  preempt_text_.clear();
+  r->held = false;
+  // The turn's record: its hops up to the turn taken; what was ready by then counts as ready at
+  // that moment (0 s hops), what is not yet is marked when it comes.
+  auto now = clock_.now();
+  auto early = r->waterfall;
+  r->waterfall = turn;
+  for (Hop h : {Hop::kLlm, Hop::kFirstSentence, Hop::kTts}) {
+    if (early.reached(h)) r->waterfall.mark(h, now);
+  }
+  auto generated = r->metrics;
+  r->metrics = metrics;
+  r->metrics.llm_ttft = generated.llm_ttft;
+  r->metrics.tts_ttfb = generated.tts_ttfb;
+  r->metrics.llm_error = generated.llm_error;
+  r->metrics.preemptive = true;
+  r->speech_end = turn.start();
+  silence_timer_.cancel();
+  context_.messages.push_back(ChatMessage::user(text));
+  reply_ = std::move(r);
+  count("preemptive_played");
+  uint64_t id = reply_->id;
+  auto held = std::move(reply_->held_audio);
+  for (auto& a : held) {
+    if (!reply_ || reply_->id != id) return true;
+    if (a.end) playout_.end_segment(a.segment);  // may finish the reply at once
+    else playout_.push(a.segment, a.frame);
+  }
+  if (!reply_ || reply_->id != id) return true;
+  pump_tts(*reply_);
+  maybe_finish_reply();
+  return true;
 }
 
 void VoicePipeline::commit_turn() {
@@ -293,6 +376,8 @@ void VoicePipeline::commit_turn() {
   m.end_of_utterance_delay = seconds_between(last_speech_, now);
   m.stt_latency = turn_stt_latency_;
   m.stt_failed = turn_stt_failed_;
+  m.endpointing_wait = duration<double>(turn_wait_).count();
+  m.vad_hangover = std::max(0.0, seconds_between(last_speech_, voice_end_.vad_end()));
   TurnWaterfall waterfall(last_speech_);
   waterfall.mark(Hop::kVad, segment_ended_);
   if (stt_final_at_) waterfall.mark(Hop::kStt, *stt_final_at_);
@@ -312,6 +397,7 @@ void VoicePipeline::commit_turn() {
     start_reply(options_.repeat_prompt, true, "", m, waterfall);
   } else {
     if (handler_.on_user_transcript) handler_.on_user_transcript(text, true);
+    if (adopt_preemption(text, m, waterfall)) return;
     context_.messages.push_back(ChatMessage::user(text));
     start_reply(std::nullopt, true, "", m, waterfall);
   }
@@ -334,6 +420,7 @@ void VoicePipeline::push_dtmf(char digit) {
   turn_stt_failed_ = false;
   eou_timer_.cancel();
   false_interruption_timer_.cancel();
+  discard_preemption("keypad");
   if (reply_) cancel_reply(true);
   interrupted_ = false;
   ChatMessage m;
@@ -363,9 +450,8 @@ void VoicePipeline::say_and_hang_up(const std::string& text, const std::string& 
 
 // ---- reply side --------------------------------------------------------------------------
 
-void VoicePipeline::start_reply(std::optional<std::string> text, bool interruptible, std::string hangup_reason,
-                                TurnMetrics metrics, std::optional<TurnWaterfall> turn) {
-  silence_timer_.cancel();
+std::unique_ptr<VoicePipeline::Reply> VoicePipeline::make_reply(bool interruptible, std::string hangup_reason,
+                                                               TurnMetrics metrics, std::optional<TurnWaterfall> turn) {
   auto r = std::make_unique<Reply>();
   r->id = next_reply_id_++;
   r->interruptible = interruptible;
@@ -376,107 +462,160 @@ void VoicePipeline::start_reply(std::optional<std::string> text, bool interrupti
   r->requested = clock_.now();
   r->waterfall = turn.value_or(TurnWaterfall(r->requested));
   r->speech_end = r->waterfall.start();
-  reply_ = std::move(r);
+  return r;
+}
+
+void VoicePipeline::start_reply(std::optional<std::string> text, bool interruptible, std::string hangup_reason,
+                                TurnMetrics metrics, std::optional<TurnWaterfall> turn) {
+  silence_timer_.cancel();
+  discard_preemption("reply_started");  // its context is no longer the one a turn will have
+  reply_ = make_reply(interruptible, std::move(hangup_reason), std::move(metrics), std::move(turn));
   if (text) {
-    for (auto& s : reply_->splitter.push(*text)) add_sentence(std::move(s));
-    if (auto rest = reply_->splitter.flush()) add_sentence(std::move(*rest));
+    uint64_t id = reply_->id;
+    auto sentences = reply_->splitter.push(*text);
+    if (auto rest = reply_->splitter.flush()) sentences.push_back(std::move(*rest));
+    for (auto& s : sentences) {
+      if (!reply_ || reply_->id != id) return;  // a sentence nothing could speak finished it
+      add_sentence(*reply_, std::move(s));
+    }
     maybe_finish_reply();
     return;
   }
-  reply_->from_llm = true;
-  reply_->llm_done = false;
-  if (!providers_.llm) return on_llm_done(reply_->id, make_error(ErrorCode::kInvalidArgument, "no LLM configured"));
-  uint64_t id = reply_->id;
+  start_llm(*reply_, context_);
+}
+
+void VoicePipeline::start_llm(Reply& reply, const providers::ChatContext& context) {
+  reply.from_llm = true;
+  reply.llm_done = false;
+  uint64_t id = reply.id;
+  if (!providers_.llm) return on_llm_done(id, make_error(ErrorCode::kInvalidArgument, "no LLM configured"));
   providers::LlmHandler h;
   h.on_text = posted([this, id](std::string delta) {
-    if (!reply_ || reply_->id != id || reply_->llm_done) return;
-    if (!reply_->metrics.llm_ttft) reply_->metrics.llm_ttft = seconds_between(reply_->requested, clock_.now());
-    reply_->waterfall.mark(Hop::kLlm, clock_.now());
-    for (auto& s : reply_->splitter.push(delta)) add_sentence(std::move(s));
+    auto* r = find_reply(id);
+    if (!r || r->llm_done) return;
+    if (!r->metrics.llm_ttft) r->metrics.llm_ttft = seconds_between(r->requested, clock_.now());
+    r->waterfall.mark(Hop::kLlm, clock_.now());
+    for (auto& s : r->splitter.push(delta)) {
+      add_sentence(*r, std::move(s));
+      r = find_reply(id);  // a sentence with nothing to speak can finish the reply
+      if (!r) return;
+    }
   });
   h.on_tool_call = posted([this, id](providers::ToolCall call) {
-    if (reply_ && reply_->id == id && !reply_->llm_done) reply_->tools.push_back(std::move(call));
+    if (auto* r = find_reply(id); r && !r->llm_done) r->tools.push_back(std::move(call));
   });
   h.on_done = posted([this, id](Status s) { on_llm_done(id, std::move(s)); });
-  reply_->llm = providers_.llm->chat(context_, std::move(h));
+  reply.llm = providers_.llm->chat(context, std::move(h));
+}
+
+VoicePipeline::Reply* VoicePipeline::find_reply(uint64_t id) {
+  if (reply_ && reply_->id == id) return reply_.get();
+  if (preempt_ && preempt_->id == id) return preempt_.get();
+  return nullptr;
 }
 
 void VoicePipeline::on_llm_done(uint64_t id, Status status) {
-  if (!reply_ || reply_->id != id || reply_->llm_done) return;
-  reply_->llm_done = true;
-  if (auto rest = reply_->splitter.flush()) add_sentence(std::move(*rest));
+  auto* r = find_reply(id);
+  if (!r || r->llm_done) return;
+  r->llm_done = true;
+  if (auto rest = r->splitter.flush()) {
+    add_sentence(*r, std::move(*rest));
+    if (!(r = find_reply(id))) return;
+  }
   if (!status) {
-    reply_->metrics.llm_error = status.error().to_string();
+    r->metrics.llm_error = status.error().to_string();
     note("llm_error");
-    if (reply_->sentences.empty()) {
+    if (r->sentences.empty()) {
       // Even the last LLM in the chain failed before a word: ask again rather than fall silent.
-      add_sentence(options_.repeat_prompt);
+      add_sentence(*r, options_.repeat_prompt);
+      if (!(r = find_reply(id))) return;
     }
   }
-  maybe_finish_reply();
+  if (r == reply_.get()) maybe_finish_reply();
 }
 
-void VoicePipeline::add_sentence(std::string sentence) {
-  reply_->sentences.push_back(Sentence{std::move(sentence), false});
-  reply_->waterfall.mark(Hop::kFirstSentence, clock_.now());
-  pump_tts();
+void VoicePipeline::add_sentence(Reply& r, std::string sentence) {
+  r.sentences.push_back(Sentence{std::move(sentence), false});
+  r.waterfall.mark(Hop::kFirstSentence, clock_.now());
+  pump_tts(r);
 }
 
-void VoicePipeline::pump_tts() {
-  if (!reply_ || reply_->tts || reply_->next_synth >= reply_->sentences.size()) return;
-  reply_->tts_engine = 0;
-  start_synthesis();
+void VoicePipeline::pump_tts(Reply& r) {
+  if (r.tts || r.next_synth >= r.sentences.size()) return;
+  // A held (preemptive) reply synthesises only its first sentence before the turn is taken.
+  if (r.held && r.next_synth >= 1) return;
+  r.tts_engine = 0;
+  start_synthesis(r);
 }
 
-void VoicePipeline::start_synthesis() {
-  auto& r = *reply_;
+void VoicePipeline::emit_audio(Reply& r, uint64_t segment, media::AudioFrame audio) {
+  if (r.held) {
+    r.held_audio.push_back(HeldAudio{segment, std::move(audio), false});
+    return;
+  }
+  playout_.push(segment, audio);
+}
+
+void VoicePipeline::emit_end(Reply& r, uint64_t segment) {
+  if (r.held) {
+    r.held_audio.push_back(HeldAudio{segment, {}, true});
+    return;
+  }
+  playout_.end_segment(segment);  // may finish the reply at once
+}
+
+void VoicePipeline::start_synthesis(Reply& r) {
   auto index = r.next_synth;
+  uint64_t id = r.id;
   if (r.tts_engine >= providers_.tts.size()) {
     // Nothing can speak it: the sentence goes out as a transcript only, in its turn.
     note("tts_all_failed");
     r.sentences[index].synthesized = true;
     ++r.next_synth;
-    uint64_t id = r.id;
-    playout_.end_segment(segment_key(id, index));  // may finish the reply at once
-    if (!reply_ || reply_->id != id) return;
-    pump_tts();
-    return maybe_finish_reply();
+    emit_end(r, segment_key(id, index));
+    auto* again = find_reply(id);
+    if (!again) return;
+    pump_tts(*again);
+    if (again == reply_.get()) maybe_finish_reply();
+    return;
   }
   r.tts_audio = false;
   if (!r.first_tts) {
     r.first_tts = true;
     r.first_tts_at = clock_.now();
   }
-  uint64_t id = r.id;
   auto* engine = providers_.tts[r.tts_engine];
   SynthesisHandler h;
   h.on_audio = posted([this, id, index](media::AudioFrame audio) {
-    if (!reply_ || reply_->id != id || reply_->next_synth != index || !reply_->tts) return;
-    if (!reply_->tts_audio) {
-      reply_->tts_audio = true;
-      reply_->tts_timer.cancel();
-      if (index == 0 && !reply_->metrics.tts_ttfb) reply_->metrics.tts_ttfb = seconds_between(reply_->first_tts_at, clock_.now());
-      reply_->waterfall.mark(Hop::kTts, clock_.now());
+    auto* p = find_reply(id);
+    if (!p || p->next_synth != index || !p->tts) return;
+    if (!p->tts_audio) {
+      p->tts_audio = true;
+      p->tts_timer.cancel();
+      if (index == 0 && !p->metrics.tts_ttfb) p->metrics.tts_ttfb = seconds_between(p->first_tts_at, clock_.now());
+      p->waterfall.mark(Hop::kTts, clock_.now());
     }
     if (index == 0) {
-      audio = reply_->lead_in.feed(audio);
+      audio = p->lead_in.feed(audio);
       if (audio.empty()) return;
     }
-    playout_.push(segment_key(id, index), audio);
+    emit_audio(*p, segment_key(id, index), std::move(audio));
   });
   h.on_done = posted([this, id, index](Status s) {
-    if (!reply_ || reply_->id != id || reply_->next_synth != index || !reply_->tts) return;
-    synthesis_done(id, std::move(s));
+    auto* p = find_reply(id);
+    if (!p || p->next_synth != index || !p->tts) return;
+    synthesis_done(*p, std::move(s));
   });
   r.tts = engine->synthesize(r.sentences[index].text, options_.language, options_.output_rate, std::move(h));
   r.tts_timer = loop_.post_after(options_.tts_timeout, [this, id, index] {
-    if (!reply_ || reply_->id != id || reply_->next_synth != index || !reply_->tts || reply_->tts_audio) return;
-    synthesis_done(id, make_error(ErrorCode::kTimeout, "no audio within the TTS timeout", true));
+    auto* p = find_reply(id);
+    if (!p || p->next_synth != index || !p->tts || p->tts_audio) return;
+    synthesis_done(*p, make_error(ErrorCode::kTimeout, "no audio within the TTS timeout", true));
   });
 }
 
-void VoicePipeline::synthesis_done(uint64_t id, Status status) {
-  auto& r = *reply_;
+void VoicePipeline::synthesis_done(Reply& r, Status status) {
+  uint64_t id = r.id;
   r.tts_timer.cancel();
   auto engine = providers_.tts[r.tts_engine];
   if (r.tts) r.tts->cancel();
@@ -486,15 +625,16 @@ void VoicePipeline::synthesis_done(uint64_t id, Status status) {
                  {{"tts", std::string(engine->name())}, {"error", status.error().to_string()}});
     note("tts_error");
     ++r.tts_engine;
-    return start_synthesis();
+    return start_synthesis(r);
   }
   if (!status) logger_.warn("tts failed mid-sentence", {{"tts", std::string(engine->name())}, {"error", status.error().to_string()}});
   r.sentences[r.next_synth].synthesized = true;
   auto index = r.next_synth++;
-  playout_.end_segment(segment_key(id, index));  // may finish the reply at once
-  if (!reply_ || reply_->id != id) return;
-  pump_tts();
-  maybe_finish_reply();
+  emit_end(r, segment_key(id, index));
+  auto* again = find_reply(id);
+  if (!again) return;
+  pump_tts(*again);
+  if (again == reply_.get()) maybe_finish_reply();
 }
 
 void VoicePipeline::on_frame(const media::AudioFrame& frame) {

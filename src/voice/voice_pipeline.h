@@ -3,8 +3,9 @@
 //
 //  - The caller's speech (VAD, min_speech) is fed to STT with prefix_padding of audio before it;
 //    after speech_pause of silence the utterance's text is requested at once, and the turn is
-//    taken when silence reaches the endpointing delay (0.5 s, up to 3 s when the words look
-//    unfinished) and all text is in.
+//    taken when silence reaches the endpointing delay (endpointing.h: shorter when the words are
+//    a finished turn, up to 3 s when they look unfinished) and all text is in. Both silences are
+//    counted from the voice's end, not from the VAD's hangover (voice_end.h).
 //  - The reply streams: LLM deltas are cut into sentences; each is synthesised while the one
 //    before plays; each sentence's transcript goes out when its first frame does.
 //  - Barge-in: caller speech lasting min_interruption over an interruptible reply pauses the
@@ -43,6 +44,7 @@
 #include "voice/speech_interfaces.h"
 #include "voice/turn_metrics.h"
 #include "voice/turn_waterfall.h"
+#include "voice/voice_end.h"
 
 namespace parley::voice {
 
@@ -57,6 +59,8 @@ struct VoicePipelineOptions {
   std::chrono::milliseconds overlap_pause{550};
   std::chrono::milliseconds prefix_padding{300};
   EndpointingOptions endpointing;
+  // Start the reply while the endpointing wait runs (preemptive_reply.h).
+  bool preemptive_generation = false;
   std::chrono::milliseconds min_interruption{500};
   std::chrono::milliseconds false_interruption_timeout{2000};
   std::chrono::milliseconds stt_timeout{5000};
@@ -129,6 +133,12 @@ class VoicePipeline {
     std::string text;
     bool synthesized = false;
   };
+  // A held reply's audio (or a sentence's end), kept until the turn is taken.
+  struct HeldAudio {
+    uint64_t segment = 0;
+    media::AudioFrame frame;
+    bool end = false;
+  };
   struct Reply {
     uint64_t id = 0;
     bool interruptible = true;
@@ -155,6 +165,9 @@ class VoicePipeline {
     bool first_tts = false;
     Clock::time_point first_tts_at;
     LeadInTrimmer lead_in;  // the first sentence's leading silence
+    // Preemptive: generated during the endpointing wait; its audio waits in held_audio.
+    bool held = false;
+    std::vector<HeldAudio> held_audio;
   };
 
   template <class F>
@@ -172,13 +185,26 @@ class VoicePipeline {
   std::chrono::microseconds sound_before_speech(std::chrono::microseconds vad_run) const;
   void resume_false_interruption();
   // Reply side.
+  std::unique_ptr<Reply> make_reply(bool interruptible, std::string hangup_reason, TurnMetrics metrics,
+                                    std::optional<TurnWaterfall> turn);
   void start_reply(std::optional<std::string> text, bool interruptible, std::string hangup_reason, TurnMetrics metrics,
                    std::optional<TurnWaterfall> turn = std::nullopt);
-  void add_sentence(std::string sentence);
+  void start_llm(Reply& reply, const providers::ChatContext& context);
+  // The reply (playing or held) with this id, if it is still wanted.
+  Reply* find_reply(uint64_t id);
+  void add_sentence(Reply& r, std::string sentence);
   void on_llm_done(uint64_t id, Status status);
-  void pump_tts();
-  void start_synthesis();
-  void synthesis_done(uint64_t id, Status status);
+  void pump_tts(Reply& r);
+  void start_synthesis(Reply& r);
+  void synthesis_done(Reply& r, Status status);
+  // Audio to the playout, or into the held reply's store.
+  void emit_audio(Reply& r, uint64_t segment, media::AudioFrame audio);
+  void emit_end(Reply& r, uint64_t segment);
+  // Preemptive generation: started while the endpointing wait runs on the words so far, played
+  // at once by commit_turn when the turn's words are the same, dropped otherwise.
+  void start_preemption();
+  void discard_preemption(const char* why);
+  bool adopt_preemption(const std::string& text, const TurnMetrics& metrics, const TurnWaterfall& turn);
   void on_segment_started(uint64_t segment);
   void on_segment_finished(uint64_t segment);
   void on_frame(const media::AudioFrame& frame);
@@ -209,7 +235,9 @@ class VoicePipeline {
   std::chrono::microseconds silence_run_{0};
   Clock::time_point speech_started_{};
   std::chrono::microseconds onset_backdate_{0};  // sound before the VAD's run counted into speech_started_
-  Clock::time_point last_speech_{};
+  VoiceEndTracker voice_end_;
+  Clock::time_point last_speech_{};  // the voice's end in the latest segment (voice_end.h)
+  std::chrono::milliseconds turn_wait_{0};  // the endpointing wait chosen for the turn
   uint64_t stt_seq_ = 0;       // results of older sequences are stale
   int stt_pending_ = 0;
   bool turn_stt_failed_ = false;
@@ -226,6 +254,8 @@ class VoicePipeline {
 
   // Reply side.
   std::unique_ptr<Reply> reply_;
+  std::unique_ptr<Reply> preempt_;  // held, not yet the turn's (preemptive generation)
+  std::string preempt_text_;        // the caller's words it answers
   uint64_t next_reply_id_ = 1;
   int turn_count_ = 0;
   std::vector<TurnMetrics> turns_;

@@ -70,6 +70,35 @@ TEST(Config, ServerSectionIsReadAndChecked) {
   EXPECT_NE(find_issue(load_config(same), "server.metrics_listen"), nullptr);
 }
 
+TEST(Config, EndpointingWaitsAreReadAndMustBeInOrder) {
+  auto load = load_config(with_secret(source_dir() + "/parley.example.yaml"));
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.config.voice.endpointing.min_delay, Millis(250));
+  EXPECT_EQ(load.config.voice.endpointing.delay, Millis(500));
+  EXPECT_EQ(load.config.voice.endpointing.max_delay, Millis(3'000));
+  EXPECT_TRUE(load.config.voice.preemptive_generation);
+
+  auto fixed = with_secret(source_dir() + "/parley.example.yaml");
+  fixed.overrides["voice.endpointing.min_delay"] = "500ms";  // = delay: the fixed wait
+  fixed.overrides["voice.preemptive_generation"] = "false";
+  auto f = load_config(fixed);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f.config.voice.endpointing.min_delay, Millis(500));
+  EXPECT_FALSE(f.config.voice.preemptive_generation);
+
+  auto bad = with_secret(source_dir() + "/parley.example.yaml");
+  bad.overrides["voice.endpointing.min_delay"] = "800ms";  // more than delay
+  bad.overrides["voice.endpointing.max_delay"] = "20s";
+  auto refused = load_config(bad);
+  auto* order = find_issue(refused, "voice.endpointing.delay");
+  ASSERT_NE(order, nullptr);
+  EXPECT_NE(order->message.find("less than voice.endpointing.min_delay"), std::string::npos) << order->message;
+  EXPECT_NE(find_issue(refused, "voice.endpointing.max_delay"), nullptr);
+  auto zero = with_secret(source_dir() + "/parley.example.yaml");
+  zero.overrides["voice.endpointing.min_delay"] = "0s";
+  EXPECT_NE(find_issue(load_config(zero), "voice.endpointing.min_delay"), nullptr);
+}
+
 TEST(Config, ConsoleNeedsItsTokenFromTheEnvironmentAndKeepsItSecret) {
   auto off = load_config(with_secret(source_dir() + "/parley.example.yaml"));
   EXPECT_FALSE(off.config.console.enabled);

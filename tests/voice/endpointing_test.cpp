@@ -2,6 +2,8 @@
 
 #include "voice/endpointing.h"
 
+#include "providers/llm/script.h"
+
 namespace parley::voice {
 namespace {
 
@@ -20,6 +22,27 @@ TEST(Endpointing, FinishedWordsGetTheMinimumDelayAndUnfinishedOnesTheMaximum) {
   EXPECT_FALSE(looks_incomplete("And?"));  // a question mark ends it whatever the word
   o.max_delay = 100ms;                      // a max below the min never shortens the min
   EXPECT_EQ(endpointing_delay("and", o), 500ms);
+}
+
+TEST(Endpointing, AScriptIntentEndingTheWordsOrAQuestionMarkGetsTheShortWait) {
+  EndpointingOptions o;
+  o.min_delay = 250ms;
+  o.script = &providers::Script::embedded();
+  EXPECT_EQ(endpointing_delay("what are your opening hours", o), 250ms);
+  EXPECT_EQ(endpointing_delay("how much does it cost", o), 250ms);
+  EXPECT_EQ(endpointing_delay("can I talk to a person", o), 250ms);
+  // The intent is there but not at the end: the caller may still be saying what they want.
+  EXPECT_EQ(endpointing_delay("opening hours for my", o), 3000ms);
+  EXPECT_EQ(endpointing_delay("the opening hours of the shop", o), 500ms);
+  EXPECT_EQ(endpointing_delay("my name is john", o), 500ms);
+  EXPECT_EQ(endpointing_delay("is it far from the station?", o), 250ms);  // a recogniser that punctuates
+  EXPECT_EQ(endpointing_delay("Сколько стоит", o), 250ms);  // ru: стоит (prices)
+  EXPECT_EQ(turn_shape("where are you located", o), TurnShape::kFinished);
+  o.script = nullptr;  // no intents: only punctuation says a turn is finished
+  EXPECT_EQ(endpointing_delay("what are your opening hours", o), 500ms);
+  o.delay = 200ms;  // a short wait is never longer than the default one
+  o.script = &providers::Script::embedded();
+  EXPECT_EQ(endpointing_delay("what are your opening hours", o), 200ms);
 }
 
 }  // namespace

@@ -146,14 +146,14 @@ ScriptIntent parse_intent(const YAML::Node& n, std::string_view source) {
   return intent;
 }
 
-bool word_matches(const std::string& pattern, const std::string& word) {
+}  // namespace
+
+bool word_matches(std::string_view pattern, std::string_view word) {
   if (!pattern.empty() && pattern.back() == '*') {
-    return word.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+    return word.compare(0, pattern.size() - 1, pattern.substr(0, pattern.size() - 1)) == 0;
   }
   return pattern == word;
 }
-
-}  // namespace
 
 std::vector<std::string> normalize_words(std::string_view text) {
   std::vector<std::string> words;

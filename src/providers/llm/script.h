@@ -74,5 +74,7 @@ class Script {
 // Lower-cases ASCII and Cyrillic letters (ё as е) and splits into words of letters, digits and
 // apostrophes; everything else separates words. Invalid UTF-8 bytes separate words too.
 std::vector<std::string> normalize_words(std::string_view text);
+// A phrase's word against a caller's normalised word: equal, or a prefix when it ends in '*'.
+bool word_matches(std::string_view pattern, std::string_view word);
 
 }  // namespace parley::providers
