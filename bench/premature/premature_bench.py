@@ -115,6 +115,8 @@ def main():
     p.add_argument("--pauses", default="0.3,0.6,0.9", help="pauses spliced into each question (seconds)")
     p.add_argument("--reference-bin", help="an older parley binary as the reference (its own defaults)")
     p.add_argument("--repeat", type=int, default=2, help="the questions without a pause, how many rounds")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a configuration value for the adaptive run (e.g. voice.endpointing.min_delay=400ms)")
     a = p.parse_args()
     work = tempfile.mkdtemp(prefix="premature-bench-")
     pauses = [float(x) for x in a.pauses.split(",")]
@@ -136,7 +138,9 @@ def main():
     else:
         fixed = ["--set", "voice.endpointing.min_delay=500ms", "--set", "voice.preemptive_generation=false"]
         results["reference"] = asyncio.run(run_config("reference (fixed 0.5 s)", fixed, utterances, whole))
-    results["adaptive"] = asyncio.run(run_config("adaptive (defaults)", [], utterances, whole))
+    tuned = [arg for kv in a.set for arg in ("--set", kv)]
+    results["adaptive"] = asyncio.run(run_config("adaptive (" + (", ".join(a.set) or "defaults") + ")", tuned,
+                                                 utterances, whole))
     print(f"\n{len(utterances)} questions with a pause ({a.pauses} s), {len(whole)} without; "
           f"load average {load0:.1f} → {os.getloadavg()[0]:.1f}\n")
     print("| | reference | adaptive | adaptive ÷ reference |")
