@@ -387,7 +387,7 @@ def main():
         print(fmt(r))
     by = {(r["framework"], r["n"]): r for r in rows}
     print("\n| calls | CPU per call parley / peer | PSS per call parley / peer | idle PSS parley / peer | "
-          "p50 parley / peer | answers correct parley, peer |")
+          "PSS at peak parley / peer | p50 parley / peer | answers correct parley, peer |")
     print("|---|---|---|---|---|---|---|")
     for n in ns:
         x, y = by.get(("parley", n)), by.get(("LiveKit Agents", n))
