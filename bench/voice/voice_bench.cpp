@@ -53,7 +53,8 @@ class CountingRoom final : public agent::CallRoom {
   void set_audio_source(std::shared_ptr<media::OutgoingAudio> source) override {  // on the call's loop
     tick.cancel();
     if (!source) return;
-    tick = media::SharedFrameTick::for_loop(*loop)->subscribe([this, source] {
+    if (!frame_tick) frame_tick = media::SharedFrameTick::for_loop(*loop);  // lives while held
+    tick = frame_tick->subscribe([this, source] {
       if (source->pull()) frames.fetch_add(1);
     });
   }
@@ -64,6 +65,7 @@ class CountingRoom final : public agent::CallRoom {
   const std::string& agent_identity() const override { return identity; }
 
   EventLoop* loop = nullptr;
+  std::shared_ptr<media::SharedFrameTick> frame_tick;
   TimerHandle tick;
   agent::CallRoomEvents events;
   std::atomic<int> replies{0};

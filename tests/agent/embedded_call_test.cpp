@@ -31,7 +31,8 @@ class RecordingRoom final : public CallRoom {
   void set_audio_source(std::shared_ptr<media::OutgoingAudio> source) override {
     tick.cancel();
     if (!source) return;
-    tick = media::SharedFrameTick::for_loop(*loop)->subscribe([this, source] {
+    if (!frame_tick) frame_tick = media::SharedFrameTick::for_loop(*loop);  // lives while held
+    tick = frame_tick->subscribe([this, source] {
       if (auto f = source->pull()) {
         std::lock_guard l(mu);
         for (auto s : f->samples()) audio.push_back(s);
@@ -48,6 +49,7 @@ class RecordingRoom final : public CallRoom {
   const std::string& agent_identity() const override { return identity; }
 
   EventLoop* loop = nullptr;
+  std::shared_ptr<media::SharedFrameTick> frame_tick;
   TimerHandle tick;
   std::mutex mu;
   std::condition_variable cv;
