@@ -1,7 +1,8 @@
 // bench_rooms: N simultaneous calls on this machine against the local livekit-server. Each call
 // is a room with a caller, who publishes speech, and a parley "agent" livekit::Room, which hears
 // the caller (subscribed, decoded, jitter-buffered, every 20 ms) and speaks: it pushes
-// pre-synthesised speech (flite) into its LocalAudioTrack (resampled, Opus-encoded, paced, SRTP).
+// pre-synthesised speech (flite) into the PcmSource its LocalAudioTrack pulls from on the media
+// loop's 20 ms tick (framed, Opus-encoded, SRTP).
 // The callers run in a child process (this binary with --role callers), so the figures are the
 // agent process's alone:
 //   - CPU per call: process CPU time / N / wall time, and as a ratio to the Opus floor measured
@@ -40,6 +41,7 @@
 #include "livekit/room/room.h"
 #include "media/opus_decoder.h"
 #include "media/opus_encoder.h"
+#include "media/pcm_source.h"
 #include "providers/tts/flite_tts.h"
 
 using namespace parley;
@@ -260,6 +262,8 @@ struct Call {
   std::shared_ptr<lk::Room> room;
   std::shared_ptr<lk::LocalAudioTrack> track;  // written once before `published`; read only after it
   lk::LocalAudioTrack* ready_track() const { return published.load(std::memory_order_acquire) ? track.get() : nullptr; }
+  // What the track sends (pulled on its media loop's tick); fed by one thread.
+  std::shared_ptr<media::PcmSource> pcm = std::make_shared<media::PcmSource>();
   SpeechCursor speech;
   std::atomic<uint64_t> frames_in{0};
   std::atomic<bool> subscribed{false}, published{false}, failed{false};
@@ -289,7 +293,10 @@ void join_all(LoopPool& loops, const Args& a, const std::string& who, bool subsc
                         if (r) {
                           call->room = *r;
                           call->room->publish_audio("speech", [call](Result<std::shared_ptr<lk::LocalAudioTrack>> t) {
-                            if (t) call->track = *t;
+                            if (t) {
+                              call->track = *t;
+                              call->track->set_source(call->pcm);
+                            }
                             if (!t) call->failed = true;
                             call->published.store(true, std::memory_order_release);
                           });
@@ -312,7 +319,7 @@ void feed_until(std::vector<std::unique_ptr<Call>>& calls, const std::function<b
   while (!stop()) {
     for (auto& c : calls) {
       auto* t = c->ready_track();
-      if (t && t->queued() < std::chrono::milliseconds(200)) (void)t->push(c->speech.next(48000 / 5));
+      if (t && c->pcm->queued() < std::chrono::milliseconds(200)) (void)c->pcm->push(c->speech.next(48000 / 5));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -407,7 +414,7 @@ int run_agents(const Args& a) {
     cb.on_audio = [&call](const lk::RemoteTrack&, const media::AudioFrame&) {
       call.frames_in.fetch_add(1, std::memory_order_relaxed);
       auto* t = call.ready_track();
-      if (t && t->queued() < std::chrono::milliseconds(100)) (void)t->push(call.speech.next(48000 / 10));
+      if (t && call.pcm->queued() < std::chrono::milliseconds(100)) (void)call.pcm->push(call.speech.next(48000 / 10));
     };
     return cb;
   });

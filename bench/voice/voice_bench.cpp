@@ -31,6 +31,7 @@
 #include "agent/call_agent.h"
 #include "core/asio_loop.h"
 #include "media/opus_encoder.h"
+#include "media/shared_frame_tick.h"
 #include "media/resampler.h"
 #include "providers/stt/pocketsphinx_stt.h"
 #include "providers/tts/flite_tts.h"
@@ -43,17 +44,29 @@ namespace {
 
 constexpr size_t kFrame = 960;  // 20 ms at 48 kHz
 
-// A room that only counts: the agent's finished replies and its frames.
+// A room that only counts: the agent's finished replies and its frames. It pulls the agent's
+// voice on the call loop's shared 20 ms frame tick, as a real room does on its media loop's.
 class CountingRoom final : public agent::CallRoom {
  public:
+  ~CountingRoom() override { tick.cancel(); }
   void join(agent::CallRoomEvents e) override { events = std::move(e); }
-  void publish_audio(const media::AudioFrame&) override { frames.fetch_add(1); }
+  void set_audio_source(std::shared_ptr<media::OutgoingAudio> source) override {  // on the call's loop
+    tick.cancel();
+    if (!source) return;
+    if (!frame_tick) frame_tick = media::SharedFrameTick::for_loop(*loop);  // lives while held
+    tick = frame_tick->subscribe([this, source] {
+      if (source->pull()) frames.fetch_add(1);
+    });
+  }
   void publish_transcript(const agent::TranscriptSegment& s) override {
     if (s.agent && s.final) replies.fetch_add(1);
   }
   void leave() override {}
   const std::string& agent_identity() const override { return identity; }
 
+  EventLoop* loop = nullptr;
+  std::shared_ptr<media::SharedFrameTick> frame_tick;
+  TimerHandle tick;
   agent::CallRoomEvents events;
   std::atomic<int> replies{0};
   std::atomic<uint64_t> frames{0};
@@ -147,6 +160,7 @@ RunResult run(int n_calls, size_t questions, const std::vector<std::vector<media
     auto& c = calls[i];
     c.loop = loops[i % loops.size()].get();
     auto room = std::make_unique<CountingRoom>();
+    room->loop = c.loop;
     c.room = room.get();
     // Staggered: calls do not all speak at the same instant.
     c.next_question = start + 3s + std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 4000)(rng));

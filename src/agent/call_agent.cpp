@@ -231,8 +231,6 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   if (!recognizer_) logger_.warn("no speech recogniser is available: the caller can only use the keypad");
 
   voice::VoicePipelineHandler h;
-  h.on_audio = [this](const media::AudioFrame& f) { deps_.room->publish_audio(f); };
-  h.on_audio_cleared = [this] { deps_.room->clear_audio(); };
   h.on_user_transcript = [this](const std::string& text, bool final) {
     if (!user_segment_open_) {
       ++user_segment_;
@@ -299,6 +297,7 @@ void CallAgent::on_caller(const RemoteCaller& caller) {
   };
   h.on_hangup = [this](const std::string& reason) { hang_up(reason); };
   pipeline_ = std::make_unique<voice::VoicePipeline>(loop_, clock_, pipeline_options(), p, std::move(h), logger_);
+  deps_.room->set_audio_source(pipeline_->audio_out());
 
   auto max = config_->calls.max_duration;
   if (max > milliseconds(0)) {

@@ -7,11 +7,13 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "agent/call_quality.h"
 #include "core/error.h"
 #include "media/audio_frame.h"
+#include "media/frame_ring.h"
 
 namespace parley::agent {
 
@@ -55,10 +57,10 @@ class CallRoom {
  public:
   virtual ~CallRoom() = default;
   virtual void join(CallRoomEvents events) = 0;
-  // One 20 ms mono frame of the agent's voice (48 kHz).
-  virtual void publish_audio(const media::AudioFrame& frame) = 0;
-  // Drops agent audio published but not yet sent (barge-in).
-  virtual void clear_audio() {}
+  // The agent's voice: the room pulls one 20 ms mono 48 kHz frame from `source` on each tick of
+  // its own 20 ms clock (the real room: its media loop's shared frame tick), so the source never
+  // paces. nullptr: none. Kept for the agent's track whether it is published yet or not.
+  virtual void set_audio_source(std::shared_ptr<media::OutgoingAudio> source) = 0;
   virtual void publish_transcript(const TranscriptSegment& segment) = 0;
   virtual void leave() = 0;
   virtual const std::string& agent_identity() const = 0;

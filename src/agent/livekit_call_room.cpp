@@ -218,6 +218,7 @@ void LiveKitCallRoom::on_track_published(Result<std::shared_ptr<livekit::LocalAu
     return;
   }
   track_ = std::move(*track);
+  track_->set_source(audio_source_);
   logger_.info("agent audio track published", {{"track", track_->sid()}});
   maybe_announce_caller();
 }
@@ -258,16 +259,9 @@ void LiveKitCallRoom::maybe_announce_caller() {
   if (events_.on_caller) events_.on_caller(announced);
 }
 
-void LiveKitCallRoom::publish_audio(const media::AudioFrame& frame) {
-  if (!track_ || left_) return;
-  if (auto s = track_->push(frame); !s && !audio_error_logged_) {
-    audio_error_logged_ = true;
-    logger_.warn("agent audio dropped", {{"error", s.error().to_string()}});
-  }
-}
-
-void LiveKitCallRoom::clear_audio() {
-  if (track_) track_->clear();
+void LiveKitCallRoom::set_audio_source(std::shared_ptr<media::OutgoingAudio> source) {
+  audio_source_ = std::move(source);
+  if (track_) track_->set_source(audio_source_);
 }
 
 std::string LiveKitCallRoom::agent_track_sid() const { return track_ ? track_->sid() : std::string(); }
@@ -325,7 +319,7 @@ void LiveKitCallRoom::leave() {
   // Close open agent streams (their trailers say final) while the room still sends.
   for (auto& [id, w] : agent_streams_) (void)w->close({{"lk.transcription_final", "true"}});
   agent_streams_.clear();
-  if (track_) track_->clear();
+  if (track_) track_->set_source(nullptr);  // nothing more of the agent's voice goes out
   track_.reset();
   if (room_) room_->leave();
   room_.reset();

@@ -49,8 +49,7 @@ class LiveKitCallRoom final : public CallRoom {
   ~LiveKitCallRoom() override;
 
   void join(CallRoomEvents events) override;
-  void publish_audio(const media::AudioFrame& frame) override;
-  void clear_audio() override;
+  void set_audio_source(std::shared_ptr<media::OutgoingAudio> source) override;
   void publish_transcript(const TranscriptSegment& segment) override;
   void leave() override;
   const std::string& agent_identity() const override { return identity_; }
@@ -85,6 +84,7 @@ class LiveKitCallRoom final : public CallRoom {
   CallRoomEvents events_;
   std::shared_ptr<livekit::Room> room_;
   std::shared_ptr<livekit::LocalAudioTrack> track_;
+  std::shared_ptr<media::OutgoingAudio> audio_source_;  // handed to track_ once it is published
   bool track_ready_ = false;          // published, or failed (then the agent is mute)
   CallerTrack caller_track_;          // audio of its track is the caller's
   std::string caller_quality_sid_;    // the caller's latest track, for quality() after it is gone
@@ -92,7 +92,6 @@ class LiveKitCallRoom final : public CallRoom {
   bool ringing_announced_ = false;
   bool left_ = false;
   std::map<std::string, std::unique_ptr<livekit::TextStreamWriter>> agent_streams_;  // by segment id
-  bool audio_error_logged_ = false;
   bool transcript_error_logged_ = false;
 };
 

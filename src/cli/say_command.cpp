@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/room_join.h"
+#include "media/pcm_source.h"
 #include "media/wav_reader.h"
 #include "providers/tts/flite_tts.h"
 
@@ -48,18 +49,21 @@ void run_say(CommandContext& ctx, const SayOptions& o) {
   auto track = future.get();
   if (!track) throw CliExit(kExitFailed, "cannot publish audio: " + track.error().to_string());
   std::cerr << "published track " << (*track)->sid() << " in room " << o.room << "\n";
+  auto pcm = std::make_shared<media::PcmSource>();  // the track pulls from it on its tick
+  (*track)->set_source(pcm);
   std::this_thread::sleep_for(std::chrono::duration<double>(o.lead));
-  // Push in 20 ms pieces as a live source would; the track queues at most 30 s.
+  // Push in 20 ms pieces as a live source would; at most 30 s can wait.
   const int step = audio.sample_rate / 50 * audio.channels;
   auto samples = audio.samples();
   for (size_t i = 0; i < samples.size(); i += static_cast<size_t>(step)) {
     size_t n = std::min(samples.size() - i, static_cast<size_t>(step));
     auto piece = media::AudioFrame::from_samples(audio.sample_rate, audio.channels, samples.subspan(i, n));
-    while ((*track)->queued() > std::chrono::seconds(5) && !gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (auto s = (*track)->push(piece); !s) throw CliExit(kExitFailed, "cannot queue audio: " + s.error().message);
+    while (pcm->queued() > std::chrono::seconds(5) && !gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (auto s = pcm->push(piece); !s) throw CliExit(kExitFailed, "cannot queue audio: " + s.error().message);
   }
+  if (auto s = pcm->flush(); !s) throw CliExit(kExitFailed, "cannot queue audio: " + s.error().message);
   auto deadline = std::chrono::steady_clock::now() + audio.duration() + std::chrono::seconds(10);
-  while ((*track)->queued() > std::chrono::milliseconds(0) && !gone && std::chrono::steady_clock::now() < deadline) {
+  while (pcm->queued() > std::chrono::milliseconds(0) && !gone && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (gone) throw CliExit(kExitFailed, "disconnected before all audio was sent");

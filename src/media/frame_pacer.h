@@ -1,8 +1,8 @@
-// Paces outgoing audio: one 20 ms frame every 20 ms against a Clock, on a schedule anchored at
-// start() so timer jitter never accumulates into drift. The owner arms a timer for next_due(),
-// and when it fires sends take_due() frames (usually 1; more after a late wake-up, up to
-// max_burst; beyond that the schedule restarts from now — sending a long burst would only fill
-// the receiver's jitter buffer). Works on ManualClock in tests. Not thread-safe: the call's loop.
+// A 20 ms frame schedule against a Clock (the media loop's shared frame tick runs on one),
+// anchored at start() so timer jitter never accumulates into drift. The owner arms a timer for
+// next_due(), and when it fires takes take_due() frames (usually 1; more after a late wake-up, up
+// to max_burst; beyond that the schedule restarts from now — sending a long burst would only fill
+// the receiver's jitter buffer). Works on ManualClock in tests. Not thread-safe: its owner's loop.
 #pragma once
 
 #include <chrono>

@@ -4,12 +4,21 @@
 
 namespace parley::voice {
 
-using namespace std::chrono;
+AudioPlayout::AudioPlayout(EventLoop& loop, int sample_rate, Handler handler)
+    : loop_(loop), sample_rate_(sample_rate), handler_(std::move(handler)) {
+  // The listener runs on the consumer's thread (the media loop): it only posts the event here.
+  ring_ = std::make_shared<media::FrameRing>(
+      [loop = &loop_, weak = std::weak_ptr<bool>(alive_), this](const media::FrameRing::Event& e) {
+        loop->post([weak, this, e] {
+          if (weak.lock()) on_event(e);
+        });
+      });
+}
 
-AudioPlayout::AudioPlayout(EventLoop& loop, const Clock& clock, int sample_rate, Handler handler)
-    : loop_(loop), clock_(clock), sample_rate_(sample_rate), handler_(std::move(handler)), pacer_(clock) {}
-
-AudioPlayout::~AudioPlayout() { timer_.cancel(); }
+AudioPlayout::~AudioPlayout() {
+  alive_.reset();
+  ring_->clear();  // the track may hold the ring a little longer: it plays nothing more of ours
+}
 
 AudioPlayout::Segment* AudioPlayout::find(uint64_t id) {
   for (auto& s : segments_) {
@@ -18,9 +27,16 @@ AudioPlayout::Segment* AudioPlayout::find(uint64_t id) {
   return nullptr;
 }
 
+const AudioPlayout::Segment* AudioPlayout::find(uint64_t id) const {
+  for (const auto& s : segments_) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
 AudioPlayout::Segment& AudioPlayout::get(uint64_t id) {
   if (auto* s = find(id)) return *s;
-  segments_.push_back(Segment{id, {}, media::FrameAssembler(sample_rate_, 1), false, false, 0, 0});
+  segments_.push_back(Segment{id, {}, media::FrameAssembler(sample_rate_, 1)});
   return segments_.back();
 }
 
@@ -33,7 +49,7 @@ void AudioPlayout::push(uint64_t segment, const media::AudioFrame& audio) {
     s.frames.push_back(std::move(*f));
     ++s.total;
   }
-  schedule();
+  fill();
 }
 
 void AudioPlayout::end_segment(uint64_t segment) {
@@ -44,118 +60,81 @@ void AudioPlayout::end_segment(uint64_t segment) {
     ++s.total;
   }
   s.ended = true;
-  schedule();
+  fill();
 }
 
-void AudioPlayout::pause() {
-  paused_ = true;
-  timer_.cancel();
-  pacer_.stop();
-}
+void AudioPlayout::pause() { ring_->pause(); }
 
 void AudioPlayout::resume() {
-  if (!paused_) return;
-  paused_ = false;
-  schedule();
+  ring_->resume();
+  fill();
 }
 
 void AudioPlayout::clear() {
   segments_.clear();
-  timer_.cancel();
-  pacer_.stop();
+  ring_->clear();
 }
 
 int AudioPlayout::played_frames(uint64_t segment) const {
-  for (const auto& s : segments_) {
-    if (s.id == segment) return s.played;
-  }
-  return 0;
+  const auto* s = find(segment);
+  if (!s || s->in_ring == 0) return 0;
+  // A segment's frames are consecutive in the ring, so the last frame pulled says how many of
+  // them have left.
+  const auto last = ring_->last_pulled_seq();
+  if (last < s->first_seq) return 0;
+  return static_cast<int>(std::min<uint64_t>(last - s->first_seq + 1, static_cast<uint64_t>(s->in_ring)));
 }
 
 int AudioPlayout::total_frames(uint64_t segment) const {
-  for (const auto& s : segments_) {
-    if (s.id == segment) return s.total;
-  }
-  return 0;
+  const auto* s = find(segment);
+  return s ? s->total : 0;
 }
 
-void AudioPlayout::schedule() {
-  if (paused_ || in_tick_ || timer_.active() || segments_.empty()) return;
-  const auto& head = segments_.front();
-  if (head.frames.empty() && !head.ended) return;  // waiting for audio
-  if (!pacer_.running()) {
-    // Nothing was playing: the first frame goes out now (but never sooner than 20 ms after the
-    // last one), and the pacer's schedule starts there.
-    auto now = clock_.now();
-    if (now < not_before_) {
-      timer_ = loop_.post_after(ceil<milliseconds>(not_before_ - now), [this] {
-        timer_ = TimerHandle();
-        schedule();
-      });
-      return;
-    }
-    pacer_.start();
-    tick();
-    return;
-  }
-  auto wait = duration_cast<milliseconds>(pacer_.time_until_next() + microseconds(999));
-  timer_ = loop_.post_after(std::max(wait, milliseconds(0)), [this] {
-    timer_ = TimerHandle();
-    tick();
-  });
-}
-
-bool AudioPlayout::send_one() {
-  while (!segments_.empty()) {
-    auto& s = segments_.front();
-    if (!s.started && (!s.frames.empty() || s.ended)) {
-      s.started = true;
-      if (handler_.on_segment_started) handler_.on_segment_started(s.id);
-      if (paused_ || segments_.empty() || &segments_.front() != &s) return false;  // the callback paused or cleared
-    }
-    if (!s.frames.empty()) {
-      auto frame = std::move(s.frames.front());
-      s.frames.pop_front();
-      ++s.played;
-      ++frames_sent_;
-      not_before_ = clock_.now() + duration_cast<nanoseconds>(pacer_.frame_duration());
-      if (handler_.on_frame) handler_.on_frame(frame);
-      if (s.frames.empty() && s.ended) {
-        auto id = s.id;
-        segments_.pop_front();
-        if (handler_.on_segment_finished) handler_.on_segment_finished(id);
+void AudioPlayout::fill() {
+  for (auto& s : segments_) {
+    if (s.end_queued) continue;
+    for (;;) {
+      if (ring_->free_slots() == 0) {
+        // Ask to be woken once the ring has drained to half; a pull may have made room since.
+        ring_->want_room();
+        if (ring_->free_slots() == 0) return;
       }
-      return true;
+      media::FrameRing::Entry e;
+      e.segment = s.id;
+      e.starts = !s.start_queued;
+      if (!s.frames.empty()) {
+        e.ends = s.ended && s.frames.size() == 1;
+        e.frame = std::move(s.frames.front());
+        s.frames.pop_front();
+        const auto seq = ring_->next_frame_seq();
+        (void)ring_->push(std::move(e));
+        if (s.in_ring++ == 0) s.first_seq = seq;
+      } else if (s.ended) {
+        e.ends = true;  // the end mark alone (or, for a segment without audio, both marks)
+        (void)ring_->push(std::move(e));
+      } else {
+        return;  // waiting for this segment's audio; later segments wait behind it
+      }
+      s.start_queued = true;
+      if (e.ends) {
+        s.end_queued = true;
+        break;
+      }
     }
-    if (!s.ended) return false;  // underrun: TTS is behind
-    auto id = s.id;               // an empty segment: finish it and go on to the next
-    segments_.pop_front();
-    if (handler_.on_segment_finished) handler_.on_segment_finished(id);
-    if (paused_) return false;
   }
-  return false;
 }
 
-void AudioPlayout::tick() {
-  if (paused_) return;
-  in_tick_ = true;
-  int due = pacer_.take_due();
-  bool underrun = false;
-  for (int i = 0; i < due && !paused_; ++i) {
-    if (!send_one()) {
-      underrun = true;
-      break;
-    }
-  }
-  in_tick_ = false;
-  if (paused_) return;
-  bool starved = !segments_.empty() && segments_.front().frames.empty() && !segments_.front().ended;
-  if (underrun || starved || segments_.empty()) {
-    // Restart the schedule when audio comes again, rather than bursting to catch up.
-    pacer_.stop();
+void AudioPlayout::on_event(const media::FrameRing::Event& e) {
+  if (e.kind == media::FrameRing::Event::kRoom) return fill();
+  if (e.generation != ring_->generation()) return;  // cleared since
+  if (e.kind == media::FrameRing::Event::kStarted) {
+    if (handler_.on_segment_started) handler_.on_segment_started(e.segment, e.audible);
     return;
   }
-  schedule();
+  // Finished: segments finish in order, so it is the first one.
+  if (segments_.empty() || segments_.front().id != e.segment) return;
+  segments_.pop_front();
+  if (handler_.on_segment_finished) handler_.on_segment_finished(e.segment);
 }
 
 }  // namespace parley::voice

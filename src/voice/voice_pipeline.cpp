@@ -65,9 +65,8 @@ VoicePipeline::VoicePipeline(EventLoop& loop, const Clock& clock, VoicePipelineO
       providers_(std::move(providers)),
       handler_(std::move(handler)),
       logger_(std::move(logger)),
-      playout_(loop, clock, options_.output_rate,
-               AudioPlayout::Handler{[this](const media::AudioFrame& f) { on_frame(f); },
-                                     [this](uint64_t s) { on_segment_started(s); },
+      playout_(loop, options_.output_rate,
+               AudioPlayout::Handler{[this](uint64_t s, bool audible) { on_segment_started(s, audible); },
                                      [this](uint64_t s) { on_segment_finished(s); }}) {
   context_.language = options_.language;
   options_.endpointing.language = options_.language;
@@ -218,8 +217,7 @@ void VoicePipeline::check_interruption(Clock::time_point now) {
   if (!reply_ || !reply_->interruptible || interrupted_ || !segment_over_reply_) return;
   if (now - speech_started_ < options_.min_interruption) return;
   interrupted_ = true;
-  playout_.pause();
-  if (handler_.on_audio_cleared) handler_.on_audio_cleared();
+  playout_.pause();  // the track's next pull sends nothing
   note("interruption");
   logger_.debug("caller speech over the agent: audio paused",
                 {{"reply", reply_->id},
@@ -637,7 +635,7 @@ void VoicePipeline::synthesis_done(Reply& r, Status status) {
   if (again == reply_.get()) maybe_finish_reply();
 }
 
-void VoicePipeline::on_frame(const media::AudioFrame& frame) {
+void VoicePipeline::on_first_frame() {
   if (reply_ && !reply_->first_frame) {
     reply_->first_frame = true;
     auto now = clock_.now();
@@ -652,16 +650,17 @@ void VoicePipeline::on_frame(const media::AudioFrame& frame) {
     }
     if (handler_.on_reply_audible) handler_.on_reply_audible(reply_->waterfall, reply_->lead_in.trimmed());
   }
-  if (handler_.on_audio) handler_.on_audio(frame);
 }
 
-void VoicePipeline::on_segment_started(uint64_t segment) {
+void VoicePipeline::on_segment_started(uint64_t segment, bool audible) {
   if (!reply_ || (segment >> 20) != reply_->id) return;
   auto index = static_cast<size_t>(segment & 0xFFFFF);
-  if (index >= reply_->sentences.size()) return;
-  std::string delta = (reply_->published.empty() ? "" : " ") + reply_->sentences[index].text;
-  reply_->published += delta;
-  if (handler_.on_agent_transcript) handler_.on_agent_transcript(reply_->segment_id, delta, false);
+  if (index < reply_->sentences.size()) {
+    std::string delta = (reply_->published.empty() ? "" : " ") + reply_->sentences[index].text;
+    reply_->published += delta;
+    if (handler_.on_agent_transcript) handler_.on_agent_transcript(reply_->segment_id, delta, false);
+  }
+  if (audible && reply_ && (segment >> 20) == reply_->id) on_first_frame();
 }
 
 void VoicePipeline::on_segment_finished(uint64_t segment) {
@@ -719,7 +718,6 @@ void VoicePipeline::cancel_reply(bool interrupted) {
   }
   playout_.clear();
   playout_.resume();
-  if (handler_.on_audio_cleared) handler_.on_audio_cleared();
   if (!r->published.empty() && handler_.on_agent_transcript) handler_.on_agent_transcript(r->segment_id, "", true);
   if (!heard.empty()) {
     ChatMessage m = ChatMessage::assistant(heard);

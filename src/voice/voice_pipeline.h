@@ -9,7 +9,7 @@
 //  - The reply streams: LLM deltas are cut into sentences; each is synthesised while the one
 //    before plays; each sentence's transcript goes out when its first frame does.
 //  - Barge-in: caller speech lasting min_interruption over an interruptible reply pauses the
-//    audio at once (no further frame leaves). When that speech turns out to be words, the reply
+//    audio at once (no further frame leaves after the track's next 20 ms pull). When that speech turns out to be words, the reply
 //    is dropped and only what was heard stays in the context (cut in proportion to the audio
 //    played); when it was not words (a cough, a door), the reply resumes after
 //    false_interruption_timeout.
@@ -84,10 +84,6 @@ struct VoicePipelineProviders {
 };
 
 struct VoicePipelineHandler {
-  std::function<void(const media::AudioFrame&)> on_audio;  // one 20 ms frame, paced
-  // Barge-in: audio handed to on_audio but not yet heard must be dropped now (a room's send
-  // queue), so the caller hears the agent stop at once.
-  std::function<void()> on_audio_cleared;
   std::function<void(const std::string& text, bool final)> on_user_transcript;
   // Agent speech: deltas of one segment (a reply), then final=true with an empty delta.
   std::function<void(const std::string& segment_id, const std::string& delta, bool final)> on_agent_transcript;
@@ -127,6 +123,9 @@ class VoicePipeline {
   const providers::ChatContext& context() const { return context_; }
   const std::vector<TurnMetrics>& turns() const { return turns_; }
   uint64_t frames_sent() const { return playout_.frames_sent(); }
+  // The agent's voice: 20 ms frames (output_rate, mono) for the published track to pull on the
+  // media loop's tick (media/frame_ring.h). The only pacing clock is that consumer's.
+  const std::shared_ptr<media::FrameRing>& audio_out() const { return playout_.source(); }
 
  private:
   struct Sentence {
@@ -205,9 +204,10 @@ class VoicePipeline {
   void start_preemption();
   void discard_preemption(const char* why);
   bool adopt_preemption(const std::string& text, const TurnMetrics& metrics, const TurnWaterfall& turn);
-  void on_segment_started(uint64_t segment);
+  void on_segment_started(uint64_t segment, bool audible);
   void on_segment_finished(uint64_t segment);
-  void on_frame(const media::AudioFrame& frame);
+  // The reply's first frame left: marks its time to first audio.
+  void on_first_frame();
   void maybe_finish_reply();
   // Drops the reply; keeps what the caller heard in the context.
   void cancel_reply(bool interrupted);

@@ -8,6 +8,7 @@
 
 #include "agent/call_agent.h"
 #include "core/metrics.h"
+#include "support/eager_frame_tick.h"
 #include "support/manual_event_loop.h"
 #include "support/voice_fakes.h"
 
@@ -24,7 +25,14 @@ class FakeRoom final : public CallRoom {
     events = std::move(e);
     joined = true;
   }
-  void publish_audio(const media::AudioFrame& f) override {
+  // The room's tick (a stand-in for the media loop's) pulls the agent's voice; it keeps
+  // running after leave(), so audio the agent still had queued then would show.
+  void set_audio_source(std::shared_ptr<media::OutgoingAudio> source) override {
+    tick.reset();
+    auto ring = std::dynamic_pointer_cast<media::FrameRing>(source);
+    if (ring) tick = std::make_unique<testing::EagerFrameTick>(*loop, *clock, ring, [this](const media::AudioFrame& f) { publish_audio(f); });
+  }
+  void publish_audio(const media::AudioFrame& f) {
     ASSERT_FALSE(left) << "audio after leave";
     ++frames;
     last_frame_at = clock->now();
@@ -47,6 +55,8 @@ class FakeRoom final : public CallRoom {
   }
 
   const Clock* clock = nullptr;
+  EventLoop* loop = nullptr;
+  std::unique_ptr<testing::EagerFrameTick> tick;
   CallRoomEvents events;
   bool joined = false;
   bool left = false;
@@ -115,6 +125,7 @@ class CallAgentTest : public ::testing::Test {
     (*set)->set_vad([] { return std::make_unique<testing::FakeVad>(); });
     auto r = std::make_unique<FakeRoom>();
     r->clock = &clock;
+    r->loop = &loop;
     room = r.get();
     for (auto& l : extra_llms) (*set)->add_llm(l);
     CallAgentDeps deps{std::move(r), &control, *set, nullptr, observer, received, admitted};

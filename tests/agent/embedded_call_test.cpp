@@ -10,6 +10,7 @@
 
 #include "agent/call_agent.h"
 #include "core/asio_loop.h"
+#include "media/shared_frame_tick.h"
 #include "media/resampler.h"
 #include "providers/stt/pocketsphinx_stt.h"
 #include "providers/tts/flite_tts.h"
@@ -25,9 +26,18 @@ class RecordingRoom final : public CallRoom {
     std::lock_guard l(mu);
     events = std::move(e);
   }
-  void publish_audio(const media::AudioFrame& f) override {
-    std::lock_guard l(mu);
-    for (auto s : f.samples()) audio.push_back(s);
+  ~RecordingRoom() override { tick.cancel(); }
+  // The agent's voice, pulled on the real 20 ms frame tick of the call's loop (set on it).
+  void set_audio_source(std::shared_ptr<media::OutgoingAudio> source) override {
+    tick.cancel();
+    if (!source) return;
+    if (!frame_tick) frame_tick = media::SharedFrameTick::for_loop(*loop);  // lives while held
+    tick = frame_tick->subscribe([this, source] {
+      if (auto f = source->pull()) {
+        std::lock_guard l(mu);
+        for (auto s : f->samples()) audio.push_back(s);
+      }
+    });
   }
   void publish_transcript(const TranscriptSegment& s) override {
     std::lock_guard l(mu);
@@ -38,6 +48,9 @@ class RecordingRoom final : public CallRoom {
   void leave() override {}
   const std::string& agent_identity() const override { return identity; }
 
+  EventLoop* loop = nullptr;
+  std::shared_ptr<media::SharedFrameTick> frame_tick;
+  TimerHandle tick;
   std::mutex mu;
   std::condition_variable cv;
   CallRoomEvents events;
@@ -97,6 +110,7 @@ TEST(EmbeddedCall, TheAgentAnswersSpokenQuestionsWithTheOfflineEngines) {
   NoControl control;
   auto room_owned = std::make_unique<RecordingRoom>();
   auto* room = room_owned.get();
+  room->loop = &call;
   std::unique_ptr<CallAgent> agent;
   call.post([&] {
     agent = std::make_unique<CallAgent>(call, SystemClock::instance(), config, "room", CallAgentDeps{std::move(room_owned), &control, *set, nullptr, nullptr, {}, {}},

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/provider_set.h"
+#include "media/pcm_source.h"
 #include "livekit/room/room.h"
 #include "livekit/test_token.h"
 #include "service/agent_call_session.h"
@@ -84,7 +85,10 @@ TEST(AgentCallPath, TheAgentGreetsTheCallerAndHangsUpThroughTheServerApi) {
   ASSERT_TRUE(track) << track.error().to_string();
   auto noise = media::AudioFrame::silence(48000, 1, 20s);
   for (size_t i = 0; i < noise.samples().size(); ++i) noise.samples()[i] = static_cast<int16_t>((i * 7919) % 61) - 30;
-  ASSERT_TRUE((*track)->push(noise));
+  auto pcm = std::make_shared<media::PcmSource>();
+  ASSERT_TRUE(pcm->push(noise));
+  ASSERT_TRUE(pcm->flush());
+  (*track)->set_source(pcm);
 
   AgentCallSessionFactory factory(agent_loops, *providers, **control);
   CallContext ctx;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "support/eager_frame_tick.h"
 #include "support/manual_event_loop.h"
 #include "voice/audio_playout.h"
 
@@ -8,16 +9,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The playout feeds its ring; a stand-in for the media loop's tick (support/eager_frame_tick.h)
+// pulls from it as the track would.
 class AudioPlayoutTest : public ::testing::Test {
  protected:
   AudioPlayoutTest()
-      : playout(loop, clock, 16000,
-                AudioPlayout::Handler{[this](const media::AudioFrame& f) {
-                                        sent.push_back(clock.now());
-                                        EXPECT_EQ(f.samples_per_channel, 320);
-                                      },
-                                      [this](uint64_t s) { events.push_back("start " + std::to_string(s)); },
-                                      [this](uint64_t s) { events.push_back("end " + std::to_string(s)); }}) {}
+      : playout(loop, 16000,
+                AudioPlayout::Handler{[this](uint64_t s, bool) { events.push_back("start " + std::to_string(s)); },
+                                      [this](uint64_t s) { events.push_back("end " + std::to_string(s)); }}),
+        tick(loop, clock, playout.source(), [this](const media::AudioFrame& f) {
+          sent.push_back(clock.now());
+          EXPECT_EQ(f.samples_per_channel, 320);
+        }) {}
   media::AudioFrame audio(std::chrono::milliseconds d) { return media::AudioFrame::silence(16000, 1, d); }
 
   ManualClock clock;
@@ -25,6 +28,7 @@ class AudioPlayoutTest : public ::testing::Test {
   std::vector<Clock::time_point> sent;
   std::vector<std::string> events;
   AudioPlayout playout;
+  testing::EagerFrameTick tick;
 };
 
 TEST_F(AudioPlayoutTest, PacesOneFrameEvery20MsAndPadsTheTail) {

@@ -9,6 +9,7 @@
 
 #include "providers/llm/fallback_llm.h"
 #include "providers/llm/script_llm.h"
+#include "support/eager_frame_tick.h"
 #include "support/manual_event_loop.h"
 #include "support/voice_fakes.h"
 #include "voice/voice_pipeline.h"
@@ -50,7 +51,6 @@ class PipelineHarness {
     p.llm = llm.get();
     p.tts = {&tts1, &tts2};
     VoicePipelineHandler h;
-    h.on_audio = [this](const media::AudioFrame& f) { frames.push_back({clock.now(), f.samples()[0]}); };
     h.on_user_transcript = [this](const std::string& t, bool final) {
       if (final) user_finals.push_back(t);
       else user_interims.push_back(t);
@@ -69,6 +69,10 @@ class PipelineHarness {
     };
     h.on_hangup = [this](const std::string& r) { hangups.push_back(r); };
     pipeline = std::make_unique<VoicePipeline>(loop, clock, options, p, std::move(h));
+    // The track's side: what it pulls is what the caller hears.
+    tick = std::make_unique<testing::EagerFrameTick>(loop, clock, pipeline->audio_out(), [this](const media::AudioFrame& f) {
+      frames.push_back({clock.now(), f.samples()[0]});
+    });
   }
 
   // The caller speaks (or is silent) for `d`, one 20 ms frame at a time in real order.
@@ -110,6 +114,7 @@ class PipelineHarness {
   std::unique_ptr<providers::FallbackLlm> llm;
   VoicePipelineOptions options;
   std::unique_ptr<VoicePipeline> pipeline;
+  std::unique_ptr<testing::EagerFrameTick> tick;
 
   std::vector<SentFrame> frames;
   std::vector<std::string> user_finals, user_interims;

@@ -22,6 +22,7 @@
 #include "core/loop_pool.h"
 #include "livekit/room/audio_quality.h"
 #include "media/audio_frame.h"
+#include "media/frame_ring.h"
 
 namespace parley::livekit {
 
@@ -127,18 +128,15 @@ struct SendIntervals {
   double quantile_upper_ms(double q) const;
 };
 
-// A published microphone-style audio track. push() takes PCM at any rate and channel count;
-// it is resampled to 48 kHz mono, cut into 20 ms frames, Opus-encoded and sent one frame
-// every 20 ms. Thread-safe.
+// A published microphone-style audio track. It sends what its source gives: the media loop's
+// shared 20 ms tick pulls one frame (48 kHz mono, 20 ms) from the source per tick, Opus-encodes
+// it and sends it; that tick is the only pacing clock. With no source, or none to give, the
+// track sends a few frames of silence after its last sound and then nothing. Thread-safe.
 class LocalAudioTrack {
  public:
   virtual ~LocalAudioTrack() = default;
-  // Queues audio. kResourceExhausted when more than the queue limit (30 s) is waiting.
-  virtual Status push(const media::AudioFrame& frame) = 0;
-  // Audio queued and not yet sent.
-  virtual std::chrono::milliseconds queued() const = 0;
-  // Drops everything queued (barge-in).
-  virtual void clear() = 0;
+  // Replaces the source (nullptr: none). Any thread; taken on the track's next tick.
+  virtual void set_source(std::shared_ptr<media::OutgoingAudio> source) = 0;
   // TR_… once published; a new one after a full rejoin republished the track.
   virtual std::string sid() const = 0;
   virtual uint64_t frames_sent() const = 0;

@@ -42,6 +42,7 @@
 #include "core/loop_pool.h"
 #include "livekit/auth/access_token.h"
 #include "livekit/room/room.h"
+#include "media/pcm_source.h"
 #include "media/wav_reader.h"
 
 namespace lk = parley::livekit;
@@ -283,6 +284,7 @@ int main(int argc, char** argv) {
   });
 
   std::shared_ptr<lk::LocalAudioTrack> track;
+  auto pcm = std::make_shared<parley::media::PcmSource>();  // what the track sends
   std::string line;
   int rc = 0;
   while (std::getline(std::cin, line)) {
@@ -321,9 +323,12 @@ int main(int argc, char** argv) {
           continue;
         }
         track = *r;
+        track->set_source(pcm);
         emit("published", {{"track", track->sid()}});
       }
-      if (auto s = track->push(wav->to_frame()); !s) emit("error", {{"what", "push"}, {"message", s.error().to_string()}});
+      auto s = pcm->push(wav->to_frame());
+      if (s) s = pcm->flush();
+      if (!s) emit("error", {{"what", "push"}, {"message", s.error().to_string()}});
       else emit("queued", {{"seconds", static_cast<double>(wav->frames()) / wav->sample_rate}});
     } else {
       emit("error", {{"what", "command"}, {"message", "unknown command " + cmd}});
