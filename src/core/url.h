@@ -36,4 +36,7 @@ struct Url {
 // "port 99999 is out of range").
 Result<Url> parse_url(std::string_view text);
 
+// Percent-encodes a query value (RFC 3986 unreserved characters pass unchanged).
+std::string url_encode(std::string_view value);
+
 }  // namespace parley

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "net/http_status.h"
+
 namespace parley::livekit {
 namespace {
 
@@ -63,18 +65,7 @@ ErrorCode error_code_for(const TwirpError& e) {
   if (c == "deadline_exceeded") return ErrorCode::kTimeout;
   if (c == "canceled") return ErrorCode::kCancelled;
   if (c == "internal" || c == "unknown" || c == "dataloss" || c == "unimplemented") return ErrorCode::kInternal;
-  switch (e.status) {
-    case 400: return ErrorCode::kInvalidArgument;
-    case 401: return ErrorCode::kUnauthenticated;
-    case 403: return ErrorCode::kPermissionDenied;
-    case 404: return ErrorCode::kNotFound;
-    case 409: return ErrorCode::kAlreadyExists;
-    case 429: return ErrorCode::kResourceExhausted;
-    case 502:
-    case 503:
-    case 504: return ErrorCode::kUnavailable;
-    default: return ErrorCode::kInternal;
-  }
+  return net::classify_http_status(e.status).code;
 }
 
 bool is_sip_not_connected(const TwirpError& e) { return contains(e.msg, "sip not connected"); }
@@ -119,7 +110,7 @@ Error explain_api_error(const TwirpError& e, const ErrorContext& ctx) {
                           "configuration, the same Redis the SIP bridge uses, and restart the server)");
   }
   ErrorCode code = error_code_for(e);
-  bool retryable = e.status >= 500 || e.status == 429;
+  bool retryable = net::classify_http_status(e.status).retryable;
   std::string text;
   if (e.plain_text) {
     text = "HTTP " + std::to_string(e.status) + (e.msg.empty() ? std::string() : ": " + e.msg);

@@ -25,7 +25,8 @@ struct TwirpError {
 // Never fails: any body (empty, binary, truncated JSON) gives a TwirpError.
 TwirpError parse_twirp_error(int status, std::string_view body);
 
-// The Twirp code's ErrorCode (unauthenticated -> kUnauthenticated, …; unknown -> by status).
+// The Twirp code's ErrorCode (unauthenticated -> kUnauthenticated, …); without a known Twirp
+// code, the status's (net::classify_http_status).
 ErrorCode error_code_for(const TwirpError& e);
 
 // Context for explaining an error: which key signed the request, and the server's and local

@@ -4,23 +4,6 @@
 
 namespace parley::livekit {
 
-std::string url_encode(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 Result<Url> make_signal_url(const std::string& livekit_url, const SignalUrlOptions& options) {
   std::string scheme = livekit_url.substr(0, livekit_url.find("://"));
   for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

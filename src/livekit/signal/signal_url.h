@@ -28,7 +28,4 @@ struct SignalUrlOptions {
 // WebSocket URL whose path is "<prefix>/rtc?access_token=…&…".
 Result<Url> make_signal_url(const std::string& livekit_url, const SignalUrlOptions& options);
 
-// Percent-encodes a query value (RFC 3986 unreserved characters pass unchanged).
-std::string url_encode(std::string_view value);
-
 }  // namespace parley::livekit

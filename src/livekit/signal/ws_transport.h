@@ -1,7 +1,9 @@
-// One WebSocket client connection (ws:// or wss://) on an AsioLoop, carrying binary frames.
-// TLS verifies the server certificate against the system's trust store (plus an optional CA
-// file) and the host name. A server that refuses the upgrade with an HTTP status (LiveKit
-// answers 401/400/404/503 with a plain-text reason) becomes an Error carrying that reason.
+// The LiveKit signal connection's WebSocket (ws:// or wss://) on an AsioLoop, carrying binary
+// frames: the shared client (net/ws_client) worded for LiveKit. TLS verifies the server
+// certificate against the system's trust store (plus livekit.ca_file) and the host name. A
+// server that refuses the upgrade with an HTTP status (LiveKit answers 401/400/404/503 with a
+// plain-text reason) becomes an Error carrying that reason and its fix; a closed or lost
+// connection becomes an Error naming the signal connection.
 //
 // All methods and callbacks run on the loop's thread. Callbacks stop after close().
 #pragma once
@@ -26,9 +28,9 @@ struct WsOptions {
   std::string bearer_token;                    // Authorization: Bearer, when set
 };
 
-// Maps a refused upgrade to an Error: 401 -> kUnauthenticated, 403 -> kPermissionDenied,
-// 400 -> kInvalidArgument, 404 -> kNotFound, 429 -> kResourceExhausted, 5xx -> kUnavailable
-// (retryable). The body's first line (trimmed, at most 300 characters) is the reason.
+// Maps a refused upgrade to an Error, its code and retryability by net::classify_http_status
+// (401 -> kUnauthenticated, 404 -> kNotFound, 5xx -> kUnavailable, retryable, …) and its fix for
+// LiveKit. The body's first line (trimmed, at most 300 characters) is the reason.
 // JWTs in the body are replaced by "[token]".
 Error http_upgrade_error(unsigned status, std::string_view body);
 std::string redact_jwts(std::string text);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/tls_client.h"
+#include "net/http_status.h"
 
 namespace parley::providers {
 
@@ -220,13 +221,9 @@ Error http_status_error(std::string_view provider, int status, std::string_view 
   }
   if (detail.size() > 200) detail = detail.substr(0, 200) + "…";
   std::string msg = std::string(provider) + " answered HTTP " + std::to_string(status) + (detail.empty() ? "" : ": " + detail);
-  if (status == 401) return Error(ErrorCode::kUnauthenticated, msg + " (check the API key)");
-  if (status == 403) return Error(ErrorCode::kPermissionDenied, msg);
-  if (status == 408) return Error(ErrorCode::kTimeout, msg, true);
-  if (status == 429) return Error(ErrorCode::kResourceExhausted, msg, true);
-  if (status >= 500) return Error(ErrorCode::kUnavailable, msg, true);
-  if (status == 404) return Error(ErrorCode::kNotFound, msg + " (check the base URL and model)");
-  return Error(ErrorCode::kInvalidArgument, msg);
+  if (status == 401) msg += " (check the API key)";
+  if (status == 404) msg += " (check the base URL and model)";
+  return net::http_status_error(status, std::move(msg));
 }
 
 }  // namespace parley::providers

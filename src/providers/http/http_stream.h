@@ -49,9 +49,10 @@ class HttpStream {
 std::shared_ptr<HttpStream> start_http_stream(boost::asio::io_context& io, HttpStreamRequest request,
                                               HttpStreamHandler handler);
 
-// Maps an HTTP error status of a provider to an Error: 401/403 → kUnauthenticated/kPermissionDenied
-// (not retryable), 429 → kResourceExhausted (retryable), 5xx → kUnavailable (retryable), other
-// 4xx → kInvalidArgument. `body` (an error JSON, usually) is quoted briefly in the message.
+// Maps an HTTP error status of a provider to an Error, its code and retryability by
+// net::classify_http_status (401/403 → kUnauthenticated/kPermissionDenied, not retryable; 429 →
+// kResourceExhausted and 5xx → kUnavailable, retryable; other 4xx → kInvalidArgument). `body`
+// (an error JSON, usually) is quoted briefly in the message.
 Error http_status_error(std::string_view provider, int status, std::string_view body);
 
 }  // namespace parley::providers

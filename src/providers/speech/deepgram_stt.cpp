@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 
-#include "providers/http/ws_client.h"
+#include "net/http_status.h"
+#include "net/ws_client.h"
 #include "providers/speech/deepgram_message.h"
 
 namespace parley::providers {
@@ -36,7 +37,10 @@ void append_words(std::string& text, const std::string& words) {
 
 // A refused upgrade: Deepgram names the problem in the dg-error header and in the body
 // ({"err_code", "err_msg", "request_id"}) (docs/stt-troubleshooting-websocket-data-and-net-errors).
-Error refusal_error(int status, const std::map<std::string, std::string>& headers, std::string_view body) {
+Error refusal_error(const net::WsRefusal& refusal) {
+  const int status = refusal.status;
+  const auto& headers = refusal.headers;
+  std::string_view body = refusal.body;
   std::string detail;
   if (auto it = headers.find("dg-error"); it != headers.end()) detail = it->second;
   if (detail.empty()) {
@@ -56,26 +60,19 @@ Error refusal_error(int status, const std::map<std::string, std::string>& header
   std::string msg = "Deepgram refused the stream: HTTP " + std::to_string(status) + (detail.empty() ? "" : " \"" + detail + "\"");
   if (auto it = headers.find("dg-request-id"); it != headers.end()) msg += " (request " + it->second + ")";
   switch (status) {
-    case 401:
-      return Error(ErrorCode::kUnauthenticated,
-                   msg + " (fix: set DEEPGRAM_API_KEY, or providers.deepgram.api_key, to a valid Deepgram API key)");
+    case 401: msg += " (fix: set DEEPGRAM_API_KEY, or providers.deepgram.api_key, to a valid Deepgram API key)"; break;
     case 402:
-    case 403:
-      return Error(ErrorCode::kPermissionDenied, msg + " (fix: the key's project has no access to this model or no credit)");
-    case 400:
-      return Error(ErrorCode::kInvalidArgument,
-                   msg + " (fix: check providers.deepgram.model and the call's language: the model may not support it)");
-    case 404:
-      return Error(ErrorCode::kNotFound, msg + " (fix: providers.deepgram.url should be wss://api.deepgram.com/v1/listen)");
-    case 429:
-      return Error(ErrorCode::kResourceExhausted, msg + " (too many concurrent streams for the key)", true);
-    default:
-      return Error(ErrorCode::kUnavailable, msg, status >= 500);
+    case 403: msg += " (fix: the key's project has no access to this model or no credit)"; break;
+    case 400: msg += " (fix: check providers.deepgram.model and the call's language: the model may not support it)"; break;
+    case 404: msg += " (fix: providers.deepgram.url should be wss://api.deepgram.com/v1/listen)"; break;
+    case 429: msg += " (too many concurrent streams for the key)"; break;
+    default: break;
   }
+  return net::http_status_error(status, std::move(msg));
 }
 
 // The server's close frame carries a code and a NET-/DATA- reason (same page).
-Error closed_error(const WsClose& c) {
+Error closed_error(const net::WsClose& c) {
   if (c.code == 0) {
     return Error(ErrorCode::kUnavailable, "the connection to Deepgram was lost mid-utterance: " + c.reason, true);
   }
@@ -123,7 +120,7 @@ struct DeepgramStt::Session : std::enable_shared_from_this<DeepgramStt::Session>
 
   asio::io_context& io;
   DeepgramSttOptions options;
-  std::shared_ptr<WsClient> ws;
+  std::shared_ptr<net::WsClient> ws;
   bool open = false;
   uint64_t epoch = 0;             // which connection the callbacks belong to
   std::deque<Out> waiting;        // what waits for the connection to open
@@ -203,15 +200,16 @@ struct DeepgramStt::Session : std::enable_shared_from_this<DeepgramStt::Session>
   void connect() {
     ++epoch;
     open = false;
-    WsClientRequest req;
+    net::WsRequest req;
     req.url = options.url;
     req.url.path = deepgram_listen_target(options);
     req.headers["Authorization"] = "Token " + options.api_key;
     req.connect_timeout = options.connect_timeout;
-    req.ca_file = options.ca_file;
+    req.trust = tls::Trust{options.ca_file, "providers.ca_file"};
+    req.wipe_binary = true;  // caller audio
     req.describe_refusal = refusal_error;
     std::weak_ptr<Session> weak = shared_from_this();
-    WsClientHandler h;
+    net::WsHandler h;
     uint64_t e = epoch;
     h.on_open = [weak, e](Status st) {
       if (auto s = weak.lock(); s && s->epoch == e) s->on_open(std::move(st));
@@ -219,10 +217,10 @@ struct DeepgramStt::Session : std::enable_shared_from_this<DeepgramStt::Session>
     h.on_message = [weak, e](std::string&& m, bool binary) {
       if (auto s = weak.lock(); s && s->epoch == e && !binary) s->on_message(m);
     };
-    h.on_closed = [weak, e](WsClose c) {
+    h.on_closed = [weak, e](net::WsClose c) {
       if (auto s = weak.lock(); s && s->epoch == e) s->on_closed(std::move(c));
     };
-    ws = start_ws_client(io, std::move(req), std::move(h));
+    ws = net::start_ws_client(io, std::move(req), std::move(h));
   }
 
   void on_open(Status st) {
@@ -335,7 +333,7 @@ struct DeepgramStt::Session : std::enable_shared_from_this<DeepgramStt::Session>
     }
   }
 
-  void on_closed(WsClose c) {
+  void on_closed(net::WsClose c) {
     ws.reset();
     open = false;
     ++epoch;
@@ -375,7 +373,7 @@ struct DeepgramStt::Session : std::enable_shared_from_this<DeepgramStt::Session>
 };
 
 DeepgramStt::DeepgramStt(asio::io_context& io, DeepgramSttOptions options)
-    : io_(io), session_(std::make_shared<Session>(io, std::move(options))) {}
+    : io_(io), session_(std::make_shared<Session>(io, std::move(options))), resampler_(kRate) {}
 
 DeepgramStt::~DeepgramStt() {
   set_interim_handler(nullptr);
@@ -384,38 +382,25 @@ DeepgramStt::~DeepgramStt() {
 
 void DeepgramStt::push_frame(const media::AudioFrame& frame) {
   if (frame.empty() || !frame.valid()) return;
-  auto mono = media::to_mono(frame);
-  if (mono.sample_rate != input_rate_ || !resampler_) {
-    auto r = media::Resampler::create(mono.sample_rate, kRate, 1);
-    if (!r) return;
-    resampler_ = std::move(*r);
-    input_rate_ = mono.sample_rate;
-  }
   media::SecureVector<int16_t> out;
-  (void)resampler_->process(mono.samples(), out);
-  if (out.empty()) return;  // never an empty binary message: Deepgram takes it as the end
+  if (!resampler_.push(frame, out) || out.empty()) return;  // never an empty binary message: Deepgram takes it as the end
   // linear16 is little-endian, as the samples are in memory here.
   std::string bytes(reinterpret_cast<const char*>(out.data()), out.size() * sizeof(int16_t));
   asio::post(io_, [s = session_, bytes = std::move(bytes)]() mutable { s->audio(std::move(bytes)); });
 }
 
 void DeepgramStt::finish(std::function<void(Result<std::string>)> done) {
-  std::string tail;
-  if (resampler_) {
-    media::SecureVector<int16_t> out;
-    (void)resampler_->flush(out);
-    tail.assign(reinterpret_cast<const char*>(out.data()), out.size() * sizeof(int16_t));
-  }
+  media::SecureVector<int16_t> out;
+  (void)resampler_.flush(out);
+  std::string tail(reinterpret_cast<const char*>(out.data()), out.size() * sizeof(int16_t));
   asio::post(io_, [s = session_, tail = std::move(tail), done = std::move(done)]() mutable {
     s->finish(std::move(tail), std::move(done));
   });
 }
 
 void DeepgramStt::cancel() {
-  if (resampler_) {
-    media::SecureVector<int16_t> drop;
-    (void)resampler_->flush(drop);
-  }
+  media::SecureVector<int16_t> drop;
+  (void)resampler_.flush(drop);
   asio::post(io_, [s = session_] { s->cancel(); });
 }
 

@@ -26,7 +26,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "core/url.h"
-#include "media/resampler.h"
+#include "media/mono_resampler.h"
 #include "providers/speech/speech_interfaces.h"
 
 namespace parley::providers {
@@ -61,8 +61,7 @@ class DeepgramStt final : public SpeechRecognizer {
  private:
   boost::asio::io_context& io_;
   std::shared_ptr<Session> session_;
-  std::unique_ptr<media::Resampler> resampler_;
-  int input_rate_ = 0;
+  media::MonoResampler resampler_;  // to the rate the stream is opened with
 };
 
 }  // namespace parley::providers

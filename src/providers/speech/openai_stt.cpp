@@ -46,29 +46,23 @@ std::string multipart_body(const std::string& boundary, const std::vector<Multip
   return out;
 }
 
-OpenAiStt::OpenAiStt(boost::asio::io_context& io, OpenAiSttOptions options) : io_(io), options_(std::move(options)) {}
+OpenAiStt::OpenAiStt(boost::asio::io_context& io, OpenAiSttOptions options)
+    : io_(io), options_(std::move(options)), resampler_(kRate) {}
 
 OpenAiStt::~OpenAiStt() { cancel(); }
 
 void OpenAiStt::push_frame(const media::AudioFrame& frame) {
   if (frame.empty() || !frame.valid()) return;
-  auto mono = media::to_mono(frame);
-  if (mono.sample_rate != input_rate_ || !resampler_) {
-    auto r = media::Resampler::create(mono.sample_rate, kRate, 1);
-    if (!r) return;
-    resampler_ = std::move(*r);
-    input_rate_ = mono.sample_rate;
-  }
   if (audio_.size() >= static_cast<size_t>(kRate) * options_.max_utterance.count()) {
     truncated_ = true;
     return;
   }
-  (void)resampler_->process(mono.samples(), audio_);
+  (void)resampler_.push(frame, audio_);
 }
 
 void OpenAiStt::finish(std::function<void(Result<std::string>)> done) {
   std::erase_if(requests_, [](const auto& r) { return r->done.load(); });
-  if (resampler_) (void)resampler_->flush(audio_);
+  (void)resampler_.flush(audio_);
   media::WavAudio wav;
   wav.sample_rate = kRate;
   wav.channels = 1;

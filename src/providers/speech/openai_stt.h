@@ -14,7 +14,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "core/url.h"
-#include "media/resampler.h"
+#include "media/mono_resampler.h"
 #include "providers/speech/speech_interfaces.h"
 
 namespace parley::providers {
@@ -43,8 +43,7 @@ class OpenAiStt final : public SpeechRecognizer {
   struct Request;
   boost::asio::io_context& io_;
   OpenAiSttOptions options_;
-  std::unique_ptr<media::Resampler> resampler_;
-  int input_rate_ = 0;
+  media::MonoResampler resampler_;  // to 16 kHz mono
   media::SecureVector<int16_t> audio_;  // 16 kHz mono
   bool truncated_ = false;
   std::vector<std::shared_ptr<Request>> requests_;

@@ -14,7 +14,7 @@ ps_decoder_t* native(void* p) { return static_cast<ps_decoder_t*>(p); }
 }  // namespace
 
 PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms)
-    : provider_(std::move(provider)), decoder_(decoder), interim_samples_(kRate * interim_interval_ms / 1000) {
+    : provider_(std::move(provider)), decoder_(decoder), interim_samples_(kRate * interim_interval_ms / 1000), resampler_(kRate) {
   // A decoder from the pool still carries the previous call's channel estimates (cepstral
   // mean, noise level): start a new stream from the model's initial mean so that no call's
   // audio shapes another's recognition (and results do not depend on history).
@@ -52,27 +52,13 @@ std::string PocketsphinxStream::hypothesis() {
 
 Result<std::vector<SttEvent>> PocketsphinxStream::push_frame(const media::AudioFrame& frame) {
   if (!frame.valid() || frame.sample_rate <= 0) return make_error(ErrorCode::kInvalidArgument, "stt: malformed audio frame");
-  if (frame.sample_rate != input_rate_) {
-    if (input_rate_ != 0) {
-      return make_error(ErrorCode::kInvalidArgument, "stt: the stream's sample rate changed from " +
-                                                         std::to_string(input_rate_) + " to " + std::to_string(frame.sample_rate));
-    }
-    input_rate_ = frame.sample_rate;
-    if (input_rate_ != kRate) {
-      auto r = media::Resampler::create(input_rate_, kRate, 1);
-      if (!r) return tl::unexpected(r.error());
-      resampler_ = std::move(*r);
-    }
+  if (const int was = resampler_.input_rate(); was != 0 && frame.sample_rate != was) {
+    return make_error(ErrorCode::kInvalidArgument, "stt: the stream's sample rate changed from " + std::to_string(was) +
+                                                       " to " + std::to_string(frame.sample_rate));
   }
-  media::AudioFrame mono = media::to_mono(frame);
-  Status st;
-  if (resampler_) {
-    media::SecureVector<int16_t> pcm;
-    st = resampler_->process(mono.samples(), pcm);
-    if (st) st = feed(pcm);
-  } else {
-    st = feed(mono.samples());
-  }
+  media::SecureVector<int16_t> pcm;
+  Status st = resampler_.push(frame, pcm);
+  if (st) st = feed(pcm);
   if (!st) return tl::unexpected(st.error());
   std::vector<SttEvent> events;
   if (in_utterance_ && samples_since_interim_ >= interim_samples_) {
@@ -87,11 +73,9 @@ Result<std::vector<SttEvent>> PocketsphinxStream::push_frame(const media::AudioF
 }
 
 Result<SttEvent> PocketsphinxStream::flush() {
-  if (resampler_) {
-    media::SecureVector<int16_t> tail;
-    if (auto st = resampler_->flush(tail); !st) return tl::unexpected(st.error());
-    if (auto st = feed(tail); !st) return tl::unexpected(st.error());
-  }
+  media::SecureVector<int16_t> tail;
+  if (auto st = resampler_.flush(tail); !st) return tl::unexpected(st.error());
+  if (auto st = feed(tail); !st) return tl::unexpected(st.error());
   SttEvent final_event{SttEventType::kFinal, "", "en"};
   if (!in_utterance_) return final_event;
   in_utterance_ = false;

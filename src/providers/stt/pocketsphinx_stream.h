@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "media/resampler.h"
+#include "media/mono_resampler.h"
 #include "providers/stt/stt_provider.h"
 
 namespace parley::providers {
@@ -30,8 +30,7 @@ class PocketsphinxStream final : public SttStream {
   std::shared_ptr<PocketsphinxStt> provider_;
   void* decoder_;  // ps_decoder_t*
   int interim_samples_;
-  int input_rate_ = 0;
-  std::unique_ptr<media::Resampler> resampler_;
+  media::MonoResampler resampler_;  // to the acoustic model's rate
   bool in_utterance_ = false;
   int samples_since_interim_ = 0;
   std::string last_interim_;

@@ -1,9 +1,10 @@
-#include "providers/http/ws_client.h"
+#include "net/ws_client.h"
 
 #include <cctype>
 #include <deque>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -13,11 +14,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <openssl/crypto.h>
 
-#include "core/tls_client.h"
+#include "net/http_status.h"
 
-#include "providers/http/http_stream.h"
-
-namespace parley::providers {
+namespace parley::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -25,56 +24,51 @@ namespace ws = beast::websocket;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-std::string url_encode(std::string_view value) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 namespace {
 
 using PlainStream = ws::stream<beast::tcp_stream>;
 using TlsStream = ws::stream<beast::ssl_stream<beast::tcp_stream>>;
 
+// `step` reads as the start of a sentence: "cannot connect to", "the WebSocket upgrade with".
 Error net_error(std::string_view step, const beast::error_code& ec, const Url& url) {
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
     return Error(ErrorCode::kTimeout, std::string(step) + " " + url.authority() + " timed out", true);
   }
-  if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated) {
-    return Error(ErrorCode::kProtocol, "TLS failed with " + url.authority() + ": " + ec.message() +
-                                           " (is it a ws:// server behind a wss:// URL, or an untrusted certificate?)");
+  if (ec == asio::ssl::error::stream_truncated) {
+    // The server hung up inside the TLS handshake: named as TLS, but a restarting server does
+    // the same, so a retry stays allowed.
+    return Error(ErrorCode::kProtocol,
+                 "TLS with " + url.authority() + " failed: the server closed the connection during the handshake "
+                 "(is it a ws:// server behind a wss:// URL?)", true);
   }
   return Error(ErrorCode::kUnavailable, std::string(step) + " " + url.authority() + ": " + ec.message(), true);
+}
+
+Error default_refusal(const Url& url, const WsRefusal& r) {
+  std::string line = r.body.substr(0, r.body.find('\n'));
+  if (line.size() > 200) line = line.substr(0, 200) + "…";
+  return http_status_error(r.status, "the WebSocket server " + url.authority() + " refused the upgrade: HTTP " +
+                                         std::to_string(r.status) + (line.empty() ? "" : " \"" + line + "\""));
 }
 
 template <class Stream>
 class Client final : public WsClient, public std::enable_shared_from_this<Client<Stream>> {
  public:
-  Client(asio::io_context& io, WsClientRequest req, WsClientHandler handler)
-      : io_(io), req_(std::move(req)), handler_(std::move(handler)), resolver_(io), close_timer_(io) {}
+  Client(asio::io_context& io, WsRequest req, WsHandler handler)
+      : io_(io), req_(std::move(req)), handler_(std::move(handler)), resolver_(io), timer_(io) {}
   ~Client() override {
-    for (auto& out : queue_) {
-      if (out.binary) OPENSSL_cleanse(out.data.data(), out.data.size());
-    }
+    for (auto& out : queue_) wipe(out);
   }
 
   void start() {
     if constexpr (kTls) {
-      auto ctx = tls::client_context(tls::Trust{req_.ca_file, "providers.ca_file"});
-      if (!ctx) return fail_open(ctx.error());
+      auto ctx = tls::client_context(req_.trust);
+      if (!ctx) return fail_soon(ctx.error());
       ssl_ = *ctx;
       ws_ = std::make_unique<Stream>(io_, *ssl_);
+      // SNI, so virtual hosts (LiveKit Cloud, a provider's CDN) present the right certificate.
       if (auto prepared = tls::prepare_client(ws_->next_layer().native_handle(), req_.url.host); !prepared) {
-        return fail_open(prepared.error());
+        return fail_soon(prepared.error());
       }
     } else {
       ws_ = std::make_unique<Stream>(io_);
@@ -82,26 +76,27 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
     ws_->read_message_max(req_.max_message_bytes);
     deadline_ = std::chrono::steady_clock::now() + req_.connect_timeout;
     auto self = this->shared_from_this();
-    // The resolver has no deadline of its own: the close timer cancels it.
-    close_timer_.expires_after(req_.connect_timeout);
-    close_timer_.async_wait([self](beast::error_code ec) {
+    // The resolver has no deadline of its own: the timer cancels it.
+    timer_.expires_after(req_.connect_timeout);
+    timer_.async_wait([self](beast::error_code ec) {
       if (!ec) self->resolver_.cancel();
     });
     resolver_.async_resolve(req_.url.host, std::to_string(req_.url.port),
                             [self](beast::error_code ec, tcp::resolver::results_type results) {
-                              self->close_timer_.cancel();
-                              if (self->closing_) return;
-                              if (ec) return self->fail_open(net_error("resolving", ec, self->req_.url));
-                              self->tcp_layer().expires_after(self->remaining());
-                              self->tcp_layer().async_connect(results, [self](beast::error_code e, const tcp::endpoint&) {
-                                self->on_connected(e);
-                              });
+                              self->timer_.cancel();
+                              self->on_resolved(ec, std::move(results));
                             });
   }
 
   Status send(std::string message, bool binary) override {
-    if (!open_ || closing_) return make_error(ErrorCode::kUnavailable, "the WebSocket to " + req_.url.authority() + " is not open", true);
+    if (!open_ || closing_) {
+      Out dropped{std::move(message), binary};
+      wipe(dropped);
+      return make_error(ErrorCode::kUnavailable, "the WebSocket to " + req_.url.authority() + " is not open", true);
+    }
     if (queued_bytes_ + message.size() > req_.max_queued_bytes) {
+      Out dropped{std::move(message), binary};
+      wipe(dropped);
       return make_error(ErrorCode::kResourceExhausted,
                         "the send queue to " + req_.url.authority() + " is full (" + std::to_string(queued_bytes_) +
                             " bytes unsent: the network is too slow)", true);
@@ -136,6 +131,10 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
     bool binary;
   };
 
+  void wipe(Out& out) const {
+    if (out.binary && req_.wipe_binary) OPENSSL_cleanse(out.data.data(), out.data.size());
+  }
+
   beast::tcp_stream& tcp_layer() {
     if constexpr (kTls) {
       return beast::get_lowest_layer(*ws_);
@@ -149,21 +148,33 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
     return left > std::chrono::steady_clock::duration::zero() ? left : std::chrono::milliseconds(1);
   }
 
+  void on_resolved(beast::error_code ec, const tcp::resolver::results_type& results) {
+    if (closing_) return;
+    if (ec == asio::error::operation_aborted) return fail_open(net_error("resolving", ec, req_.url));
+    if (ec) {
+      return fail_open(Error(ErrorCode::kUnavailable, "cannot resolve " + req_.url.host + ": " + ec.message(), true));
+    }
+    tcp_layer().expires_after(remaining());
+    auto self = this->shared_from_this();
+    tcp_layer().async_connect(results, [self](beast::error_code e, const tcp::endpoint&) { self->on_connected(e); });
+  }
+
   void on_connected(beast::error_code ec) {
     if (closing_) return;
-    if (ec) return fail_open(net_error("connecting to", ec, req_.url));
+    if (ec) return fail_open(net_error("cannot connect to", ec, req_.url));
     if constexpr (kTls) {
       tcp_layer().expires_after(remaining());
       auto self = this->shared_from_this();
       ws_->next_layer().async_handshake(asio::ssl::stream_base::client, [self](beast::error_code e) {
         if (self->closing_) return;
-        if (e && e.category() == asio::error::get_ssl_category()) {  // a TLS failure: name it
+        // A TLS failure (certificate, plain server) is named with its fix and not retried.
+        if (e && e.category() == asio::error::get_ssl_category()) {
           return self->fail_open(Error(ErrorCode::kProtocol,
                                        tls::describe_handshake_failure(self->ws_->next_layer().native_handle(), e,
                                                                        self->req_.url.authority(), self->req_.url.host,
-                                                                       tls::Trust{self->req_.ca_file, "providers.ca_file"})));
+                                                                       self->req_.trust)));
         }
-        if (e) return self->fail_open(net_error("TLS handshake with", e, self->req_.url));
+        if (e) return self->fail_open(net_error("the TLS handshake with", e, self->req_.url));
         self->upgrade();
       });
     } else {
@@ -175,14 +186,15 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
     tcp_layer().expires_never();
     ws::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::duration_cast<std::chrono::seconds>(remaining()) + std::chrono::seconds(1);
-    t.idle_timeout = ws::stream_base::none();  // the provider's own keep-alive messages detect dead peers
+    // Each caller's own messages (LiveKit's ping, a provider's keep-alive) detect a dead peer.
+    t.idle_timeout = ws::stream_base::none();
     t.keep_alive_pings = false;
     ws_->set_option(t);
-    auto headers = req_.headers;
-    ws_->set_option(ws::stream_base::decorator([headers](ws::request_type& r) {
-      r.set(http::field::user_agent, "parley");
-      for (const auto& [k, v] : headers) r.set(k, v);
-    }));
+    ws_->set_option(ws::stream_base::decorator(
+        [agent = req_.user_agent, headers = req_.headers](ws::request_type& r) {
+          r.set(http::field::user_agent, agent);
+          for (const auto& [k, v] : headers) r.set(k, v);
+        }));
     std::string host = req_.url.host;
     if (req_.url.port != (kTls ? 443 : 80)) host += ":" + std::to_string(req_.url.port);
     auto self = this->shared_from_this();
@@ -192,17 +204,20 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
 
   void on_upgraded(beast::error_code ec) {
     if (closing_) return;
-    if (ec && response_.result_int() != 0 && response_.result() != http::status::switching_protocols) {
-      std::map<std::string, std::string> headers;
+    if (ec == ws::error::upgrade_declined ||
+        (ec && response_.result_int() != 0 && response_.result() != http::status::switching_protocols)) {
+      WsRefusal r;
+      r.status = static_cast<int>(response_.result_int());
       for (const auto& f : response_) {
         std::string name(f.name_string());
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        headers[name] = std::string(f.value());
+        r.headers[name] = std::string(f.value());
       }
-      std::string body = response_.body().substr(0, 4096);
-      int status = response_.result_int();
-      return fail_open(req_.describe_refusal ? req_.describe_refusal(status, headers, body)
-                                             : http_status_error("the WebSocket server", status, body));
+      r.body = response_.body().substr(0, 4096);
+      if (tls::is_plain_request_to_tls_port(r.status, r.body)) {
+        return fail_open(Error(ErrorCode::kProtocol, tls::plain_request_to_tls_port_message(req_.url.authority())));
+      }
+      return fail_open(req_.describe_refusal ? req_.describe_refusal(r) : default_refusal(req_.url, r));
     }
     if (ec) return fail_open(net_error("the WebSocket upgrade with", ec, req_.url));
     response_ = {};
@@ -210,6 +225,11 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
     ws_->binary(true);
     if (auto h = handler_.on_open) h({});
     read_next();
+  }
+
+  // A failure before anything asynchronous started: reported from the loop, not from start().
+  void fail_soon(Error e) {
+    asio::post(io_, [self = this->shared_from_this(), e = std::move(e)]() mutable { self->fail_open(std::move(e)); });
   }
 
   void fail_open(Error e) {
@@ -230,6 +250,7 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
         if (ec == ws::error::closed) {
           c.code = self->ws_->reason().code;
           c.reason = std::string(self->ws_->reason().reason.c_str());
+          if (c.code == 0) c.reason = "the server sent a close frame without a code";
         } else if (ec == ws::error::message_too_big) {
           c.reason = "the server sent a message over " + std::to_string(self->req_.max_message_bytes) + " bytes";
         } else {
@@ -251,7 +272,7 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
     ws_->async_write(asio::buffer(queue_.front().data), [self](beast::error_code ec, size_t) {
       auto& sent = self->queue_.front();
       self->queued_bytes_ -= sent.data.size();
-      if (sent.binary) OPENSSL_cleanse(sent.data.data(), sent.data.size());  // caller audio, gone once sent
+      self->wipe(sent);
       self->queue_.pop_front();
       if (ec) {
         if (!self->closing_) self->lost({0, "sending failed: " + ec.message()});
@@ -265,12 +286,12 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
   void send_close() {
     auto self = this->shared_from_this();
     // Bounded, so a silent server cannot hold the socket.
-    close_timer_.expires_after(std::chrono::seconds(2));
-    close_timer_.async_wait([self](beast::error_code ec) {
+    timer_.expires_after(std::chrono::seconds(2));
+    timer_.async_wait([self](beast::error_code ec) {
       if (!ec) self->shut();
     });
     ws_->async_close(ws::close_code::normal, [self](beast::error_code) {
-      self->close_timer_.cancel();
+      self->timer_.cancel();
       self->shut();
     });
   }
@@ -286,6 +307,7 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
   void shut() {
     open_ = false;
     resolver_.cancel();
+    timer_.cancel();  // nothing left to bound; the timer must not keep this client alive
     if (ws_) {
       beast::error_code ignored;
       tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -294,10 +316,10 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
   }
 
   asio::io_context& io_;
-  WsClientRequest req_;
-  WsClientHandler handler_;
+  WsRequest req_;
+  WsHandler handler_;
   tcp::resolver resolver_;
-  asio::steady_timer close_timer_;
+  asio::steady_timer timer_;                 // the resolve deadline, then the close handshake's
   std::shared_ptr<asio::ssl::context> ssl_;  // shared (core/tls_client)
   std::unique_ptr<Stream> ws_;
   ws::response_type response_;
@@ -309,17 +331,18 @@ class Client final : public WsClient, public std::enable_shared_from_this<Client
   bool closing_ = false;
 };
 
-}  // namespace
-
-std::shared_ptr<WsClient> start_ws_client(asio::io_context& io, WsClientRequest request, WsClientHandler handler) {
-  if (request.url.secure()) {
-    auto c = std::make_shared<Client<TlsStream>>(io, std::move(request), std::move(handler));
-    c->start();
-    return c;
-  }
-  auto c = std::make_shared<Client<PlainStream>>(io, std::move(request), std::move(handler));
+template <class Stream>
+std::shared_ptr<WsClient> start(asio::io_context& io, WsRequest request, WsHandler handler) {
+  auto c = std::make_shared<Client<Stream>>(io, std::move(request), std::move(handler));
   c->start();
   return c;
 }
 
-}  // namespace parley::providers
+}  // namespace
+
+std::shared_ptr<WsClient> start_ws_client(asio::io_context& io, WsRequest request, WsHandler handler) {
+  if (request.url.secure()) return start<TlsStream>(io, std::move(request), std::move(handler));
+  return start<PlainStream>(io, std::move(request), std::move(handler));
+}
+
+}  // namespace parley::net
