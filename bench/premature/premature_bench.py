@@ -12,7 +12,8 @@ instead would blame a question for a late answer to the one before it on a loade
 Each configuration gets a fresh `parley serve` and the same utterances in the same order:
   reference  the fixed 0.5 s wait (voice.endpointing.min_delay = delay = 500ms, no preemptive
              generation), or with --reference-bin an older binary with its own defaults
-  adaptive   the configured defaults (parley.example.yaml: 250 ms for a finished turn)
+  adaptive   the configured defaults, changed by --set (e.g. voice.endpointing.min_delay=250ms:
+             the defaults leave the shorter wait off)
 Printed per configuration: premature replies (count and rate), and, on the questions said
 without a pause, the caller-clock latency (last frame out → the answer audible) p50 / p95; then
 adaptive ÷ reference for each. Run by bench/premature/run.sh.
