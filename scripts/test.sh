@@ -22,6 +22,18 @@ export PATH="$PARLEY_CACHE/bin:$PATH"
 export PARLEY_LOOP_WATCHDOG=${PARLEY_LOOP_WATCHDOG:-1000}
 jobs=${PARLEY_JOBS:-$(nproc)}
 
+# The four build trees and the tests' recordings take about 20 GB (the ASan tree alone about 13:
+# every test binary carries its debug information). Say so now rather than fail half an hour in
+# with "No space left on device" in whichever test writes next.
+need_gb=${PARLEY_TEST_DISK_GB:-20}
+free_gb=$(df -P -BG "$repo" | awk 'NR==2 {sub("G", "", $4); print $4}')
+if [ "${PARLEY_TEST_QUICK:-0}" != 1 ] && [ "$free_gb" -lt "$need_gb" ]; then
+  echo "error: $repo has ${free_gb} GB free; a full test run needs about ${need_gb} GB." >&2
+  echo "fix: free disk space (old build trees, /tmp/pytest-of-$(id -un)), or run PARLEY_TEST_QUICK=1 $0" >&2
+  echo "     for the optimised build alone (PARLEY_TEST_DISK_GB=N changes the threshold)." >&2
+  exit 1
+fi
+
 build() {  # build DIR TARGET [cmake args...]
   local dir=$1 target=$2; shift 2
   echo "== build $dir ($target)" >&2
