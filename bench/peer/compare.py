@@ -94,9 +94,11 @@ class Peak(threading.Thread):
     def __init__(self, root):
         super().__init__(daemon=True)
         self.root, self.stop, self.max = root, threading.Event(), {"pss": 0, "threads": 0, "procs": 0}
+        self.pids = set(tree(root))  # every process of the tree seen in the window (the peer's jobs come and go)
 
     def run(self):
         while not self.stop.wait(0.5):
+            self.pids.update(tree(self.root))
             s = snapshot(self.root)
             for k in self.max:
                 self.max[k] = max(self.max[k], s[k])
@@ -276,6 +278,10 @@ def pct(values, p):
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else float("nan")
 
 
+def perf_path(a, agent, n):
+    return os.path.join(a.perf, f"{agent.name.split()[0].lower()}-{n}.data")
+
+
 def run_n(agent, n, a, speech, expected, idle):
     ctx = mp.get_context("spawn")
     groups = [min(a.per_process, n - i) for i in range(0, n, a.per_process)]
@@ -289,6 +295,10 @@ def run_n(agent, n, a, speech, expected, idle):
     for p in procs:
         p.start()
     start.wait()
+    # --perf: the whole machine is sampled over the window, the agent's processes picked out after
+    # (a peer job's process exists only while its call does).
+    perf = subprocess.Popen(["perf", "record", "-q", "-F", "999", "-g", "-a", "-o", perf_path(a, agent, n)],
+                            stdout=subprocess.DEVNULL) if a.perf else None
     s0, t0 = snapshot(agent.pid), time.monotonic()
     peak = Peak(agent.pid)
     peak.start()
@@ -296,6 +306,12 @@ def run_n(agent, n, a, speech, expected, idle):
     s1, t1 = snapshot(agent.pid), time.monotonic()
     peak.stop.set()
     peak.join()
+    if perf:
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
+        pids = ",".join(str(x) for x in sorted(peak.pids))
+        print(f"<!-- {agent.name} N={n} profile: perf report -i {perf_path(a, agent, n)} --pid {pids} "
+              f"--no-children --sort dso -->", flush=True)
     results = [r for _ in procs for r in queue.get(timeout=120)]
     for p in procs:
         p.join(timeout=30)
@@ -348,7 +364,11 @@ def main():
     p.add_argument("--peer-python", default=os.path.expanduser("~/.cache/parley/peer-venv/bin/python"))
     p.add_argument("--peer-executor", default="process", choices=["process", "thread"])
     p.add_argument("--json", help="also write every row here")
+    p.add_argument("--perf", metavar="DIR", help="also profile each window with perf (whole machine; the "
+                   "agent's processes are named in the printed report command)")
     a = p.parse_args()
+    if a.perf:
+        os.makedirs(a.perf, exist_ok=True)
     work = tempfile.mkdtemp(prefix="peer-bench-")
     speech = [synthesise(q, os.path.join(work, f"q{i}.wav")) for i, (q, _) in enumerate(QUESTIONS)]
     expected = [scripted_answer(intent) for _, intent in QUESTIONS]
