@@ -43,7 +43,10 @@ run() {
   "$@" >"$tmp/$name.$n" 2>"$tmp/$name.$n.err" &
   local pid=$!
   peak_pss "$pid" "$tmp/$name.$n" >"$tmp/$name.$n.pss"
-  wait "$pid" || echo "($name N=$n: exit $?)" >&2
+  local rc=0
+  wait "$pid" || rc=$?
+  # No row: it died before the end of its window (the SDK at 50 calls on 2 cores did).
+  grep -q '^|' "$tmp/$name.$n" || echo "| $n | died (exit $rc) | – | – | – | – | – | – | – | – | – | – |" >"$tmp/$name.$n"
   cat "$tmp/$name.$n" "$tmp/$name.$n.err" >&2  # each run's own row and details, as it ends
   sleep 3  # let the server close the rooms before the next run
 }
@@ -55,7 +58,7 @@ num() { echo "${1%% *}"; }  # "12.3 %" → 12.3
 # CPU µs per frame moved (sent + heard) from a row's CPU/call and frames/s/call: the cost at equal
 # work, since an agent that falls behind moves fewer frames and so shows less CPU per call.
 per_frame() { awk -v c="$(num "$1")" -v s="$2" -v h="$3" 'BEGIN { if (s + h > 0) printf "%.0f µs", c / 100 * 1e6 / (s + h); else printf "–" }'; }
-ratio() { awk -v a="$(num "$1")" -v b="$(num "$2")" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else printf "–" }'; }
+ratio() { awk -v a="$(num "$1")" -v b="$(num "$2")" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "–" }'; }
 # row LABEL FAILED CPU RSS PSS_KB THREADS SENT HEARD SERVER LOAD
 row() { echo "| $n | $1 | $2 | $3 | $(per_frame "$3" "$7" "$8") | $4 | $(($5 / 1024)) MB | $6 | $7 | $8 | $9 | ${10} |"; }
 
