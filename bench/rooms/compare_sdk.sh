@@ -13,8 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 python=${PARLEY_CACHE:-$HOME/.cache/parley}/venv/bin/python
 secs=${BENCH_SECONDS:-20} warm=${BENCH_WARMUP:-5}
-export PARLEY_RUN_DIR=${PARLEY_RUN_DIR:-$(mktemp -d)} PARLEY_STACK_SIP=0
-tmp=$(mktemp -d)
+tmp=$(mktemp -d)  # rows, logs, the speech WAV, and the stack's run folder unless one is given
+export PARLEY_RUN_DIR=${PARLEY_RUN_DIR:-$tmp/stack} PARLEY_STACK_SIP=0
 trap 'bash "$repo/scripts/stack.sh" down >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 bash "$repo/scripts/stack.sh" up >/dev/null
 export LIVEKIT_URL=ws://127.0.0.1:7880 LIVEKIT_API_KEY=devkey LIVEKIT_API_SECRET=secret
