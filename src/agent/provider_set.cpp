@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include <boost/asio/post.hpp>
 
 #include "providers/llm/fallback_llm.h"
 #include "providers/llm/openai_llm.h"
 #include "providers/llm/ru_llms.h"
+#include "providers/registry/provider_factories.h"
 #include "providers/speech/deepgram_stt.h"
 #include "providers/speech/openai_stt.h"
 #include "providers/speech/openai_tts.h"
@@ -49,6 +51,19 @@ std::vector<std::string> chain_names(const std::vector<std::string>& chain, cons
     for (const auto& [key, line] : *lines) add(line.*role);
   }
   return out;
+}
+
+// A provider registered by name for its role (providers/registry): built from its own section,
+// or nullptr when none registered under that name.
+template <class Engine, class Factory>
+Result<std::optional<Engine>> build_registered(const Factory* factory, const std::string& name, const Config& config,
+                                               boost::asio::io_context& net, boost::asio::thread_pool& stt_pool,
+                                               boost::asio::thread_pool& tts_pool, const log::Logger& logger) {
+  if (!factory) return std::optional<Engine>();
+  providers::ProviderContext context{config, config.providers.section(name), net, stt_pool, tts_pool, logger};
+  auto engine = (*factory)(context);
+  if (!engine) return tl::unexpected(engine.error());
+  return std::optional<Engine>(std::move(*engine));
 }
 
 }  // namespace
@@ -105,7 +120,14 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
       o->idle_timeout = p.llm_timeout;
       set->llms_[name] = std::make_shared<providers::OpenAiLlm>(net, *o);
     } else {
-      set->skipped_.push_back("llm " + name);
+      auto llm = build_registered<std::shared_ptr<providers::LlmProvider>>(providers::find_llm(name), name, config, net,
+                                                                          *set->pool_, *set->tts_pool_, logger);
+      if (!llm) return tl::unexpected(llm.error());
+      if (*llm) {
+        set->llms_[name] = std::move(**llm);
+      } else {
+        set->skipped_.push_back("llm " + name);
+      }
     }
   }
   for (const auto& name : stt_names) {
@@ -183,7 +205,14 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
         return make_threaded_recognizer(*pool, engine, language);
       });
     } else {
-      set->skipped_.push_back("stt " + name);
+      auto maker = build_registered<providers::RecognizerMaker>(providers::find_stt(name), name, config, net, *set->pool_,
+                                                                *set->tts_pool_, logger);
+      if (!maker) return tl::unexpected(maker.error());
+      if (*maker) {
+        set->recognizers_.emplace(name, std::move(**maker));
+      } else {
+        set->skipped_.push_back("stt " + name);
+      }
     }
   }
   for (const auto& name : tts_names) {
@@ -211,7 +240,14 @@ Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, b
     } else if (name == "espeak-ng") {
       set->synthesizers_[name] = make_threaded_synthesizer(*set->tts_pool_, std::make_shared<providers::EspeakTts>());
     } else {
-      set->skipped_.push_back("tts " + name);
+      auto tts = build_registered<std::shared_ptr<voice::SpeechSynthesizer>>(providers::find_tts(name), name, config, net,
+                                                                            *set->pool_, *set->tts_pool_, logger);
+      if (!tts) return tl::unexpected(tts.error());
+      if (*tts) {
+        set->synthesizers_[name] = std::move(**tts);
+      } else {
+        set->skipped_.push_back("tts " + name);
+      }
     }
   }
   for (const auto& s : set->skipped_) {
