@@ -38,8 +38,18 @@ struct ProviderContext {
 using RecognizerMaker =
     std::function<std::unique_ptr<SpeechRecognizer>(const std::string& language, const log::Logger& logger)>;
 
+// A synthesiser shared by every call, and for one that logs, a call's view of it (logging with
+// the call's logger).
+struct Synthesizer {
+  std::shared_ptr<SpeechSynthesizer> shared;
+  std::function<std::shared_ptr<SpeechSynthesizer>(const log::Logger& logger)> for_call;
+};
+
+// An error stops the start (the configuration cannot work). An empty engine (no maker, no
+// synthesiser, no LLM) means the engine is not usable on this machine, e.g. a model is missing:
+// the factory has logged why, and the rest of the chain is used.
 using SttFactory = std::function<Result<RecognizerMaker>(const ProviderContext& context)>;
-using TtsFactory = std::function<Result<std::shared_ptr<SpeechSynthesizer>>(const ProviderContext& context)>;
+using TtsFactory = std::function<Result<Synthesizer>(const ProviderContext& context)>;
 using LlmFactory = std::function<Result<std::shared_ptr<LlmProvider>>(const ProviderContext& context)>;
 
 void register_stt(std::string name, SttFactory factory);
@@ -52,3 +62,11 @@ const TtsFactory* find_tts(const std::string& name);
 const LlmFactory* find_llm(const std::string& name);
 
 }  // namespace parley::providers
+
+namespace parley {
+
+// Registers every provider below src/: generated from their parley_provider lines into the
+// agent's library (CMakeLists.txt), and called once by agent::ProviderSet.
+void register_builtin_providers();
+
+}  // namespace parley
