@@ -2,8 +2,8 @@
 #include <algorithm>
 
 #include "providers/registry/provider_factories.h"
-#include "providers/yandex/yandex_stt.h"
-#include "providers/yandex/yandex_tts.h"
+#include "providers/stt/yandex_stt.h"
+#include "providers/tts/yandex_tts.h"
 
 namespace parley {
 

@@ -3,8 +3,8 @@
 #include "core/url.h"
 #include "providers/llm/openai_llm.h"
 #include "providers/registry/provider_factories.h"
-#include "providers/speech/openai_stt.h"
-#include "providers/speech/openai_tts.h"
+#include "providers/stt/openai_stt.h"
+#include "providers/tts/openai_tts.h"
 
 namespace parley {
 

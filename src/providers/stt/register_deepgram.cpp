@@ -3,7 +3,7 @@
 
 #include "core/url.h"
 #include "providers/registry/provider_factories.h"
-#include "providers/speech/deepgram_stt.h"
+#include "providers/stt/deepgram_stt.h"
 
 namespace parley {
 
