@@ -65,10 +65,11 @@ function(parley_provider name)
 endfunction()
 
 # parley_link_providers(TARGET [FUNCTION name] names...): links the providers into TARGET with a
-# generated source that calls each one's register function: in the function parley::<name>()
-# when FUNCTION is given (a library's code calls it), else before main() runs (an executable).
-# An explicit call, not a static registrar in the provider's library, because the linker drops
-# library objects that nothing names.
+# generated source that calls each one's register function before main() runs, so their config
+# sections are known when the configuration loads. An explicit call, not a static registrar in
+# the provider's library, because the linker drops library objects that nothing names; for a
+# library TARGET, whose own objects are dropped too, FUNCTION names parley::<name>(), which the
+# library's code calls so that the generated object (and with it the providers) is linked.
 function(parley_link_providers target)
   cmake_parse_arguments(ARG "" "FUNCTION" "" ${ARGN})
   set(declarations "")
@@ -79,7 +80,7 @@ function(parley_link_providers target)
     target_link_libraries(${target} PRIVATE parley_provider_${provider})
   endforeach()
   if(ARG_FUNCTION)
-    set(body "void ${ARG_FUNCTION}() {\n${calls}}\n")
+    set(body "void ${ARG_FUNCTION}() {\n${calls}}\n\nnamespace {\n[[maybe_unused]] const bool registered = (${ARG_FUNCTION}(), true);\n}  // namespace\n")
   else()
     set(body "namespace {\n[[maybe_unused]] const bool registered = [] {\n${calls}  return true;\n}();\n}  // namespace\n")
   endif()

@@ -32,6 +32,8 @@ std::vector<std::string> chain_names(const std::vector<std::string>& chain, cons
 
 Result<std::shared_ptr<ProviderSet>> ProviderSet::create(const Config& config, boost::asio::io_context& net,
                                                          log::Logger logger) {
+  // The providers below src/ registered before main(); this call is what links their generated
+  // list into every binary with a ProviderSet (registering them again changes nothing).
   static std::once_flag builtin;
   std::call_once(builtin, register_builtin_providers);
   std::shared_ptr<ProviderSet> set(new ProviderSet());

@@ -66,7 +66,9 @@ const LlmFactory* find_llm(const std::string& name);
 namespace parley {
 
 // Registers every provider below src/: generated from their parley_provider lines into the
-// agent's library (CMakeLists.txt), and called once by agent::ProviderSet.
+// agent's library (CMakeLists.txt). It runs before main() in every binary that links
+// agent::ProviderSet, whose call of it keeps it linked (so a provider's own config section is
+// known when parley loads its configuration).
 void register_builtin_providers();
 
 }  // namespace parley
