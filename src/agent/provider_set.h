@@ -8,8 +8,11 @@
 // Per-call engines log with the call's logger (call_id, room): the recogniser is built with it,
 // and a shared synthesiser that logs (yandex) is handed out as a per-call view of itself.
 //
-// Engines unknown or unusable here (a missing model) are skipped with a warning at creation, so
-// a chain like [pocketsphinx, openai] still works on openai. Thread-safe after create().
+// Each engine is built by the factory its provider registered under that name for the role
+// (providers/registry/provider_factories.h); ProviderSet knows no provider by name but the
+// script. Engines unknown or unusable here (a missing model) are skipped with a warning at
+// creation, so a chain like [pocketsphinx, openai] still works on openai. Thread-safe after
+// create().
 #pragma once
 
 #include <functional>

@@ -410,6 +410,66 @@ void validate_providers(const ProvidersConfig& p, const AgentConfig& agent, std:
                         "write it as host:port, e.g. stt.api.cloud.yandex.net:443"});
     }
   }
+  // Providers with a section of their own check it themselves, in their own terms.
+  for (const auto& section : provider_sections()) {
+    if (!section.validate || !uses(section.name)) continue;
+    for (auto issue : section.validate(p.section(section.name))) {
+      issue.key = "providers." + section.name + (issue.key.empty() ? "" : "." + issue.key);
+      issues.push_back(std::move(issue));
+    }
+  }
+}
+
+// providers.<name> of a registered provider: each declared key read as its kind says (absent
+// keys keep their defaults), so the section's values are checked text from here on.
+void read_provider_section(Reader& r, const ProviderSection& section, const ConfigSources& sources,
+                           ProviderSettings& out) {
+  out = ProviderSettings(section.name);
+  for (const auto& k : section.keys) {
+    switch (k.kind) {
+      case ProviderKey::Kind::kString: {
+        std::string v = k.default_value;
+        // A literal secret is warned about only when it came from the file itself.
+        const bool given_elsewhere = (!k.env.empty() && sources.env.count(k.env)) ||
+                                     sources.overrides.count("providers." + section.name + "." + k.name);
+        r.string(k.name, v, k.secret && !given_elsewhere);
+        out.set(k.name, v);
+        break;
+      }
+      case ProviderKey::Kind::kInteger: {
+        long long v = 0;
+        try {
+          v = std::stoll(k.default_value);
+        } catch (const std::exception&) {
+        }
+        r.integer(k.name, v, static_cast<long long>(k.min), static_cast<long long>(k.max));
+        out.set(k.name, std::to_string(v));
+        break;
+      }
+      case ProviderKey::Kind::kNumber: {
+        double v = 0;
+        try {
+          v = std::stod(k.default_value);
+        } catch (const std::exception&) {
+        }
+        r.number(k.name, v, k.min);
+        out.set(k.name, fmt::format("{}", v));
+        break;
+      }
+      case ProviderKey::Kind::kDuration: {
+        Millis v = parse_duration(k.default_value).value_or(Millis(0));
+        r.duration(k.name, v);
+        out.set(k.name, format_duration(v));
+        break;
+      }
+      case ProviderKey::Kind::kBoolean: {
+        bool v = k.default_value == "true";
+        r.boolean(k.name, v);
+        out.set(k.name, v ? "true" : "false");
+        break;
+      }
+    }
+  }
 }
 
 void validate_livekit(const LiveKitConfig& lk, std::vector<ConfigIssue>& issues) {
@@ -528,15 +588,23 @@ bool ConfigLoad::ok() const {
   return std::none_of(issues.begin(), issues.end(), [](const ConfigIssue& i) { return !i.warning; });
 }
 
-const std::vector<std::string>& known_providers(const std::string& role) {
+std::vector<std::string> known_providers(const std::string& role) {
   static const std::vector<std::string> stt{"pocketsphinx", "openai", "deepgram", "yandex"};
   static const std::vector<std::string> llm{"script", "openai", "yandexgpt", "gigachat"};
   static const std::vector<std::string> tts{"flite", "espeak-ng", "openai", "yandex"};
-  static const std::vector<std::string> none;
-  if (role == "stt") return stt;
-  if (role == "llm") return llm;
-  if (role == "tts") return tts;
-  return none;
+  std::vector<std::string> out = role == "stt" ? stt : role == "llm" ? llm : role == "tts" ? tts : std::vector<std::string>{};
+  for (const auto& section : provider_sections()) {
+    if (std::find(section.roles.begin(), section.roles.end(), role) != section.roles.end() &&
+        std::find(out.begin(), out.end(), section.name) == out.end()) {
+      out.push_back(section.name);
+    }
+  }
+  return out;
+}
+
+ProviderSettings ProvidersConfig::section(const std::string& name) const {
+  if (auto it = sections.find(name); it != sections.end()) return it->second;
+  return ProviderSettings(name);
 }
 
 std::map<std::string, std::string> process_env() {
@@ -622,6 +690,12 @@ ConfigLoad load_config(const ConfigSources& sources) {
   for (const auto& [var, key] : env_keys) {
     auto it = sources.env.find(var);
     if (it != sources.env.end() && !it->second.empty()) set_dotted(root, key, it->second);
+  }
+  for (const auto& section : provider_sections()) {
+    for (const auto& k : section.keys) {
+      auto it = k.env.empty() ? sources.env.end() : sources.env.find(k.env);
+      if (it != sources.env.end() && !it->second.empty()) set_dotted(root, "providers." + section.name + "." + k.name, it->second);
+    }
   }
   for (const auto& [key, value] : sources.overrides) set_dotted(root, key, value);
 
@@ -754,6 +828,10 @@ ConfigLoad load_config(const ConfigSources& sources) {
       {
         Reader ps = r.section("pocketsphinx");
         ps.integer("max_decoders", c.providers.pocketsphinx.max_decoders, 1, 256);
+      }
+      for (const auto& section : provider_sections()) {
+        Reader s = r.section(section.name);
+        read_provider_section(s, section, sources, c.providers.sections[section.name]);
       }
     }
     {
@@ -980,6 +1058,25 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                       {"ca_file", providers.gigachat.ca_file},
                       {"system_prompt", providers.gigachat.system_prompt}}},
                     {"pocketsphinx", {{"max_decoders", providers.pocketsphinx.max_decoders}}}};
+  for (const auto& section : provider_sections()) {
+    const ProviderSettings values = providers.section(section.name);
+    nlohmann::ordered_json out = nlohmann::ordered_json::object();
+    for (const auto& k : section.keys) {
+      const std::string v = values.text(k.name);
+      if (k.secret) {
+        out[k.name] = secret(v);
+      } else if (k.kind == ProviderKey::Kind::kInteger) {
+        out[k.name] = values.integer(k.name);
+      } else if (k.kind == ProviderKey::Kind::kNumber) {
+        out[k.name] = values.number(k.name);
+      } else if (k.kind == ProviderKey::Kind::kBoolean) {
+        out[k.name] = values.boolean(k.name);
+      } else {
+        out[k.name] = v;
+      }
+    }
+    j["providers"][section.name] = std::move(out);
+  }
   j["sip"] = {{"inbound_trunk",
                 {{"name", sip.inbound_trunk.name},
                  {"numbers", sip.inbound_trunk.numbers},
@@ -1026,6 +1123,12 @@ std::vector<std::string> Config::secrets() const {
   for (const auto& [k, v] : webhook.extra_keys) out.push_back(v);
   out.push_back(sip.inbound_trunk.auth_password);
   out.push_back(console.token);
+  for (const auto& section : provider_sections()) {
+    const ProviderSettings values = providers.section(section.name);
+    for (const auto& k : section.keys) {
+      if (k.secret) out.push_back(values.text(k.name));
+    }
+  }
   out.erase(std::remove_if(out.begin(), out.end(), [](const std::string& s) { return s.empty(); }), out.end());
   return out;
 }

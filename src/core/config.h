@@ -15,8 +15,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config_issue.h"
 #include "core/duration.h"
 #include "core/log.h"
+#include "core/provider_section.h"
 
 namespace parley {
 
@@ -209,6 +211,10 @@ struct ProvidersConfig {
   // Extra trusted CAs (PEM file or folder) for the network providers (OpenAI-compatible,
   // Deepgram), added to the system store; "" = the system store.
   std::string ca_file;
+  // The sections of providers that declare their own (core/provider_section.h), by name.
+  std::map<std::string, ProviderSettings> sections;
+  // providers.<name> of a registered provider: as loaded, else its defaults.
+  ProviderSettings section(const std::string& name) const;
 };
 
 // `parley diagnose`'s test call (the sip_call check runs when call_number is set).
@@ -282,14 +288,6 @@ struct Config {
   std::vector<std::string> secrets() const;
 };
 
-struct ConfigIssue {
-  std::string key;      // "livekit.url"; "" for the file as a whole
-  std::string message;  // what is wrong
-  std::string fix;      // what to do
-  bool warning = false;
-  std::string to_string() const;
-};
-
 struct ConfigSources {
   std::optional<std::string> file;                 // parley.yaml path; nullopt: none
   std::map<std::string, std::string> env;          // environment snapshot
@@ -308,7 +306,7 @@ ConfigLoad load_config(const ConfigSources& sources);
 // The process environment as a map.
 std::map<std::string, std::string> process_env();
 
-// Provider names each role accepts.
-const std::vector<std::string>& known_providers(const std::string& role);
+// Provider names each role accepts: the built-in ones, then the registered sections'.
+std::vector<std::string> known_providers(const std::string& role);
 
 }  // namespace parley

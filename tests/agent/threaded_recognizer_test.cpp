@@ -7,12 +7,13 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/embedded_engines.h"
+#include "providers/registry/threaded_engines.h"
 
 namespace parley::agent {
 namespace {
 
 using namespace std::chrono_literals;
+using providers::make_threaded_recognizer;
 
 // An engine with `slots` decoders; a stream's final text is the number of samples it heard.
 class CountingEngine final : public providers::SttProvider {
@@ -58,7 +59,7 @@ class CountingEngine final : public providers::SttProvider {
   int opened_ = 0;
 };
 
-std::future<Result<std::string>> finish(voice::SpeechRecognizer& r) {
+std::future<Result<std::string>> finish(providers::SpeechRecognizer& r) {
   auto p = std::make_shared<std::promise<Result<std::string>>>();
   r.finish([p](Result<std::string> text) { p->set_value(std::move(text)); });
   return p->get_future();

@@ -2,8 +2,8 @@
 // SpeechStarted, Error), and what is refused; the listen URL's query.
 #include <gtest/gtest.h>
 
-#include "providers/speech/deepgram_message.h"
-#include "providers/speech/deepgram_stt.h"
+#include "providers/stt/deepgram_message.h"
+#include "providers/stt/deepgram_stt.h"
 
 namespace parley::providers {
 namespace {

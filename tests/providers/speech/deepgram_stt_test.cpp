@@ -16,7 +16,7 @@
 #include "agent/provider_set.h"
 #include "core/asio_loop.h"
 #include "livekit/api/http_client.h"
-#include "providers/speech/deepgram_stt.h"
+#include "providers/stt/deepgram_stt.h"
 #include "support/stand_in_server.h"
 
 namespace parley::providers {

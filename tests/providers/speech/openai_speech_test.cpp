@@ -10,8 +10,8 @@
 
 #include "core/asio_loop.h"
 #include "livekit/api/http_client.h"
-#include "providers/speech/openai_stt.h"
-#include "providers/speech/openai_tts.h"
+#include "providers/stt/openai_stt.h"
+#include "providers/tts/openai_tts.h"
 #include "support/stand_in_server.h"
 
 namespace parley::providers {

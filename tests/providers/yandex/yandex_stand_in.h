@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "providers/yandex/yandex_stt.h"
+#include "providers/stt/yandex_stt.h"
 #include "support/stand_in_server.h"
 
 namespace parley::testing {

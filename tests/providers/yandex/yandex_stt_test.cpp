@@ -16,7 +16,7 @@
 #include "core/metrics.h"
 #include "media/resampler.h"
 #include "providers/tts/flite_tts.h"
-#include "providers/yandex/yandex_stt.h"
+#include "providers/stt/yandex_stt.h"
 #include "yandex_stand_in.h"
 
 namespace parley::providers {

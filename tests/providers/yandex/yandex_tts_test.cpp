@@ -7,7 +7,7 @@
 
 #include "core/metrics.h"
 #include "media/audio_frame.h"
-#include "providers/yandex/yandex_tts.h"
+#include "providers/tts/yandex_tts.h"
 #include "yandex_stand_in.h"
 
 namespace parley::providers {

@@ -1,4 +1,4 @@
-#include "providers/speech/openai_stt.h"
+#include "providers/stt/openai_stt.h"
 
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>

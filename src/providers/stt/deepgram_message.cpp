@@ -1,4 +1,4 @@
-#include "providers/speech/deepgram_message.h"
+#include "providers/stt/deepgram_message.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "providers/yandex/yandex_tts.h"
+#include "providers/tts/yandex_tts.h"
 
 #include <algorithm>
 #include <optional>

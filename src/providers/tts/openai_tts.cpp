@@ -1,4 +1,4 @@
-#include "providers/speech/openai_tts.h"
+#include "providers/tts/openai_tts.h"
 
 #include <atomic>
 

@@ -1,4 +1,4 @@
-#include "providers/speech/deepgram_stt.h"
+#include "providers/stt/deepgram_stt.h"
 
 #include <deque>
 #include <mutex>
@@ -11,7 +11,7 @@
 
 #include "net/http_status.h"
 #include "net/ws_client.h"
-#include "providers/speech/deepgram_message.h"
+#include "providers/stt/deepgram_message.h"
 
 namespace parley::providers {
 

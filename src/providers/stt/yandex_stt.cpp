@@ -1,4 +1,4 @@
-#include "providers/yandex/yandex_stt.h"
+#include "providers/stt/yandex_stt.h"
 
 #include <condition_variable>
 #include <deque>
