@@ -143,6 +143,11 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
 
   if (speech) {
     silence_run_ = microseconds(0);
+    if (voice_paused_) {
+      // The caller went on after a pause the recogniser had been told of.
+      voice_paused_ = false;
+      if (in_speech_ && providers_.stt) providers_.stt->voice_resumed();
+    }
     if (!in_speech_) {
       speech_run_ += dur;
       if (speech_run_ >= options_.min_speech) start_segment(now);
@@ -169,7 +174,12 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
     return;
   }
   // The pause is counted from the voice's end too: the VAD's hangover is not waited out first.
-  if (std::max(silence_run_, duration_cast<microseconds>(frame_end - last_speech_)) >= options_.speech_pause) end_segment(now);
+  const auto pause = std::max(silence_run_, duration_cast<microseconds>(frame_end - last_speech_));
+  if (pause >= options_.speech_pause) return end_segment(now);
+  if (!voice_paused_ && options_.early_final.count() > 0 && pause >= options_.early_final && providers_.stt) {
+    voice_paused_ = true;
+    providers_.stt->voice_paused();
+  }
 }
 
 // A strict VAD can call a word's soft start speech only a few frames in, and barge-in counts the
@@ -227,6 +237,7 @@ void VoicePipeline::check_interruption(Clock::time_point now) {
 
 void VoicePipeline::end_segment(Clock::time_point now) {
   in_speech_ = false;
+  voice_paused_ = false;
   silence_run_ = microseconds(0);
   if (segment_over_reply_ && !interrupted_ && reply_) {
     // Too short to interrupt: the agent goes on and the words are not a turn.
