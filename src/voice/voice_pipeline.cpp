@@ -146,7 +146,11 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
     if (voice_paused_) {
       // The caller went on after a pause the recogniser had been told of.
       voice_paused_ = false;
-      if (in_speech_ && providers_.stt) providers_.stt->voice_resumed();
+      if (in_speech_ && providers_.stt) {
+        count("early_final_resumed");
+        logger_.debug("the caller went on after a pause: the recogniser's early final is dropped");
+        providers_.stt->voice_resumed();
+      }
     }
     if (!in_speech_) {
       speech_run_ += dur;
@@ -178,6 +182,9 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
   if (pause >= options_.speech_pause) return end_segment(now);
   if (!voice_paused_ && options_.early_final.count() > 0 && pause >= options_.early_final && providers_.stt) {
     voice_paused_ = true;
+    count("early_final");
+    logger_.debug("the caller's voice paused: the recogniser's final starts",
+                  {{"pause_ms", duration_cast<milliseconds>(pause).count()}});
     providers_.stt->voice_paused();
   }
 }
