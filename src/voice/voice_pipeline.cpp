@@ -387,6 +387,13 @@ bool VoicePipeline::adopt_preemption(const std::string& text, const TurnMetrics&
 void VoicePipeline::commit_turn() {
   eou_timer_.cancel();
   if (in_speech_ || stt_pending_ > 0) return;
+  if (speech_run_ > microseconds(0)) {
+    // The caller's voice is back but not yet min_speech long: a pause just under the wait (the
+    // VAD ends a soft word early and confirms the next one late) must not lose the turn to it.
+    // Wait for the run: start_segment cancels this; a run that breaks off lets the turn go.
+    eou_timer_ = loop_.post_after(ceil<milliseconds>(options_.min_speech - speech_run_), [this] { commit_turn(); });
+    return;
+  }
   auto now = clock_.now();
   TurnMetrics m;
   m.end_of_utterance_delay = seconds_between(last_speech_, now);

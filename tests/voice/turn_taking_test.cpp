@@ -239,5 +239,31 @@ TEST(TurnTaking, WithoutAnEarlyFinalTheRecogniserHearsOfNoPause) {
   EXPECT_EQ(h.turns.size(), 1u);
 }
 
+// The caller comes back 480 ms into a pause: at the wait's end (500 ms) the VAD has heard 20 ms
+// of voice, under min_speech. The turn waits for that run to become speech, so the two halves
+// are one turn, not a reply to the first.
+TEST(TurnTaking, ATurnIsNotTakenWhileTheCallersVoiceIsComingBack) {
+  PipelineHarness h;
+  h.start();
+  h.stt.answers.push_back({std::string("my name is john"), 100ms});
+  h.stt.answers.push_back({std::string("and I need help"), 100ms});
+  h.speak(1000ms);
+  h.silence(480ms);
+  h.speak(400ms);
+  h.silence(4s);
+  EXPECT_EQ(h.user_finals, std::vector<std::string>{"my name is john and I need help"});
+  // A run that breaks off before min_speech (a click) does not hold the turn for long.
+  h.stt.answers.push_back({std::string("what are your opening hours"), 100ms});
+  h.speak(1000ms);
+  const auto voice_end = h.clock.now();
+  h.silence(480ms);
+  h.speak(40ms);
+  h.silence(4s);
+  ASSERT_EQ(h.user_finals.size(), 2u);
+  ASSERT_EQ(h.turns.size(), 2u);
+  EXPECT_NEAR(*h.turns[1].end_of_utterance_delay, 0.54, 0.021) << "taken when the run broke off";
+  (void)voice_end;
+}
+
 }  // namespace
 }  // namespace parley::voice
