@@ -265,13 +265,16 @@ int main(int argc, char** argv) {
   size_t questions = 3;
   unsigned n_loops = 2;
   int decoders = Config{}.providers.pocketsphinx.max_decoders;
+  auto early_final = Config{}.voice.early_final;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--calls") == 0) call_counts = parse_calls(argv[i + 1]);
     else if (std::strcmp(argv[i], "--questions") == 0) questions = static_cast<size_t>(std::atoi(argv[i + 1]));
     else if (std::strcmp(argv[i], "--loops") == 0) n_loops = static_cast<unsigned>(std::atoi(argv[i + 1]));
     else if (std::strcmp(argv[i], "--decoders") == 0) decoders = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--early-final-ms") == 0) early_final = Millis(std::atoi(argv[i + 1]));
     else {
-      std::fprintf(stderr, "usage: bench_voice [--calls 1,20] [--questions 3] [--loops 2] [--decoders 4]\n");
+      std::fprintf(stderr,
+                   "usage: bench_voice [--calls 1,20] [--questions 3] [--loops 2] [--decoders 4] [--early-final-ms 120]\n");
       return 2;
     }
   }
@@ -286,6 +289,7 @@ int main(int argc, char** argv) {
   config->providers.tts = {"flite", "espeak-ng"};
   config->providers.llm = {"script"};
   config->providers.pocketsphinx.max_decoders = decoders;
+  config->voice.early_final = early_final;
   config->agent.greeting = {{"en", "Hello, how can I help?"}};
   // Every decoder loaded before the first call, so that no run's CPU figure carries model loading.
   if (auto ps = providers::PocketsphinxStt::shared(static_cast<size_t>(decoders)); !ps || !(*ps)->warm_up()) {

@@ -131,10 +131,13 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--calls", type=int, default=3, help="calls, one after another")
     p.add_argument("--questions", type=int, default=4, help="questions per call")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a configuration value for parley (e.g. voice.early_final=0s)")
     a = p.parse_args()
     work = tempfile.mkdtemp(prefix="waterfall-bench-")
     speech = [trim_silence(synthesise(q, os.path.join(work, f"q{i}.wav"))) for i, q in enumerate(QUESTIONS)]
-    serve = Serve("--set", "webhook.listen=127.0.0.1:8080", "--set", 'calls.room_patterns=["bench-waterfall-*"]')
+    serve = Serve("--set", "webhook.listen=127.0.0.1:8080", "--set", 'calls.room_patterns=["bench-waterfall-*"]',
+                  *[arg for kv in a.set for arg in ("--set", kv)])
     turns, greetings = [], []
     load0 = os.getloadavg()[0]
     try:
@@ -144,8 +147,11 @@ def main():
             turns += t
             greetings.append(g)
             wait_until(lambda: serve.metric("parley_calls_active") == 0, 30, "the call ended")
+        paused = sum(1 for l in serve.lines() if l.get("msg", "").startswith("the caller's voice paused"))
+        went_on = sum(1 for l in serve.lines() if l.get("msg", "").startswith("the caller went on after a pause"))
     finally:
         serve.stop()
+    print(f"the recogniser's early final: started {paused} times, dropped {went_on} (the caller went on)")
     print(f"embedded engines, WebRTC caller (LiveKit Python SDK); {a.calls} calls one after another, "
           f"{len(turns)} turns; load average {load0:.1f} → {os.getloadavg()[0]:.1f}")
     for t in turns:

@@ -88,6 +88,7 @@ voice::VoicePipelineOptions CallAgent::pipeline_options() const {
   o.endpointing.max_delay = e.max_delay;
   o.endpointing.script = &deps_.providers->script();  // its intents mark a finished turn
   o.preemptive_generation = config_->voice.preemptive_generation;
+  o.early_final = config_->voice.early_final;
   o.repeat_prompt = deps_.providers->script().repeat_prompt(language_);
   if (o.repeat_prompt.empty()) o.repeat_prompt = "Sorry, could you repeat that?";
   o.still_there_prompt = p.still_there;

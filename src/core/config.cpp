@@ -765,6 +765,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
         e.duration("max_delay", c.voice.endpointing.max_delay);
       }
       r.boolean("preemptive_generation", c.voice.preemptive_generation);
+      r.duration("early_final", c.voice.early_final);
     }
     {
       Reader r = top.section("providers");
@@ -1011,7 +1012,8 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                  {{"min_delay", format_duration(voice.endpointing.min_delay)},
                   {"delay", format_duration(voice.endpointing.delay)},
                   {"max_delay", format_duration(voice.endpointing.max_delay)}}},
-                {"preemptive_generation", voice.preemptive_generation}};
+                {"preemptive_generation", voice.preemptive_generation},
+                {"early_final", format_duration(voice.early_final)}};
   j["providers"] = {{"stt", providers.stt},
                     {"llm", providers.llm},
                     {"tts", providers.tts},

@@ -260,6 +260,9 @@ struct VoiceConfig {
   // Start the reply (LLM and its first sentence's audio) while the endpointing wait runs; it is
   // played at once when the turn is taken, dropped when the caller goes on.
   bool preemptive_generation = true;
+  // After this much silence in the caller's speech the recogniser starts its final decode, kept
+  // if the caller goes on (SpeechRecognizer::voice_paused); 0s: only after the speech pause.
+  Millis early_final{120};
 };
 
 struct LogConfig {

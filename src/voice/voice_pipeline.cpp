@@ -143,6 +143,15 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
 
   if (speech) {
     silence_run_ = microseconds(0);
+    if (voice_paused_) {
+      // The caller went on after a pause the recogniser had been told of.
+      voice_paused_ = false;
+      if (in_speech_ && providers_.stt) {
+        count("early_final_resumed");
+        logger_.debug("the caller went on after a pause: the recogniser's early final is dropped");
+        providers_.stt->voice_resumed();
+      }
+    }
     if (!in_speech_) {
       speech_run_ += dur;
       if (speech_run_ >= options_.min_speech) start_segment(now);
@@ -169,7 +178,15 @@ void VoicePipeline::push_audio(const media::AudioFrame& frame) {
     return;
   }
   // The pause is counted from the voice's end too: the VAD's hangover is not waited out first.
-  if (std::max(silence_run_, duration_cast<microseconds>(frame_end - last_speech_)) >= options_.speech_pause) end_segment(now);
+  const auto pause = std::max(silence_run_, duration_cast<microseconds>(frame_end - last_speech_));
+  if (pause >= options_.speech_pause) return end_segment(now);
+  if (!voice_paused_ && options_.early_final.count() > 0 && pause >= options_.early_final && providers_.stt) {
+    voice_paused_ = true;
+    count("early_final");
+    logger_.debug("the caller's voice paused: the recogniser's final starts",
+                  {{"pause_ms", duration_cast<milliseconds>(pause).count()}});
+    providers_.stt->voice_paused();
+  }
 }
 
 // A strict VAD can call a word's soft start speech only a few frames in, and barge-in counts the
@@ -227,6 +244,7 @@ void VoicePipeline::check_interruption(Clock::time_point now) {
 
 void VoicePipeline::end_segment(Clock::time_point now) {
   in_speech_ = false;
+  voice_paused_ = false;
   silence_run_ = microseconds(0);
   if (segment_over_reply_ && !interrupted_ && reply_) {
     // Too short to interrupt: the agent goes on and the words are not a turn.
@@ -369,6 +387,13 @@ bool VoicePipeline::adopt_preemption(const std::string& text, const TurnMetrics&
 void VoicePipeline::commit_turn() {
   eou_timer_.cancel();
   if (in_speech_ || stt_pending_ > 0) return;
+  if (speech_run_ > microseconds(0)) {
+    // The caller's voice is back but not yet min_speech long: a pause just under the wait (the
+    // VAD ends a soft word early and confirms the next one late) must not lose the turn to it.
+    // Wait for the run: start_segment cancels this; a run that breaks off lets the turn go.
+    eou_timer_ = loop_.post_after(ceil<milliseconds>(options_.min_speech - speech_run_), [this] { commit_turn(); });
+    return;
+  }
   auto now = clock_.now();
   TurnMetrics m;
   m.end_of_utterance_delay = seconds_between(last_speech_, now);

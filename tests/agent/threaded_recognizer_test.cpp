@@ -32,6 +32,10 @@ class CountingEngine final : public providers::SttProvider {
     std::lock_guard l(mu_);
     return opened_;
   }
+  int flushes() {
+    std::lock_guard l(mu_);
+    return flushes_;
+  }
 
  private:
   struct Stream final : providers::SttStream {
@@ -45,6 +49,10 @@ class CountingEngine final : public providers::SttProvider {
       return std::vector<providers::SttEvent>{};
     }
     Result<providers::SttEvent> flush() override {
+      {
+        std::lock_guard l(engine.mu_);
+        ++engine.flushes_;
+      }
       providers::SttEvent e;
       e.type = providers::SttEventType::kFinal;
       e.text = std::to_string(samples);
@@ -57,6 +65,7 @@ class CountingEngine final : public providers::SttProvider {
   std::mutex mu_;
   int free_;
   int opened_ = 0;
+  int flushes_ = 0;
 };
 
 std::future<Result<std::string>> finish(providers::SpeechRecognizer& r) {
@@ -97,6 +106,51 @@ TEST(ThreadedRecognizer, WaitsForAFreeDecoderInsteadOfFailing) {
   EXPECT_EQ(engine->opened(), 3);
   first.reset();
   second.reset();
+  pool.join();
+}
+
+void wait_until_flushed(CountingEngine& engine, int n) {
+  for (int i = 0; i < 500 && engine.flushes() < n; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_EQ(engine.flushes(), n);
+}
+
+// The early final: the utterance ends when the voice pauses, so finish() after the speech
+// pause answers from it without decoding again; when the caller goes on, the text covers the
+// whole utterance, the pause included, as if it had never ended.
+TEST(ThreadedRecognizer, AnEarlyFinalAnswersAtOnceAndTheCallerGoingOnKeepsAllTheAudio) {
+  boost::asio::thread_pool pool(1);
+  auto engine = std::make_shared<CountingEngine>(1);
+  auto r = make_threaded_recognizer(pool, engine, "en");
+  auto frame = media::AudioFrame::silence(16000, 1, 20ms);  // 320 samples
+  for (int i = 0; i < 10; ++i) r->push_frame(frame);
+  r->voice_paused();
+  wait_until_flushed(*engine, 1);  // decoded during the pause, before anyone asked
+  for (int i = 0; i < 5; ++i) r->push_frame(frame);  // the rest of the speech pause
+  auto text = finish(*r);
+  ASSERT_EQ(text.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(*text.get(), "3200") << "the text as of the pause; the pause's silence is not decoded";
+  EXPECT_EQ(engine->flushes(), 1) << "finish() used the early final";
+
+  // The next utterance: the caller pauses, then goes on.
+  for (int i = 0; i < 10; ++i) r->push_frame(frame);
+  r->voice_paused();
+  for (int i = 0; i < 5; ++i) r->push_frame(frame);
+  r->voice_resumed();
+  for (int i = 0; i < 5; ++i) r->push_frame(frame);
+  auto whole = finish(*r);
+  ASSERT_EQ(whole.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(*whole.get(), "6400") << "all 20 frames, decoded again from the utterance's start";
+  EXPECT_EQ(engine->flushes(), 3);
+
+  // Cancelled while paused: nothing of it is left for the next utterance.
+  r->push_frame(frame);
+  r->voice_paused();
+  r->cancel();
+  r->push_frame(frame);
+  auto fresh = finish(*r);
+  ASSERT_EQ(fresh.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(*fresh.get(), "320");
+  r.reset();
   pool.join();
 }
 

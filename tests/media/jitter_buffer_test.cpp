@@ -228,6 +228,52 @@ TEST(JitterBuffer, DelayAdaptsToJitter) {
       << " drops " << st.overflow_drops << " target " << jb->target_delay().count() << " jitter " << jb->jitter_ms();
 }
 
+// The agent's receive buffer (livekit/room/remote_audio.cpp) runs at one frame on a clean
+// network: every packet plays one pull after it arrives, nothing is concealed, and the depth
+// grows only once jitter is seen.
+TEST(JitterBuffer, AtOneFrameOnACleanStreamItGrowsOnlyWithJitter) {
+  JitterBufferOptions o;
+  o.initial_delay = 20ms;
+  o.min_delay = 20ms;
+  {
+    ManualClock clock;
+    auto jb = make_jb(clock, o);
+    auto stream = make_stream(2.0);
+    std::stable_sort(stream.begin(), stream.end(), [](auto& a, auto& b) { return a.arrival_ms < b.arrival_ms; });
+    size_t next = 0, decoded = 0;
+    // Up to the last packet's pull (after it the buffer runs dry, which is not jitter).
+    for (int t = 0; t < static_cast<int>(stream.size()) * 20; ++t) {
+      while (next < stream.size() && stream[next].arrival_ms <= t) {
+        ASSERT_TRUE(jb->push(stream[next].seq, stream[next].ts, stream[next].payload));
+        ++next;
+      }
+      if (t % 20 == 7) {
+        EXPECT_LE(jb->buffered(), 20ms) << "at " << t << " ms";
+        if (jb->pull().source == FrameSource::kDecoded) {
+          ++decoded;
+          // Played at the first pull after it arrived: 7 ms after the packet, not a frame more.
+          EXPECT_EQ(static_cast<int>(decoded - 1) * 20 + 7, t);
+        }
+      }
+      clock.advance(1ms);
+    }
+    EXPECT_EQ(decoded, stream.size());
+    EXPECT_EQ(jb->stats().concealed, 0u);
+    EXPECT_EQ(jb->target_delay(), 20ms);
+  }
+  {
+    ManualClock clock;
+    auto jb = make_jb(clock, o);
+    auto stream = make_stream(4.0);
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<int> delay(0, 50);
+    for (auto& p : stream) p.arrival_ms += delay(rng);
+    Playout p = run(*jb, clock, stream, 4300);
+    EXPECT_GT(jb->target_delay(), 20ms);
+    EXPECT_GE(p.count(FrameSource::kDecoded), stream.size() * 9 / 10);
+  }
+}
+
 TEST(JitterBuffer, MemoryAndLatencyStayBounded) {
   ManualClock clock;
   auto jb = make_jb(clock);

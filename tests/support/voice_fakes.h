@@ -59,7 +59,10 @@ class FakeStt final : public voice::SpeechRecognizer {
     pending_.clear();
   }
   void set_end_of_utterance_handler(std::function<void()> on_eou) override { end_of_utterance = std::move(on_eou); }
+  void voice_paused() override { pauses.push_back("paused@" + std::to_string(frames_in_utterance)); }
+  void voice_resumed() override { pauses.push_back("resumed@" + std::to_string(frames_in_utterance)); }
   std::function<void()> end_of_utterance;  // fire it to play an engine's own endpointing
+  std::vector<std::string> pauses;         // voice_paused/voice_resumed, with the frames pushed by then
   std::deque<Answer> answers;
   int frames_in_utterance = 0;
   int frames_total = 0;

@@ -197,5 +197,73 @@ TEST(TurnTaking, APreemptiveReplyIsDroppedWhenTheCallerPressesAKey) {
   EXPECT_FALSE(h.turns[0].preemptive);
 }
 
+// The early final: after early_final (120 ms) of silence in the caller's speech the recogniser
+// hears that the voice paused, so an embedded engine decodes during the rest of the 200 ms
+// speech pause; when the caller goes on it hears that too, and the turn's text is asked for
+// once, after the speech pause, as before.
+TEST(TurnTaking, TheRecogniserHearsOfAPauseBeforeTheSpeechPauseEndsAndOfTheCallerGoingOn) {
+  PipelineHarness h;
+  h.start();
+  h.stt.answers.push_back({std::string("what are your opening hours"), 100ms});
+  h.speak(600ms);   // 15 frames of prefix padding and 30 of speech after the onset's 3
+  h.silence(100ms);  // a gap between words: nothing
+  EXPECT_TRUE(h.stt.pauses.empty());
+  h.silence(40ms);  // 140 ms: told at the frame that reached 120 ms
+  ASSERT_EQ(h.stt.pauses.size(), 1u);
+  EXPECT_EQ(h.stt.pauses[0].rfind("paused@", 0), 0u);
+  const int at_pause = std::stoi(h.stt.pauses[0].substr(7));
+  h.speak(300ms);  // the caller goes on before the speech pause ends
+  ASSERT_EQ(h.stt.pauses.size(), 2u);
+  EXPECT_EQ(h.stt.pauses[1], "resumed@" + std::to_string(at_pause + 1)) << "told at the first speech frame";
+  EXPECT_EQ(h.stt.finishes, 0);
+  h.silence(4s);
+  ASSERT_EQ(h.stt.pauses.size(), 3u);
+  EXPECT_EQ(h.stt.pauses[2].rfind("paused@", 0), 0u);
+  EXPECT_EQ(h.stt.finishes, 1) << "one utterance, its text asked for after the 200 ms speech pause";
+  ASSERT_EQ(h.turns.size(), 1u);
+  EXPECT_EQ(h.user_finals, std::vector<std::string>{"what are your opening hours"});
+}
+
+TEST(TurnTaking, WithoutAnEarlyFinalTheRecogniserHearsOfNoPause) {
+  VoicePipelineOptions o;
+  o.early_final = 0ms;
+  PipelineHarness h({}, o);
+  h.start();
+  h.stt.answers.push_back({std::string("what are your opening hours"), 100ms});
+  h.speak(600ms);
+  h.silence(150ms);
+  h.speak(300ms);
+  h.silence(4s);
+  EXPECT_TRUE(h.stt.pauses.empty());
+  EXPECT_EQ(h.stt.finishes, 1);
+  EXPECT_EQ(h.turns.size(), 1u);
+}
+
+// The caller comes back 480 ms into a pause: at the wait's end (500 ms) the VAD has heard 20 ms
+// of voice, under min_speech. The turn waits for that run to become speech, so the two halves
+// are one turn, not a reply to the first.
+TEST(TurnTaking, ATurnIsNotTakenWhileTheCallersVoiceIsComingBack) {
+  PipelineHarness h;
+  h.start();
+  h.stt.answers.push_back({std::string("my name is john"), 100ms});
+  h.stt.answers.push_back({std::string("and I need help"), 100ms});
+  h.speak(1000ms);
+  h.silence(480ms);
+  h.speak(400ms);
+  h.silence(4s);
+  EXPECT_EQ(h.user_finals, std::vector<std::string>{"my name is john and I need help"});
+  // A run that breaks off before min_speech (a click) does not hold the turn for long.
+  h.stt.answers.push_back({std::string("what are your opening hours"), 100ms});
+  h.speak(1000ms);
+  const auto voice_end = h.clock.now();
+  h.silence(480ms);
+  h.speak(40ms);
+  h.silence(4s);
+  ASSERT_EQ(h.user_finals.size(), 2u);
+  ASSERT_EQ(h.turns.size(), 2u);
+  EXPECT_NEAR(*h.turns[1].end_of_utterance_delay, 0.54, 0.021) << "taken when the run broke off";
+  (void)voice_end;
+}
+
 }  // namespace
 }  // namespace parley::voice

@@ -6,6 +6,18 @@
 
 namespace parley::livekit {
 
+media::JitterBufferOptions receive_jitter_options() {
+  // Every frame the buffer holds is a frame later that the agent hears the caller stop (issue
+  // 15's waterfall: 40-60 ms of every turn at the defaults). On a clean network one frame is
+  // enough: the buffer starts playing at one frame queued and grows by a frame on each underrun
+  // and to three times the measured jitter (jitter_buffer.h), so a jittery path still gets
+  // the depth it needs, within the first late packets.
+  media::JitterBufferOptions o;
+  o.initial_delay = o.frame;
+  o.min_delay = o.frame;
+  return o;
+}
+
 RemoteAudio::RemoteAudio(const RoomCallbacks& callbacks, const log::Logger& log, int sample_rate)
     : cb_(callbacks), log_(log), sample_rate_(sample_rate) {}
 
@@ -21,8 +33,7 @@ void RemoteAudio::apply(const std::map<std::string, SdpTrack>& tracks,
     Track ra;
     ra.info.sid = t.track_sid;
     ra.info.participant_sid = t.participant_sid;
-    media::JitterBufferOptions jo;
-    auto jb = media::JitterBuffer::create(SystemClock::instance(), jo);
+    auto jb = media::JitterBuffer::create(SystemClock::instance(), receive_jitter_options());
     if (!jb) continue;
     ra.jitter = std::move(*jb);
     if (sample_rate_ != 48000) {

@@ -23,6 +23,10 @@
 
 namespace parley::livekit {
 
+// The receive jitter buffer's options: its minimum safe depth on a clean network (one frame),
+// growing only when jitter is seen.
+media::JitterBufferOptions receive_jitter_options();
+
 class RemoteAudio {
  public:
   // `callbacks` and `log` are the room's, read at each use (the room clears its callbacks when

@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +21,12 @@ namespace {
 // decoders are few (pocketsphinx: max_decoders) and a call borrows one only while its caller
 // speaks; when all are busy the utterance's audio waits here (bounded) until one frees, rather
 // than failing the turn, so a handful of decoders serves many calls.
+//
+// The early final: when the caller's voice pauses, the utterance is ended at once on the strand
+// (pocketsphinx's final pass over it takes 60-300 ms) while the pipeline's speech pause runs,
+// so the finish() at the pause's end answers at once. The utterance's audio is kept: if the
+// caller goes on, the stream starts the utterance again from its first frame and the text
+// covers all of it, as if it had never paused.
 class ThreadedRecognizer final : public SpeechRecognizer {
  public:
   ThreadedRecognizer(asio::thread_pool& pool, std::shared_ptr<SttProvider> engine, std::string language)
@@ -29,9 +37,22 @@ class ThreadedRecognizer final : public SpeechRecognizer {
 
   void push_frame(const media::AudioFrame& frame) override {
     asio::post(state_->strand, [s = state_, frame] {
+      if (s->paused) {
+        // The pause's silence: not decoded unless the caller goes on.
+        if (s->after_pause.size() < kMaxBacklogFrames) s->after_pause.push_back(frame);
+        return;
+      }
       s->backlog.push_back(frame);
       s->feed();
     });
+  }
+
+  void voice_paused() override {
+    asio::post(state_->strand, [s = state_] { s->end_early(); });
+  }
+
+  void voice_resumed() override {
+    asio::post(state_->strand, [s = state_] { s->go_on(); });
   }
 
   void finish(std::function<void(Result<std::string>)> done) override {
@@ -89,6 +110,8 @@ class ThreadedRecognizer final : public SpeechRecognizer {
       }
       while (!backlog.empty()) {
         auto events = stream->push_frame(backlog.front());
+        if (utterance.size() < kMaxBacklogFrames) utterance.push_back(std::move(backlog.front()));
+        else too_long = true;
         backlog.pop_front();
         if (!events) {
           failed = events.error();
@@ -104,6 +127,34 @@ class ThreadedRecognizer final : public SpeechRecognizer {
       stream.reset();
       failed.reset();
       backlog.clear();
+      forget_utterance();
+    }
+    void forget_utterance() {
+      utterance.clear();
+      too_long = false;
+      paused = false;
+      early.reset();
+      after_pause.clear();
+    }
+    // The caller paused: the utterance's final now, while its audio waits in `utterance`.
+    void end_early() {
+      feed();
+      if (paused || failed || !stream || !backlog.empty() || too_long || utterance.empty()) return;
+      auto r = stream->flush();
+      paused = true;
+      early = r ? Result<std::string>(std::move(r->text)) : Result<std::string>(tl::unexpected(r.error()));
+    }
+    // The caller went on: the utterance starts again from its first frame, then the pause.
+    void go_on() {
+      if (!paused) return;
+      std::deque<media::AudioFrame> again(std::make_move_iterator(utterance.begin()), std::make_move_iterator(utterance.end()));
+      for (auto& f : after_pause) again.push_back(std::move(f));
+      for (auto& f : backlog) again.push_back(std::move(f));
+      forget_utterance();
+      // A fresh stream, as for any utterance (the ended one's state does not carry over).
+      stream.reset();
+      backlog = std::move(again);
+      feed();
     }
 
     asio::strand<asio::thread_pool::executor_type> strand;
@@ -112,6 +163,14 @@ class ThreadedRecognizer final : public SpeechRecognizer {
     std::unique_ptr<SttStream> stream;  // strand only
     std::optional<Error> failed;                   // strand only
     std::deque<media::AudioFrame> backlog;         // strand only: audio waiting for a decoder (zeroed when freed)
+    // The early final (strand only): the utterance's audio fed so far; too_long once it passed
+    // kMaxBacklogFrames (no early final then); paused once it has ended early, with its text in
+    // `early` and the frames pushed since in after_pause.
+    std::vector<media::AudioFrame> utterance;
+    bool too_long = false;
+    bool paused = false;
+    std::optional<Result<std::string>> early;
+    std::deque<media::AudioFrame> after_pause;
     std::atomic<uint64_t> generation{0};
     std::mutex mu;
     std::function<void(std::string)> on_interim;
@@ -121,6 +180,13 @@ class ThreadedRecognizer final : public SpeechRecognizer {
     auto strand = state->strand;  // before `state` is moved into the handler
     asio::post(strand, [s = std::move(state), gen, done = std::move(done)]() mutable {
       if (s->generation.load() != gen) return;
+      if (s->paused) {
+        // Ended early and the caller did not go on: the text is ready; the pause's silence goes.
+        auto text = std::move(*s->early);
+        s->stream.reset();
+        s->forget_utterance();
+        return done(std::move(text));
+      }
       s->feed();
       if (!s->failed && !s->backlog.empty()) {
         // Every decoder is busy: try again shortly (the pipeline's STT timeout bounds the wait).
@@ -137,6 +203,7 @@ class ThreadedRecognizer final : public SpeechRecognizer {
       }
       if (!s->stream) return done(std::string());  // no audio at all
       auto r = s->stream->flush();
+      s->forget_utterance();
       // The decoder goes back to the engine's pool between utterances: a call holds one only
       // while its caller speaks.
       s->stream.reset();

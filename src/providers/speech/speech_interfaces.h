@@ -34,6 +34,13 @@ class SpeechRecognizer {
   // configured to endpoint call it). The pipeline may then end the segment before its own VAD
   // pause has passed; finish() follows as usual.
   virtual void set_end_of_utterance_handler(std::function<void()> on_end_of_utterance) { (void)on_end_of_utterance; }
+  // The caller's voice paused (the VAD's first silent frame after speech). An engine whose final
+  // decode takes time may end the utterance here, so that the finish() that follows the speech
+  // pause answers at once, keeping the audio in case the caller goes on: then voice_resumed()
+  // comes before finish(), and the utterance goes on with all of its audio. Frames pushed
+  // between the two are the pause's silence. Optional; both no-ops by default.
+  virtual void voice_paused() {}
+  virtual void voice_resumed() {}
 };
 
 class Synthesis {
