@@ -190,6 +190,25 @@ TEST(PocketsphinxStt, WarmUpLoadsEveryDecoderOnceAndKeepsThemIdle) {
   EXPECT_EQ((*stt)->decoders_created(), 3u);
 }
 
+// warm_up() decodes a second of audio on every decoder it has; a call on a warmed decoder hears
+// what it would have heard on a fresh one.
+TEST(PocketsphinxStt, AWarmedDecoderHearsWhatAFreshOneHears) {
+  PocketsphinxOptions o;
+  o.max_decoders = 1;
+  auto cold = PocketsphinxStt::create(o);
+  auto warmed = PocketsphinxStt::create(o);
+  ASSERT_TRUE(cold && warmed);
+  ASSERT_TRUE((*warmed)->warm_up());
+  for (const char* text : {"what are your opening hours", "can i speak to a person"}) {
+    auto clip = speak(text, 16000);
+    auto a = (*cold)->recognize(clip);
+    auto b = (*warmed)->recognize(clip);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->text, b->text);
+    EXPECT_EQ(b->text, text);
+  }
+}
+
 // serve's configuration asks the process-wide provider for its decoders; a smaller request later
 // (a test, a second ProviderSet) must not take decoders away from calls.
 TEST(PocketsphinxStt, SharedProviderLimitOnlyRises) {

@@ -45,7 +45,9 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   Result<std::unique_ptr<SttStream>> open_stream(const SttRequest& request) override;
 
   // Loads every decoder up to max_decoders now (each takes about a second of CPU), so that no
-  // caller waits for a model load mid-call. Idempotent; for a process that serves calls.
+  // caller waits for a model load mid-call, and decodes a second of audio on each, so that a
+  // decoder's first-utterance memory belongs to the idle process rather than to the first
+  // calls. Idempotent; for a process that serves calls.
   Status warm_up();
   size_t decoders_created() const;
   size_t max_decoders() const;
@@ -66,6 +68,7 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   std::vector<void*> idle_;  // ps_decoder_t*
   std::vector<float> initial_cmn_;  // written once by create()
   size_t created_ = 0;
+  bool exercised_first_ = false;  // warm_up() has decoded on create()'s decoder
   size_t max_decoders_;  // under mutex_: shared() may raise it
 };
 
