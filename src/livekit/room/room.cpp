@@ -249,6 +249,13 @@ class RoomImpl final : public Room {
 
   void handle_answer(const lk::SessionDescription& answer) {
     if (closed_ || !publisher_) return;
+    // The server echoes the offer's id (0 from servers that do not). An answer to an earlier
+    // offer (one sent before a full rejoin replaced the publisher) does not fit this one's
+    // m= sections, and applying it would fail the session.
+    if (answer.id() != 0 && (!offer_in_flight_ || answer.id() != offer_id_)) {
+      log_.info("stale publisher answer ignored", {{"answer_id", answer.id()}, {"offer_id", offer_id_}});
+      return;
+    }
     if (auto s = publisher_->set_answer(answer.sdp()); !s) {
       log_.error("publisher answer rejected", {{"error", s.error().to_string()}});
       return;
