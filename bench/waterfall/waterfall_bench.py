@@ -25,6 +25,7 @@ Calls run one after another (no load but this one call): the figures are the flo
 import argparse
 import asyncio
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -159,6 +160,7 @@ def main():
         went_on = sum(1 for l in serve.lines() if l.get("msg", "").startswith("the caller went on after a pause"))
     finally:
         serve.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the questions' and answers' WAVs
     caller = "LiveKit Python SDK" if a.caller == "python" else "parley's livekit::Room, bench_caller"
     print(f"the recogniser's early final: started {paused} times, dropped {went_on} (the caller went on)")
     print(f"embedded engines, WebRTC caller ({caller}); {a.calls} calls "
