@@ -1,9 +1,11 @@
 """The latency waterfall of a call with the embedded engines (WebRTC VAD, pocketsphinx, the script,
-flite) and a WebRTC caller (the official LiveKit Python SDK, scripts/lk_caller.py), from both
-sides of the call, on one machine so that both clocks agree. Run by bench/waterfall/run.sh.
+flite) and a WebRTC caller (--caller python: the official LiveKit Python SDK, scripts/lk_caller.py;
+--caller cpp: bench_caller, parley's own livekit::Room; waterfall_callers.py), from both sides of
+the call, on one machine so that both clocks agree. Run by bench/waterfall/run.sh.
 
 Per turn:
-  caller → parley   the question's last frame handed to the caller's SDK → parley's last speech
+  caller → parley   the question's last voiced frame handed to the caller's SDK (python) or taken
+                    by the track for its encoder (cpp) → parley's last speech
                     (the caller's capture and send, livekit-server, the VAD's hangover), less:
   jitter buffer     parley's receive jitter buffer (the turn's receive_buffer); together from
                     the caller's clock and the turn's first_frame_unix - end_to_end
@@ -17,19 +19,22 @@ Per turn:
 Per call, the time to greeting: parley's hops (webhook … first_frame, from its `greeting audible`
 record) and, on the caller's clock, its connect → the greeting audible.
 
-Calls run one after another (no load but this one call): the figures are the floor.
+Calls run one after another (no load but this one call): the figures are the floor; with
+--simultaneous all --calls run at the same time (bench_caller: from one process).
 """
 import argparse
 import asyncio
 import os
+import shutil
 import tempfile
-import time
 import uuid
 
 import numpy as np
 
-from lk_caller import Caller
+import waterfall_callers
 from serve_support import Serve, delete_room, synthesise, wait_until
+
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 QUESTIONS = ["what are your opening hours", "how much does it cost", "where are you located",
              "can I talk to a person"]
@@ -66,55 +71,44 @@ def turn_records(serve, room):
             and "first_frame_unix" in l.get("metrics", {})]
 
 
-async def one_call(serve, questions, speech, workdir):
-    room = "bench-waterfall-" + uuid.uuid4().hex[:8]
-    to_unix = time.time() - time.monotonic()
-    caller = Caller(room, identity="bench-caller")
-    connect = time.monotonic()
-    await caller.join()
-    turns, greeting = [], {}
-    try:
-        finals = await caller.wait_for(lambda: caller.agent_finals(), 30, "the greeting")
-        voice = caller.first_voice_after(0, AUDIBLE)
-        if voice is not None:
-            greeting["caller: connect → greeting audible"] = voice - connect
-            greeting["flite's lead-in"] = lead_in(finals[0].text.strip(), workdir)
-            greeting_heard = voice + to_unix
-        for q in range(questions):
-            pcm = speech[q % len(speech)]
-            r = await caller.ask(pcm, tail=0.5)
-            if r["voice_after"] is None:
-                continue
-            records = wait_until(lambda: len(turn_records(serve, room)) > q and turn_records(serve, room), 5,
-                                 "parley's turn record")
-            t = records[q]
-            speech_end = t["first_frame_unix"] - t["end_to_end"]
-            done_unix = r["done_at"] + to_unix
-            heard_unix = done_unix + r["voice_after"]
-            jitter = t.get("receive_buffer", 0.0)
-            hops = {"caller → parley": speech_end - done_unix - jitter, "jitter buffer": jitter}
-            hops.update({h: t["waterfall"].get(h, 0.0) for h in TURN_HOPS})
-            # What parley cut of it before the first frame (lead_in_trimmer.h) was never sent.
-            hops["flite's lead-in"] = max(0.0, lead_in(r["answer"].text.strip(), workdir) - t.get("lead_in_trimmed", 0.0))
-            hops["parley → caller"] = heard_unix - t["first_frame_unix"] - hops["flite's lead-in"]
-            hops["total"] = r["voice_after"]
-            hops["parley e2e"] = t["end_to_end"]
-            turns.append(hops)
-    finally:
-        await caller.hang_up()
+def turn_hops(serve, call, turn, workdir):
+    """A turn's hops: the caller's clock (its done and heard) against parley's turn record."""
+    records = wait_until(lambda: len(turn_records(serve, call["room"])) > turn["question"]
+                         and turn_records(serve, call["room"]), 5, "parley's turn record")
+    t = records[turn["question"]]
+    speech_end = t["first_frame_unix"] - t["end_to_end"]
+    jitter = t.get("receive_buffer", 0.0)
+    hops = {"caller → parley": speech_end - turn["done_unix"] - jitter, "jitter buffer": jitter}
+    hops.update({h: t["waterfall"].get(h, 0.0) for h in TURN_HOPS})
+    # What parley cut of it before the first frame (lead_in_trimmer.h) was never sent.
+    hops["flite's lead-in"] = max(0.0, lead_in(turn["answer"].strip(), workdir) - t.get("lead_in_trimmed", 0.0))
+    hops["parley → caller"] = turn["heard_unix"] - t["first_frame_unix"] - hops["flite's lead-in"]
+    hops["total"] = turn["heard_unix"] - turn["done_unix"]
+    hops["parley e2e"] = t["end_to_end"]
+    parts = sum(hops[h] for h in ["caller → parley", "jitter buffer", *TURN_HOPS, "flite's lead-in", "parley → caller"])
+    assert abs(parts - hops["total"]) < 1e-3, hops  # the hops add up to the caller's latency
+    return hops
+
+
+def greeting_hops(serve, call, workdir):
+    """The time to greeting: parley's `greeting audible` record and, on the caller's clock, its
+    connect → the greeting audible."""
+    room = call["room"]
     record = wait_until(lambda: next((l for l in serve.lines() if l.get("msg") == "greeting audible"
                                       and l.get("room") == room), None), 5, "parley's greeting record")
-    greeting.update(record["greeting"]["hops"])
+    greeting = dict(record["greeting"]["hops"])
     greeting["parley total"] = record["greeting"]["total"]
-    if "flite's lead-in" in greeting:
+    heard = call.get("greeting_heard_unix")
+    if heard is not None:
         first_frame = record["greeting"]["first_frame_unix"]
+        greeting["caller: connect → greeting audible"] = heard - call["connect_unix"]
         # The caller's connect (signal, ICE, DTLS, publishing) up to livekit-server's webhook
         # reaching parley, and the greeting's trip back after its lead-in.
-        greeting["caller connect → webhook"] = first_frame - record["greeting"]["total"] - (connect + to_unix)
-        greeting["flite's lead-in"] = max(0.0, greeting["flite's lead-in"] - record["greeting"].get("lead_in_trimmed", 0.0))
-        greeting["parley → caller"] = greeting_heard - first_frame - greeting["flite's lead-in"]
-    await delete_room(room)
-    return turns, greeting
+        greeting["caller connect → webhook"] = first_frame - record["greeting"]["total"] - call["connect_unix"]
+        greeting["flite's lead-in"] = max(0.0, lead_in(call["greeting"].strip(), workdir)
+                                          - record["greeting"].get("lead_in_trimmed", 0.0))
+        greeting["parley → caller"] = heard - first_frame - greeting["flite's lead-in"]
+    return greeting
 
 
 def table(title, rows, order):
@@ -129,34 +123,49 @@ def table(title, rows, order):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--calls", type=int, default=3, help="calls, one after another")
+    p.add_argument("--calls", type=int, default=3, help="calls, one after another unless --simultaneous")
     p.add_argument("--questions", type=int, default=4, help="questions per call")
+    p.add_argument("--caller", choices=["python", "cpp"], default="python",
+                   help="python: the LiveKit Python SDK (scripts/lk_caller.py); cpp: bench_caller")
+    p.add_argument("--caller-bin", default=os.path.join(REPO, "build/bench/waterfall/bench_caller"),
+                   help="bench_caller for --caller cpp (default: build/bench/waterfall/bench_caller)")
+    p.add_argument("--simultaneous", action="store_true", help="all --calls at the same time")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a configuration value for parley (e.g. voice.early_final=0s)")
     a = p.parse_args()
+    if a.caller == "cpp" and not os.access(a.caller_bin, os.X_OK):
+        p.error(f"--caller-bin {a.caller_bin} is not an executable: build it (ninja -C build bench_caller) "
+                "or give its path")
     work = tempfile.mkdtemp(prefix="waterfall-bench-")
-    speech = [trim_silence(synthesise(q, os.path.join(work, f"q{i}.wav"))) for i, q in enumerate(QUESTIONS)]
+    wavs = [os.path.join(work, f"q{i}.wav") for i in range(len(QUESTIONS))]
+    speech = [trim_silence(synthesise(q, wav)) for q, wav in zip(QUESTIONS, wavs)]
     serve = Serve("--set", "webhook.listen=127.0.0.1:8080", "--set", 'calls.room_patterns=["bench-waterfall-*"]',
                   *[arg for kv in a.set for arg in ("--set", kv)])
+    rooms = ["bench-waterfall-" + uuid.uuid4().hex[:8] for _ in range(a.calls)]
     turns, greetings = [], []
     load0 = os.getloadavg()[0]
     try:
         wait_until(lambda: serve.get("/readyz")[0] == 200, 15, "/readyz 200")
-        for _ in range(a.calls):
-            t, g = asyncio.run(one_call(serve, a.questions, speech, work))
-            turns += t
-            greetings.append(g)
-            wait_until(lambda: serve.metric("parley_calls_active") == 0, 30, "the call ended")
+        for group in [rooms] if a.simultaneous else [[room] for room in rooms]:
+            if a.caller == "cpp":
+                calls = waterfall_callers.cpp_calls(a.caller_bin, group, a.questions, wavs)
+            else:
+                calls = waterfall_callers.python_calls(group, a.questions, speech)
+            for call in calls:
+                turns += [turn_hops(serve, call, t, work) for t in call["turns"] if t["heard_unix"] is not None]
+                greetings.append(greeting_hops(serve, call, work))
+                asyncio.run(delete_room(call["room"]))
+            wait_until(lambda: serve.metric("parley_calls_active") == 0, 30, "the calls ended")
         paused = sum(1 for l in serve.lines() if l.get("msg", "").startswith("the caller's voice paused"))
         went_on = sum(1 for l in serve.lines() if l.get("msg", "").startswith("the caller went on after a pause"))
     finally:
         serve.stop()
+        shutil.rmtree(work, ignore_errors=True)  # the questions' and answers' WAVs
+    caller = "LiveKit Python SDK" if a.caller == "python" else "parley's livekit::Room, bench_caller"
     print(f"the recogniser's early final: started {paused} times, dropped {went_on} (the caller went on)")
-    print(f"embedded engines, WebRTC caller (LiveKit Python SDK); {a.calls} calls one after another, "
+    print(f"embedded engines, WebRTC caller ({caller}); {a.calls} calls "
+          f"{'at the same time' if a.simultaneous else 'one after another'}, "
           f"{len(turns)} turns; load average {load0:.1f} → {os.getloadavg()[0]:.1f}")
-    for t in turns:
-        parts = sum(t[h] for h in ["caller → parley", "jitter buffer", *TURN_HOPS, "flite's lead-in", "parley → caller"])
-        assert abs(parts - t["total"]) < 1e-3, t  # the hops add up to the caller's latency
     table("Turn: the caller's last voiced frame → the answer audible at the caller", turns,
           ["caller → parley", "jitter buffer", *TURN_HOPS, "flite's lead-in", "parley → caller", "total", "parley e2e"])
     table("Time to greeting: the caller's connect → the greeting audible at the caller", greetings,

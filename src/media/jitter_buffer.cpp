@@ -62,6 +62,7 @@ void JitterBuffer::reset() {
   played_ring_.fill(kNoSeq);
   carry_.clear();
   consecutive_concealed_ = 0;
+  underrun_growth_ = 0;
   buffering_timer_ = false;
   have_transit_ = false;
   decoder_->reset();
@@ -258,10 +259,16 @@ JitterFrame JitterBuffer::pull() {
     if (consecutive_concealed_ == 0) {
       ++stats_.underruns;
       pulls_since_underrun_ = 0;
+      const int64_t before = target_ts_;
       target_ts_ = std::min(max_target, target_ts_ + frame_ts_);
+      underrun_growth_ = target_ts_ - before;
     }
     if (consecutive_concealed_ >= options_.max_concealed) {
       // The sender paused (muted, or stopped between utterances): wait for a full buffer again.
+      // Its stopping was no late packet: the frame the underrun added goes (else every pause,
+      // each reply of an agent that sends nothing between them, would add a frame of delay).
+      target_ts_ = std::max(min_target, target_ts_ - underrun_growth_);
+      underrun_growth_ = 0;
       playing_ = false;
       buffering_timer_ = false;
       carry_.clear();
@@ -278,6 +285,7 @@ JitterFrame JitterBuffer::pull() {
   if (packets_.begin()->first <= next_ts_ + tolerance) {
     if (!decode_front()) return conceal({}, true);
     consecutive_concealed_ = 0;
+    underrun_growth_ = 0;  // the packet was late, not the sender paused: the growth stays
     // Packets shorter than a frame (10 ms): keep decoding the ones that follow.
     while (carry_.size() < frame_len && !packets_.empty() && packets_.begin()->first <= next_ts_ + tolerance) {
       if (!decode_front()) break;

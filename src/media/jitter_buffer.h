@@ -15,7 +15,9 @@
 // - memory is bounded (max_packets payloads of at most max_payload bytes), and latency too:
 //   when more than max_delay is queued the oldest packets are dropped;
 // - after max_concealed consecutive concealed frames with nothing queued, the stream is
-//   considered paused and the buffer fills again before playing (silence meanwhile).
+//   considered paused and the buffer fills again before playing (silence meanwhile); the
+//   underrun that began the pause was the sender stopping, not a late packet, so it does not
+//   grow the target delay.
 //
 // Not thread-safe: the call's media loop pushes and pulls.
 #pragma once
@@ -139,6 +141,7 @@ class JitterBuffer {
   double transit_ = 0;
   double jitter_ = 0;
   int64_t target_ts_;
+  int64_t underrun_growth_ = 0;  // what the underrun of the current concealment run added
   int pulls_since_underrun_ = 0;
   int pulls_since_accelerate_ = 0;
 

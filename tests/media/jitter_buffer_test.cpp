@@ -310,6 +310,27 @@ TEST(JitterBuffer, PauseThenResumeRebuffers) {
   EXPECT_GT(jb->stats().silence, 40u);
 }
 
+// An agent sends nothing between its replies: each pause starts with an underrun, but the sender
+// stopped, no packet was late, so the delay must not grow by a frame per reply.
+TEST(JitterBuffer, PausesDoNotGrowTheDelay) {
+  JitterBufferOptions o;
+  o.initial_delay = 20ms;
+  o.min_delay = 20ms;
+  ManualClock clock;
+  auto jb = make_jb(clock, o);
+  auto stream = make_stream(2.0);
+  for (size_t pause : {25u, 50u, 75u}) {  // 1 s each, timestamps running on with the clock
+    for (size_t i = pause; i < stream.size(); ++i) {
+      stream[i].ts += 48000;
+      stream[i].arrival_ms += 1000;
+    }
+  }
+  Playout p = run(*jb, clock, stream, 5300);
+  EXPECT_EQ(p.count(FrameSource::kDecoded), stream.size());
+  EXPECT_GE(jb->stats().underruns, 3u);
+  EXPECT_EQ(jb->target_delay(), 20ms);
+}
+
 TEST(JitterBuffer, ANewTimestampBaseResets) {
   ManualClock clock;
   auto jb = make_jb(clock);

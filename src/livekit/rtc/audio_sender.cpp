@@ -33,6 +33,18 @@ void AudioSender::send_opus(std::span<const uint8_t> frame, uint32_t samples, ui
   RtpHeaderFields h;
   // RFC 7587 §4.1: marker on the first packet of a talkspurt (after DTX silence).
   h.marker = first_ || now - last_sent_ > std::chrono::milliseconds(100);
+  if (!first_ && h.marker) {
+    // The RTP clock is the sampling clock (RFC 3550 5.1): over a pause in sending it runs on, so
+    // a receiver's transit time, and with it its jitter estimate and buffer depth, does not jump
+    // by the pause's length (parley's own receiver held the next reply back ~160 ms). The last
+    // packet's frame is counted already; the rest of the pause is added in whole frames.
+    const int64_t gap_us = std::chrono::duration_cast<std::chrono::microseconds>(now - last_sent_).count();
+    const int64_t frame_us = static_cast<int64_t>(samples) * 1'000'000 / 48'000;
+    if (frame_us > 0) {
+      const int64_t skipped = (gap_us - frame_us + frame_us / 2) / frame_us;
+      timestamp_ += static_cast<uint32_t>(skipped * static_cast<int64_t>(samples));
+    }
+  }
   h.payload_type = kOpusPayloadType;
   h.seq = seq_;
   h.timestamp = timestamp_;
