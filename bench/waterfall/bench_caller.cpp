@@ -53,13 +53,14 @@ constexpr double kTimeout = 30.0;
 struct Args {
   std::vector<std::string> rooms, questions;
   int per_call = 4;
+  double stagger = 0;  // seconds between one call's start and the next one's
   std::string agent = "parley-agent", identity = "bench-caller";
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "bench_caller: %s\nusage: bench_caller --rooms r1,r2,... --question F.wav [--question F2.wav ...] "
-               "[--questions K] [--agent parley-agent] [--identity bench-caller]\n",
+               "[--questions K] [--stagger S] [--agent parley-agent] [--identity bench-caller]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -83,6 +84,8 @@ Args parse(int argc, char** argv) {
       a.questions.push_back(next());
     } else if (k == "--questions") {
       a.per_call = std::atoi(next().c_str());
+    } else if (k == "--stagger") {
+      a.stagger = std::atof(next().c_str());
     } else if (k == "--agent") {
       a.agent = next();
     } else if (k == "--identity") {
@@ -94,6 +97,7 @@ Args parse(int argc, char** argv) {
   if (a.rooms.empty()) usage("give the rooms with --rooms r1,r2,...");
   if (a.questions.empty()) usage("give at least one --question F.wav");
   if (a.per_call < 1) usage("--questions must be at least 1");
+  if (a.stagger < 0 || a.stagger > 60) usage("--stagger must be between 0 and 60 seconds");
   return a;
 }
 
@@ -327,8 +331,9 @@ int main(int argc, char** argv) {
   LoopPool loops(1, 1);  // the caller's side is light: one media and one I/O loop for all calls
   std::atomic<int> failed{0};
   std::vector<std::thread> threads;
-  for (const auto& room : a.rooms) {
-    threads.emplace_back([&, room] {
+  for (size_t i = 0; i < a.rooms.size(); ++i) {
+    threads.emplace_back([&, room = a.rooms[i], i] {
+      std::this_thread::sleep_for(std::chrono::duration<double>(a.stagger * static_cast<double>(i)));
       try {
         Call call(loops, a, room, questions);
         call.run();

@@ -20,7 +20,8 @@ Per call, the time to greeting: parley's hops (webhook … first_frame, from its
 record) and, on the caller's clock, its connect → the greeting audible.
 
 Calls run one after another (no load but this one call): the figures are the floor; with
---simultaneous all --calls run at the same time (bench_caller: from one process).
+--simultaneous all --calls run at the same time (bench_caller: from one process); --stagger S starts
+each S seconds after the one before, so that the callers do not all speak in the same instant.
 """
 import argparse
 import asyncio
@@ -130,6 +131,9 @@ def main():
     p.add_argument("--caller-bin", default=os.path.join(REPO, "build/bench/waterfall/bench_caller"),
                    help="bench_caller for --caller cpp (default: build/bench/waterfall/bench_caller)")
     p.add_argument("--simultaneous", action="store_true", help="all --calls at the same time")
+    p.add_argument("--stagger", type=float, default=0.0, metavar="S",
+                   help="with --simultaneous: each call starts S seconds after the one before (0: all at "
+                        "once, so every caller speaks in lockstep with the others: the worst case)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a configuration value for parley (e.g. voice.early_final=0s)")
     a = p.parse_args()
@@ -148,9 +152,9 @@ def main():
         wait_until(lambda: serve.get("/readyz")[0] == 200, 15, "/readyz 200")
         for group in [rooms] if a.simultaneous else [[room] for room in rooms]:
             if a.caller == "cpp":
-                calls = waterfall_callers.cpp_calls(a.caller_bin, group, a.questions, wavs)
+                calls = waterfall_callers.cpp_calls(a.caller_bin, group, a.questions, wavs, a.stagger)
             else:
-                calls = waterfall_callers.python_calls(group, a.questions, speech)
+                calls = waterfall_callers.python_calls(group, a.questions, speech, a.stagger)
             for call in calls:
                 turns += [turn_hops(serve, call, t, work) for t in call["turns"] if t["heard_unix"] is not None]
                 greetings.append(greeting_hops(serve, call, work))
@@ -164,7 +168,7 @@ def main():
     caller = "LiveKit Python SDK" if a.caller == "python" else "parley's livekit::Room, bench_caller"
     print(f"the recogniser's early final: started {paused} times, dropped {went_on} (the caller went on)")
     print(f"embedded engines, WebRTC caller ({caller}); {a.calls} calls "
-          f"{'at the same time' if a.simultaneous else 'one after another'}, "
+          f"{('at the same time' + (f', each {a.stagger:g} s after the one before' if a.stagger else ' (lockstep)')) if a.simultaneous else 'one after another'}, "
           f"{len(turns)} turns; load average {load0:.1f} → {os.getloadavg()[0]:.1f}")
     table("Turn: the caller's last voiced frame → the answer audible at the caller", turns,
           ["caller → parley", "jitter buffer", *TURN_HOPS, "flite's lead-in", "parley → caller", "total", "parley e2e"])

@@ -20,7 +20,8 @@ from lk_caller import Caller
 IDENTITY = "bench-caller"
 
 
-async def python_call(room, questions, speech):
+async def python_call(room, questions, speech, delay=0.0):
+    await asyncio.sleep(delay)
     to_unix = time.time() - time.monotonic()
     caller = Caller(room, identity=IDENTITY)
     connect = time.monotonic()
@@ -42,19 +43,22 @@ async def python_call(room, questions, speech):
     return call
 
 
-def python_calls(rooms, questions, speech):
-    """The Python SDK caller: the rooms' calls at the same time (one room: a single call)."""
+def python_calls(rooms, questions, speech, stagger=0.0):
+    """The Python SDK caller: the rooms' calls at the same time (one room: a single call), the
+    i-th starting i × stagger seconds after the first."""
     async def all_calls():
-        return await asyncio.gather(*(python_call(room, questions, speech) for room in rooms))
+        return await asyncio.gather(*(python_call(room, questions, speech, i * stagger) for i, room in enumerate(rooms)))
     return asyncio.run(all_calls())
 
 
-def cpp_calls(caller_bin, rooms, questions, question_wavs):
-    """bench_caller: the rooms' calls at the same time from one process."""
-    args = [caller_bin, "--rooms", ",".join(rooms), "--questions", str(questions), "--identity", IDENTITY]
+def cpp_calls(caller_bin, rooms, questions, question_wavs, stagger=0.0):
+    """bench_caller: the rooms' calls at the same time from one process, the i-th starting
+    i × stagger seconds after the first."""
+    args = [caller_bin, "--rooms", ",".join(rooms), "--questions", str(questions), "--identity", IDENTITY,
+            "--stagger", str(stagger)]
     for wav in question_wavs:
         args += ["--question", wav]
-    r = subprocess.run(args, capture_output=True, text=True, timeout=120 + 60 * questions)
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120 + 60 * questions + stagger * len(rooms))
     if r.returncode != 0:
         raise AssertionError(f"bench_caller failed (exit {r.returncode}):\n{r.stderr}")
     calls = {room: {"room": room, "turns": []} for room in rooms}
