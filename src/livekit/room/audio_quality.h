@@ -30,8 +30,9 @@ struct AudioQuality {
   double jitter_ms = 0;   // RFC 3550 interarrival jitter
   std::optional<uint64_t> frames;     // receive side: 20 ms frames played (decoded, FEC, concealed)
   std::optional<uint64_t> concealed;  // receive side: of those, made up by concealment
-  // Receive side: the audio the jitter buffer held when measured, i.e. how long the caller's
-  // audio waits there before it plays (the turn waterfall's receive hop). Not in to_json().
+  // Receive side: how long the caller's audio waits in the jitter buffer before it plays (the
+  // turn waterfall's receive hop): what it held when measured, or its target delay when that
+  // is more (nothing queued during a DTX silence). Not in to_json().
   std::optional<double> buffered_ms;
   bool measured = false;  // false until a packet (receive) or a receiver report (send) arrived
 

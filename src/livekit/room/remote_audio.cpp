@@ -1,5 +1,7 @@
 #include "livekit/room/remote_audio.h"
 
+#include <algorithm>
+
 #include <set>
 
 #include "core/clock.h"
@@ -123,7 +125,10 @@ void RemoteAudio::measure(const std::vector<rtc::RtpReceiveSummary>& received,
     if (a == tracks_.end()) continue;
     auto& q = out[m->second];
     q = received_quality(r, a->second.jitter->stats());
-    q.buffered_ms = static_cast<double>(a->second.jitter->buffered().count());
+    // While the caller is silent a sender with DTX sends nothing and the buffer holds nothing,
+    // yet the next word will wait the target delay: the larger of the two is that wait.
+    const auto& jitter = *a->second.jitter;
+    q.buffered_ms = static_cast<double>(std::max(jitter.buffered(), jitter.target_delay()).count());
   }
 }
 
