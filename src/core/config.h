@@ -262,7 +262,11 @@ struct VoiceConfig {
   bool preemptive_generation = true;
   // After this much silence in the caller's speech the recogniser starts its final decode, kept
   // if the caller goes on (SpeechRecognizer::voice_paused); 0s: only after the speech pause.
-  Millis early_final{120};
+  // Off by default: each time the caller goes on, the utterance is decoded again from its
+  // start, and with ten phone callers at once that doubled the recogniser's work (turns at the
+  // phone p50 1.7–3.4 s instead of 0.83 s, docs/performance.md), while under the fixed 0.5 s
+  // wait it saves nothing a caller hears.
+  Millis early_final{0};
 };
 
 struct LogConfig {

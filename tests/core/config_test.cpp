@@ -77,17 +77,17 @@ TEST(Config, EndpointingWaitsAreReadAndMustBeInOrder) {
   EXPECT_EQ(load.config.voice.endpointing.delay, Millis(500));
   EXPECT_EQ(load.config.voice.endpointing.max_delay, Millis(3'000));
   EXPECT_TRUE(load.config.voice.preemptive_generation);
-  EXPECT_EQ(load.config.voice.early_final, Millis(120));
+  EXPECT_EQ(load.config.voice.early_final, Millis(0));  // off: see config.h
 
   auto fixed = with_secret(source_dir() + "/parley.example.yaml");
   fixed.overrides["voice.endpointing.min_delay"] = "500ms";  // = delay: the fixed wait
   fixed.overrides["voice.preemptive_generation"] = "false";
-  fixed.overrides["voice.early_final"] = "0s";
+  fixed.overrides["voice.early_final"] = "120ms";
   auto f = load_config(fixed);
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f.config.voice.endpointing.min_delay, Millis(500));
   EXPECT_FALSE(f.config.voice.preemptive_generation);
-  EXPECT_EQ(f.config.voice.early_final, Millis(0));
+  EXPECT_EQ(f.config.voice.early_final, Millis(120));
 
   auto bad = with_secret(source_dir() + "/parley.example.yaml");
   bad.overrides["voice.endpointing.min_delay"] = "800ms";  // more than delay
