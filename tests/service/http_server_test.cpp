@@ -242,6 +242,9 @@ TEST_F(HttpServerTest, StopWaitsForARunningHandlerAndNoHandlerRunsAfterIt) {
 
 TEST_F(HttpServerTest, StopReturnsPromptlyWhenTheLoopNoLongerRunsAndLeavesNothingBehindThatReachesTheServer) {
   HttpServerOptions o;
+  // A free port, as start() gives the other tests: the default 8080 is parley serve's, which a
+  // live test running beside this one (ctest -j2) may hold.
+  o.listen = "127.0.0.1:0";
   {
     AsioLoop own("http-dead-loop");
     server = std::make_unique<HttpServer>(std::vector<AsioLoop*>{&own}, o, [&](const HttpRequest& req, const std::string&) {
