@@ -37,7 +37,7 @@
 
 #include "core/log.h"
 #include "core/loop_pool.h"
-#include "livekit/auth/access_token.h"
+#include "../common/local_stack.h"
 #include "livekit/room/room.h"
 #include "media/opus_decoder.h"
 #include "media/opus_encoder.h"
@@ -85,19 +85,8 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
 std::string token_for(const std::string& room, const std::string& identity) {
-  lk::TokenClaims c;
-  c.identity = identity;
-  c.video = lk::VideoGrant{};
-  c.video->room_join = true;
-  c.video->room = room;
-  auto t = lk::mint_token(c, env_or("LIVEKIT_API_KEY", "devkey"), env_or("LIVEKIT_API_SECRET", "secret"),
-                          std::chrono::hours(2));
+  auto t = bench::local_join_token(room, identity);
   if (!t) {
     std::fprintf(stderr, "token: %s\n", t.error().to_string().c_str());
     std::exit(1);
@@ -273,7 +262,7 @@ struct Call {
 void join_all(LoopPool& loops, const Args& a, const std::string& who, bool subscribe,
               std::vector<std::unique_ptr<Call>>& calls, const std::function<lk::RoomCallbacks(Call&)>& make_cb,
               int parallel = 8) {
-  const std::string url = env_or("LIVEKIT_URL", "ws://127.0.0.1:7880");
+  const std::string url = bench::local_url();
   std::mutex m;
   std::condition_variable cv;
   int in_flight = 0, done = 0;

@@ -33,10 +33,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/local_stack.h"
 #include "caller_mic.h"
 #include "core/log.h"
 #include "core/loop_pool.h"
-#include "livekit/auth/access_token.h"
 #include "livekit/room/room.h"
 #include "media/resampler.h"
 #include "media/wav_reader.h"
@@ -101,19 +101,8 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
 std::string token_for(const std::string& room, const std::string& identity) {
-  lk::TokenClaims c;
-  c.identity = identity;
-  c.video = lk::VideoGrant{};
-  c.video->room_join = true;
-  c.video->room = room;
-  auto t = lk::mint_token(c, env_or("LIVEKIT_API_KEY", "devkey"), env_or("LIVEKIT_API_SECRET", "secret"),
-                          std::chrono::hours(2));
+  auto t = bench::local_join_token(room, identity);
   if (!t) throw std::runtime_error("cannot mint a token: " + t.error().to_string());
   return *t;
 }
@@ -148,8 +137,7 @@ void print_line(const nlohmann::json& j) {
 struct Heard {
   std::mutex m;
   std::condition_variable cv;
-  std::vector<std::pair<double, bool>> frames;  // arrival (Unix s), audible
-  double last_audible = 0;
+  std::vector<double> audible;  // arrival (Unix s) of each audible agent frame, in order
   std::vector<std::string> finals;  // the agent's final lk.transcription texts, in order
   std::string mic_track_sid;        // our track: transcripts of it are our own words
   bool gone = false;
@@ -191,12 +179,10 @@ class Call {
       const double at = unix_now();
       int peak = 0;
       for (int16_t x : f.samples()) peak = std::max(peak, std::abs(static_cast<int>(x)));
+      if (peak <= kAudible) return;
       std::lock_guard l(heard->m);
-      heard->frames.emplace_back(at, peak > kAudible);
-      if (peak > kAudible) {
-        heard->last_audible = at;
-        heard->cv.notify_all();
-      }
+      heard->audible.push_back(at);
+      heard->cv.notify_all();
     };
     cb.on_text = [heard, agent](const lk::TextMessage& t) {
       if (t.topic != "lk.transcription" || t.sender_identity != agent) return;
@@ -214,7 +200,7 @@ class Call {
       heard->gone_why = e.to_string();
       heard->cv.notify_all();
     };
-    auto r = lk::Room::connect_sync(loops_, env_or("LIVEKIT_URL", "ws://127.0.0.1:7880"),
+    auto r = lk::Room::connect_sync(loops_, bench::local_url(),
                                     token_for(room_name_, a_.identity), o, cb);
     if (!r) throw std::runtime_error("cannot join: " + r.error().to_string());
     room_ = *r;
@@ -275,10 +261,9 @@ class Call {
     std::unique_lock l(heard_->m);
     double at = 0;
     wait(l, what, [&] {
-      auto& f = heard_->frames;
-      auto it = std::find_if(f.begin(), f.end(), [&](const auto& x) { return x.first >= t && x.second; });
-      if (it == f.end()) return false;
-      at = it->first;
+      auto it = std::lower_bound(heard_->audible.begin(), heard_->audible.end(), t);
+      if (it == heard_->audible.end()) return false;
+      at = *it;
       return true;
     });
     return at;
@@ -296,7 +281,8 @@ class Call {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(kTimeout);
     std::unique_lock l(heard_->m);
     for (;;) {
-      const double left = heard_->last_audible + kQuiet - unix_now();
+      const double last = heard_->audible.empty() ? 0 : heard_->audible.back();
+      const double left = last + kQuiet - unix_now();
       if (left <= 0) return;
       if (heard_->gone) throw std::runtime_error("disconnected while waiting for " + what + ": " + heard_->gone_why);
       if (std::chrono::steady_clock::now() > give_up) {

@@ -103,6 +103,22 @@ std::unique_ptr<JitterBuffer> make_jb(ManualClock& clock, JitterBufferOptions o 
   return std::move(*jb);
 }
 
+// The agent's receive buffer: one frame deep to start with and at least (remote_audio.cpp).
+JitterBufferOptions one_frame() {
+  JitterBufferOptions o;
+  o.initial_delay = 20ms;
+  o.min_delay = 20ms;
+  return o;
+}
+
+// The sender stops for 1 s before packet `from`: its timestamps and arrivals jump on by 1 s.
+void pause_before(std::vector<RtpPacket>& stream, size_t from) {
+  for (size_t i = from; i < stream.size(); ++i) {
+    stream[i].ts += 48000;
+    stream[i].arrival_ms += 1000;
+  }
+}
+
 TEST(JitterBuffer, InOrderPlaysEveryPacketExactlyAsADecoderWould) {
   ManualClock clock;
   auto jb = make_jb(clock);
@@ -232,9 +248,7 @@ TEST(JitterBuffer, DelayAdaptsToJitter) {
 // network: every packet plays one pull after it arrives, nothing is concealed, and the depth
 // grows only once jitter is seen.
 TEST(JitterBuffer, AtOneFrameOnACleanStreamItGrowsOnlyWithJitter) {
-  JitterBufferOptions o;
-  o.initial_delay = 20ms;
-  o.min_delay = 20ms;
+  const JitterBufferOptions o = one_frame();
   {
     ManualClock clock;
     auto jb = make_jb(clock, o);
@@ -295,11 +309,7 @@ TEST(JitterBuffer, PauseThenResumeRebuffers) {
   ManualClock clock;
   auto jb = make_jb(clock);
   auto stream = make_stream(2.0);
-  // The sender stops for 1 s after packet 30 (muted: timestamps and arrival jump by 1 s).
-  for (size_t i = 31; i < stream.size(); ++i) {
-    stream[i].ts += 48000;
-    stream[i].arrival_ms += 1000;
-  }
+  pause_before(stream, 31);  // muted for 1 s after packet 30
   Playout p = run(*jb, clock, stream, 3300);
   // Every packet played (the samples after the pause differ from an uninterrupted decoder's,
   // since PLC ran in between).
@@ -313,18 +323,10 @@ TEST(JitterBuffer, PauseThenResumeRebuffers) {
 // An agent sends nothing between its replies: each pause starts with an underrun, but the sender
 // stopped, no packet was late, so the delay must not grow by a frame per reply.
 TEST(JitterBuffer, PausesDoNotGrowTheDelay) {
-  JitterBufferOptions o;
-  o.initial_delay = 20ms;
-  o.min_delay = 20ms;
   ManualClock clock;
-  auto jb = make_jb(clock, o);
+  auto jb = make_jb(clock, one_frame());
   auto stream = make_stream(2.0);
-  for (size_t pause : {25u, 50u, 75u}) {  // 1 s each, timestamps running on with the clock
-    for (size_t i = pause; i < stream.size(); ++i) {
-      stream[i].ts += 48000;
-      stream[i].arrival_ms += 1000;
-    }
-  }
+  for (size_t pause : {25u, 50u, 75u}) pause_before(stream, pause);  // timestamps run on with the clock
   Playout p = run(*jb, clock, stream, 5300);
   EXPECT_EQ(p.count(FrameSource::kDecoded), stream.size());
   EXPECT_GE(jb->stats().underruns, 3u);
