@@ -27,7 +27,7 @@ DEB_PACKAGES=(
   libnice-dev libglib2.0-dev libsrtp2-dev libusrsctp-dev
   libopus-dev libopusfile-dev libspeexdsp-dev libsoxr-dev libwebrtc-audio-processing-dev
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
-  flite1-dev libespeak-ng-dev espeak-ng
+  flite1-dev libespeak-ng-dev espeak-ng flite   # flite: its other voices speak bench/stt's test set
   libgtest-dev libgmock-dev libbenchmark-dev
   libre-dev
   redis-server baresip sox curl iproute2 procps util-linux

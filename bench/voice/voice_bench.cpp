@@ -292,7 +292,7 @@ int main(int argc, char** argv) {
   config->voice.early_final = early_final;
   config->agent.greeting = {{"en", "Hello, how can I help?"}};
   // Every decoder loaded before the first call, so that no run's CPU figure carries model loading.
-  if (auto ps = providers::PocketsphinxStt::shared(static_cast<size_t>(decoders)); !ps || !(*ps)->warm_up()) {
+  if (auto ps = providers::PocketsphinxStt::shared({.max_decoders = static_cast<size_t>(decoders)}); !ps || !(*ps)->warm_up()) {
     std::fprintf(stderr, "pocketsphinx: cannot load %d decoders\n", decoders);
     return 1;
   }

@@ -191,6 +191,10 @@ struct PocketsphinxConfig {
   // Callers recognised at the same instant; more wait (their audio is kept) until one frees.
   // Each decoder costs about 90 MB of memory and a quarter second to load at start-up.
   int max_decoders = 8;
+  // The recogniser's search limit per 10 ms frame (pocketsphinx's -maxhmmpf): lower is cheaper
+  // and, below about 5000, less accurate in noise; 30000 is pocketsphinx's own default. Read at
+  // start-up only (the decoders load then).
+  int max_hmms_per_frame = 5000;
 };
 
 struct ProvidersConfig {

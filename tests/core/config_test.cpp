@@ -276,6 +276,19 @@ TEST(Config, PocketsphinxDecodersAreBounded) {
   ASSERT_NE(find_issue(zero, "providers.pocketsphinx.max_decoders"), nullptr);
 }
 
+TEST(Config, PocketsphinxSearchLimitDefaultsLowAndIsBounded) {
+  auto defaults = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\n")));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config.providers.pocketsphinx.max_hmms_per_frame, 5000);
+  auto wide = load_config(with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_hmms_per_frame: 30000}}\n")));
+  ASSERT_TRUE(wide.ok());
+  EXPECT_EQ(wide.config.providers.pocketsphinx.max_hmms_per_frame, 30000);
+  auto tiny = load_config(with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_hmms_per_frame: 10}}\n")));
+  ASSERT_NE(find_issue(tiny, "providers.pocketsphinx.max_hmms_per_frame"), nullptr);
+}
+
 TEST(Config, RejoinAttemptsAreBounded) {
   auto ok = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k, rejoin_attempts: 20}\n")));
   EXPECT_TRUE(ok.ok());

@@ -84,6 +84,7 @@ class ThreadedRecognizer final : public SpeechRecognizer {
       if (stream || failed) return static_cast<bool>(stream);
       SttRequest req;
       req.language = language;
+      req.channel = channel;
       auto st = engine->open_stream(req);
       if (!st) {
         if (st.error().code != ErrorCode::kResourceExhausted) failed = st.error();
@@ -160,6 +161,8 @@ class ThreadedRecognizer final : public SpeechRecognizer {
     asio::strand<asio::thread_pool::executor_type> strand;
     std::shared_ptr<SttProvider> engine;
     std::string language;
+    // What the engine learned of this caller's line, for the call's next utterance (strand only).
+    std::shared_ptr<SttChannel> channel = std::make_shared<SttChannel>();
     std::unique_ptr<SttStream> stream;  // strand only
     std::optional<Error> failed;                   // strand only
     std::deque<media::AudioFrame> backlog;         // strand only: audio waiting for a decoder (zeroed when freed)

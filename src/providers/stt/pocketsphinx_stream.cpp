@@ -13,15 +13,26 @@ constexpr int kRate = 16000;
 ps_decoder_t* native(void* p) { return static_cast<ps_decoder_t*>(p); }
 }  // namespace
 
-PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms)
-    : provider_(std::move(provider)), decoder_(decoder), interim_samples_(kRate * interim_interval_ms / 1000), resampler_(kRate) {
-  // A decoder from the pool still carries the previous call's channel estimates (cepstral
-  // mean, noise level): start a new stream from the model's initial mean so that no call's
-  // audio shapes another's recognition (and results do not depend on history).
+PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms,
+                                       std::shared_ptr<SttChannel> channel)
+    : provider_(std::move(provider)),
+      decoder_(decoder),
+      channel_(std::move(channel)),
+      interim_samples_(kRate * interim_interval_ms / 1000),
+      resampler_(kRate) {
+  // A decoder from the pool still carries another call's channel estimates (cepstral mean,
+  // noise level): start from this call's own mean, or the model's initial one, so that no
+  // call's audio shapes another's recognition.
   ps_start_stream(native(decoder_));
-  const auto& initial = provider_->initial_cmn();
   cmn_t* cmn = ps_get_feat(native(decoder_))->cmn_struct;
-  if (cmn != nullptr && static_cast<size_t>(cmn->veclen) == initial.size()) cmn_live_set(cmn, initial.data());
+  if (cmn == nullptr) return;
+  const auto veclen = static_cast<size_t>(cmn->veclen);
+  const auto& initial = provider_->initial_cmn();
+  if (channel_ && channel_->estimate.size() == veclen) {
+    cmn_live_set(cmn, channel_->estimate.data());
+  } else if (initial.size() == veclen) {
+    cmn_live_set(cmn, initial.data());
+  }
 }
 
 PocketsphinxStream::~PocketsphinxStream() {
@@ -81,6 +92,11 @@ Result<SttEvent> PocketsphinxStream::flush() {
   in_utterance_ = false;
   if (ps_end_utt(native(decoder_)) < 0) return make_error(ErrorCode::kInternal, "pocketsphinx: cannot end the utterance");
   final_event.text = hypothesis();
+  // The mean now includes this utterance (live CMN updates it at the utterance's end): the
+  // call's next utterance starts from it.
+  if (const cmn_t* cmn = ps_get_feat(native(decoder_))->cmn_struct; channel_ && cmn != nullptr) {
+    channel_->estimate.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
+  }
   return final_event;
 }
 

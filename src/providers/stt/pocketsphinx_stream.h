@@ -1,6 +1,7 @@
 // One recognition stream on a decoder borrowed from PocketsphinxStt's pool (returned when the
 // stream is destroyed). Audio of any rate/channels is mixed to mono and resampled to 16 kHz.
-// Used by one thread at a time.
+// Used by one thread at a time. With a channel (SttRequest::channel) it starts from the cepstral
+// mean the call's last utterance ended with, and leaves its own there at each flush().
 #pragma once
 
 #include <memory>
@@ -15,7 +16,8 @@ class PocketsphinxStt;
 
 class PocketsphinxStream final : public SttStream {
  public:
-  PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms);
+  PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms,
+                     std::shared_ptr<SttChannel> channel = nullptr);
   ~PocketsphinxStream() override;
   PocketsphinxStream(const PocketsphinxStream&) = delete;
   PocketsphinxStream& operator=(const PocketsphinxStream&) = delete;
@@ -29,6 +31,7 @@ class PocketsphinxStream final : public SttStream {
 
   std::shared_ptr<PocketsphinxStt> provider_;
   void* decoder_;  // ps_decoder_t*
+  std::shared_ptr<SttChannel> channel_;  // may be null
   int interim_samples_;
   media::MonoResampler resampler_;  // to the acoustic model's rate
   bool in_utterance_ = false;

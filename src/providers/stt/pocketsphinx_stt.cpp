@@ -65,6 +65,9 @@ Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::create(const Pocketsph
     }
   }
   if (options.max_decoders < 1) return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_decoders must be >= 1");
+  if (options.max_hmms_per_frame < 1) {
+    return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_hmms_per_frame must be >= 1");
+  }
   std::shared_ptr<PocketsphinxStt> self(new PocketsphinxStt(options));
   auto first = self->load_decoder();
   if (!first) return tl::unexpected(first.error());
@@ -76,19 +79,17 @@ Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::create(const Pocketsph
   return self;
 }
 
-Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::shared(size_t max_decoders) {
+Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::shared(const PocketsphinxOptions& options) {
   static std::mutex m;
   static std::shared_ptr<PocketsphinxStt> instance;
   std::lock_guard lock(m);
   if (!instance) {
-    PocketsphinxOptions options;
-    options.max_decoders = max_decoders;
     auto created = create(options);
     if (!created) return tl::unexpected(created.error());
     instance = *created;
   } else {
     std::lock_guard pool_lock(instance->mutex_);
-    instance->max_decoders_ = std::max(instance->max_decoders_, max_decoders);
+    instance->max_decoders_ = std::max(instance->max_decoders_, options.max_decoders);
   }
   return instance;
 }
@@ -104,8 +105,10 @@ Result<void*> PocketsphinxStt::load_decoder() {
   err_set_logfp(nullptr);
   const std::string dir = options_.model_dir;
   const std::string hmm = dir + "/en-us", lm = dir + "/en-us.lm.bin", dict = dir + "/cmudict-en-us.dict";
+  const std::string max_hmms = std::to_string(options_.max_hmms_per_frame);
   cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
-                                 dict.c_str(), "-samprate", "16000", "-mmap", "yes", nullptr);
+                                 dict.c_str(), "-samprate", "16000", "-mmap", "yes", "-maxhmmpf", max_hmms.c_str(),
+                                 nullptr);
   if (config == nullptr) return make_error(ErrorCode::kInternal, "pocketsphinx: bad configuration");
   ps_decoder_t* ps = ps_init(config);
   cmd_ln_free_r(config);  // the decoder keeps its own reference
@@ -197,7 +200,8 @@ Result<std::unique_ptr<SttStream>> PocketsphinxStt::open_stream(const SttRequest
   }
   auto d = acquire();
   if (!d) return tl::unexpected(d.error());
-  return std::unique_ptr<SttStream>(new PocketsphinxStream(shared_from_this(), *d, options_.interim_interval_ms));
+  return std::unique_ptr<SttStream>(
+      new PocketsphinxStream(shared_from_this(), *d, options_.interim_interval_ms, request.channel));
 }
 
 }  // namespace parley::providers

@@ -29,15 +29,22 @@ struct PocketsphinxOptions {
   // keeps lookup caches inside the model, so one copy cannot serve two threads).
   size_t max_decoders = 4;
   int interim_interval_ms = 300;   // how often a stream looks for a new interim hypothesis
+  // The first pass's search limit (pocketsphinx's -maxhmmpf): at most this many HMMs are kept
+  // alive per 10 ms frame, the least likely pruned first. Much of the recogniser's CPU is that
+  // search, and pocketsphinx's own default (30000) almost never binds. 5000 costs 11-20 % less
+  // CPU for the same words; 3000 saves a third but loses words on noisy narrowband calls
+  // (bench/stt, docs/performance.md).
+  int max_hmms_per_frame = 5000;
 };
 
 class PocketsphinxStt final : public SttProvider, public std::enable_shared_from_this<PocketsphinxStt> {
  public:
   // Checks the model files; loads the first decoder (so a broken model fails here, not mid-call).
   static Result<std::shared_ptr<PocketsphinxStt>> create(const PocketsphinxOptions& options = {});
-  // The process-wide provider (created on first use with default options); a caller that
-  // asks for more decoders than it allows raises the limit (never lowers it).
-  static Result<std::shared_ptr<PocketsphinxStt>> shared(size_t max_decoders = PocketsphinxOptions{}.max_decoders);
+  // The process-wide provider, created on first use with these options; a later caller that
+  // asks for more decoders than it allows raises the limit (never lowers it). The other options
+  // are the first caller's: every decoder of a process searches the same way.
+  static Result<std::shared_ptr<PocketsphinxStt>> shared(const PocketsphinxOptions& options = {});
   ~PocketsphinxStt() override;
 
   std::string_view name() const override { return "pocketsphinx"; }

@@ -13,7 +13,9 @@ namespace parley {
 void register_provider_pocketsphinx() {
   using namespace providers;
   register_stt("pocketsphinx", [](const ProviderContext& c) -> Result<RecognizerMaker> {
-    auto ps = PocketsphinxStt::shared(static_cast<size_t>(c.config.providers.pocketsphinx.max_decoders));
+    const auto& settings = c.config.providers.pocketsphinx;
+    auto ps = PocketsphinxStt::shared({.max_decoders = static_cast<size_t>(settings.max_decoders),
+                                       .max_hmms_per_frame = settings.max_hmms_per_frame});
     if (!ps) {
       c.logger.warn("pocketsphinx is not usable; the rest of the STT chain is used", {{"error", ps.error().to_string()}});
       return RecognizerMaker();

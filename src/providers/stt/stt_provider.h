@@ -28,8 +28,20 @@ struct SttEvent {
   std::string language;  // e.g. "en"
 };
 
+// What an engine has learned about one caller's line (pocketsphinx: the cepstral mean, the
+// channel's average spectral shape), carried from one utterance of a call to the next. A phone
+// line's shape differs from the model's starting point, and an engine that starts every
+// utterance from scratch spends its first second relearning it: on noisy narrowband calls that
+// costs most of the words (bench/stt). One per call, so that no call shapes another's
+// recognition; engines that learn nothing leave it empty. Used by one stream at a time.
+struct SttChannel {
+  std::vector<float> estimate;
+};
+
 struct SttRequest {
   std::string language = "en";
+  // The call's channel, or null: every utterance starts from the engine's initial estimate.
+  std::shared_ptr<SttChannel> channel;
 };
 
 class SttStream {
