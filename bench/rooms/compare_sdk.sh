@@ -6,12 +6,11 @@
 #   scripts/netns.sh bench/rooms/compare_sdk.sh [--agents parley,sdk,pipecat] build 10 25 50
 # BUILD is a build folder holding bench/rooms/bench_rooms and src/cli/parley (for the speech).
 # --agents picks which run (default all three); pipecat's venv is installed first when missing
-# (scripts/install.sh pipecat, ~0.55 GB once). Ratios are parley / each other agent.
+# (scripts/install.sh pipecat, ~0.55 GB once). When parley runs, ratios are parley / each other.
 # Env: BENCH_SECONDS (default 20), BENCH_WARMUP (default 5), PARLEY_CACHE (the venvs).
 set -euo pipefail
 agents=parley,sdk,pipecat
 if [ "${1:-}" = --agents ]; then agents=$2; shift 2; fi
-case ",$agents," in ,parley,*) ;; *) echo "--agents: parley must come first (the ratios are parley / the others)" >&2; exit 2 ;; esac
 build=$(cd "$1" && pwd); shift
 bench=$build/bench/rooms/bench_rooms
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,6 +45,7 @@ peak_pss() {
 # run NAME N COMMAND...: runs one agent process; leaves its markdown row in $tmp/NAME.N, peak PSS in .pss.
 run() {
   local name=$1 n=$2; shift 2
+  : >"$tmp/$name.$n"  # before peak_pss reads it: the background job creates it only when it starts
   "$@" >"$tmp/$name.$n" 2>"$tmp/$name.$n.err" &
   local pid=$!
   peak_pss "$pid" "$tmp/$name.$n" >"$tmp/$name.$n.pss"
@@ -103,7 +103,7 @@ for n in "$@"; do
     esac
     add "$a" "${label[$a]}"
   done
-  for a in ${agents//,/ }; do [ "$a" = parley ] || ratios "$a" "${ratio_label[$a]}"; done
+  case ",$agents," in *,parley,*) for a in ${agents//,/ }; do [ "$a" = parley ] || ratios "$a" "${ratio_label[$a]}"; done ;; esac
 done
 
 echo "| calls | agent | failed joins | agent CPU/call (of a core) | CPU per frame moved | RSS/call | peak PSS (whole process) | threads idle → N | frames sent/s/call | frames heard/s/call | livekit-server CPU | load avg |"
