@@ -6,6 +6,8 @@
 #   - a Python virtual environment with the official LiveKit Python SDK, in $PARLEY_CACHE/venv
 #   - on request (`install.sh peer`), the peer agent of bench/peer: LiveKit Agents from PyPI, pinned
 #     in requirements-peer.txt, in $PARLEY_CACHE/peer-venv
+#   - on request (`install.sh pipecat`), Pipecat with its LiveKit transport for bench/rooms, pinned in
+#     requirements-pipecat.txt, in $PARLEY_CACHE/pipecat-venv
 #   - the console's npm packages (livekit-client, uPlot, esbuild, puppeteer-core) at the versions
 #     pinned in web/console/package-lock.json, in $PARLEY_CACHE/npm/console-<lock hash>
 set -euo pipefail
@@ -139,6 +141,23 @@ install_peer() {
   cp "$here/requirements-peer.txt" "$stamp"
 }
 
+# Pipecat with its LiveKit transport for bench/rooms/pipecat_agents.py (the media-layer comparison),
+# pinned (dependencies too) in requirements-pipecat.txt, in a venv of its own (its protobuf pin
+# differs from the test venv's). Not part of `all`: only that benchmark needs it; about 0.55 GB.
+install_pipecat() {
+  local venv="$PARLEY_CACHE/pipecat-venv" stamp="$PARLEY_CACHE/pipecat-venv/.requirements"
+  if [ -x "$venv/bin/python" ] && cmp -s "$stamp" "$here/requirements-pipecat.txt"; then
+    log "pipecat venv: present"; return
+  fi
+  log "pipecat venv: installing $(grep '^pipecat-ai' "$here/requirements-pipecat.txt") into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements-pipecat.txt"
+  "$venv/bin/python" -c "import pipecat.transports.livekit.transport" ||
+    { log "pipecat venv: its LiveKit transport does not import (see the error above)"; exit 1; }
+  cp "$here/requirements-pipecat.txt" "$stamp"
+}
+
 # The console's node_modules, installed with `npm ci` from the lock file (exact versions and
 # integrity hashes) into a folder named by the lock's hash, so a changed pin gets a fresh folder.
 # Prints nothing; scripts/build_console.sh and the browser tests find it with npm_dir.
@@ -171,6 +190,7 @@ case "$what" in
   go) install_go_tools ;;
   venv) install_venv ;;
   peer) install_peer ;;
-  *) echo "usage: $0 [all|debs|go|venv|peer|npm|npm-dir]" >&2; exit 2 ;;
+  pipecat) install_pipecat ;;
+  *) echo "usage: $0 [all|debs|go|venv|peer|pipecat|npm|npm-dir]" >&2; exit 2 ;;
 esac
 log "done ($what); tools in $PARLEY_CACHE/bin"
