@@ -122,40 +122,36 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
-# The peer agent of bench/peer: LiveKit Agents from PyPI with its silero and pocketsphinx
-# packages, at the versions pinned (dependencies too) in requirements-peer.txt, in a venv of its
-# own (its livekit SDK pin differs from the test venv's). Not part of `all`: only the side-by-side
-# benchmark needs it (bench/peer/run.sh runs this step itself); about 0.5 GB.
-install_peer() {
-  local venv="$PARLEY_CACHE/peer-venv" stamp="$PARLEY_CACHE/peer-venv/.requirements"
-  if [ -x "$venv/bin/python" ] && cmp -s "$stamp" "$here/requirements-peer.txt"; then
-    log "peer venv: present"; return
+# A benchmark's own venv, from its pinned requirements file (dependencies too), reinstalled only
+# when that file changes; $4 is a Python check that what it needs works, $5 what fixes it.
+install_bench_venv() {
+  local name=$1 requirements="$here/$2" what=$3 check=$4 fix=$5
+  local venv="$PARLEY_CACHE/$name-venv" stamp="$PARLEY_CACHE/$name-venv/.requirements"
+  if [ -x "$venv/bin/python" ] && cmp -s "$stamp" "$requirements"; then
+    log "$name venv: present"; return
   fi
-  log "peer venv: installing LiveKit Agents ($(grep '^livekit-agents==' "$here/requirements-peer.txt")) into $venv"
+  log "$name venv: installing $(grep "^$what" "$requirements") into $venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements-peer.txt"
-  # The peer's engines that come from Debian: flite's library and voice (ctypes), the model.
-  "$venv/bin/python" -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('flite_cmu_us_kal16') else 1)" ||
-    { log "peer venv: libflite_cmu_us_kal16 not found (fix: scripts/install.sh debs)"; exit 1; }
-  cp "$here/requirements-peer.txt" "$stamp"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  "$venv/bin/python" -c "$check" || { log "$name venv: the check failed (fix: $fix)"; exit 1; }
+  cp "$requirements" "$stamp"
 }
 
-# Pipecat with its LiveKit transport for bench/rooms/pipecat_agents.py (the media-layer comparison),
-# pinned (dependencies too) in requirements-pipecat.txt, in a venv of its own (its protobuf pin
-# differs from the test venv's). Not part of `all`: only that benchmark needs it; about 0.55 GB.
+# LiveKit Agents for bench/peer. The peer's engines that come from Debian (flite's library and
+# voice through ctypes, the model) are checked too.
+install_peer() {
+  install_bench_venv peer requirements-peer.txt livekit-agents== \
+    "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('flite_cmu_us_kal16') else 1)" \
+    "libflite_cmu_us_kal16 is missing: scripts/install.sh debs"
+}
+
+# Pipecat with its LiveKit transport for bench/rooms/pipecat_agents.py (the media-layer
+# comparison), in a venv of its own (its protobuf pin differs from the test venv's). Not part of
+# `all`: only that benchmark needs it; about 0.55 GB.
 install_pipecat() {
-  local venv="$PARLEY_CACHE/pipecat-venv" stamp="$PARLEY_CACHE/pipecat-venv/.requirements"
-  if [ -x "$venv/bin/python" ] && cmp -s "$stamp" "$here/requirements-pipecat.txt"; then
-    log "pipecat venv: present"; return
-  fi
-  log "pipecat venv: installing $(grep '^pipecat-ai' "$here/requirements-pipecat.txt") into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements-pipecat.txt"
-  "$venv/bin/python" -c "import pipecat.transports.livekit.transport" ||
-    { log "pipecat venv: its LiveKit transport does not import (see the error above)"; exit 1; }
-  cp "$here/requirements-pipecat.txt" "$stamp"
+  install_bench_venv pipecat requirements-pipecat.txt pipecat-ai "import pipecat.transports.livekit.transport" \
+    "see the import error above"
 }
 
 # The console's node_modules, installed with `npm ci` from the lock file (exact versions and
