@@ -92,8 +92,10 @@ class ScriptLLM(llm.LLM):
 # ---- STT: pocketsphinx, streamed ----
 def new_decoder():
     model = DEBIAN_MODEL if os.path.exists(os.path.join(DEBIAN_MODEL, "en-us.lm.bin")) else get_model_path()
+    # parley's search limit (providers.pocketsphinx.max_hmms_per_frame), so both search alike.
     return Decoder(hmm=os.path.join(model, "en-us"), lm=os.path.join(model, "en-us.lm.bin"),
-                   dict=os.path.join(model, "cmudict-en-us.dict"), samprate=RATE, loglevel="FATAL")
+                   dict=os.path.join(model, "cmudict-en-us.dict"), samprate=RATE, maxhmmpf=5000,
+                   loglevel="FATAL")
 
 
 class SphinxStream(stt.RecognizeStream):
