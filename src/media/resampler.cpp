@@ -36,6 +36,10 @@ Result<std::unique_ptr<Resampler>> Resampler::create(int in_rate, int out_rate, 
   if (in_rate != out_rate) {
     soxr_error_t err = nullptr;
     soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
+    // soxr dithers integer output with a generator seeded from the clock, so the same audio came
+    // out different in each process, and the recogniser heard marginal speech differently from
+    // run to run. A 16-bit signal gains nothing audible from it.
+    io.flags |= SOXR_NO_DITHER;
     soxr_quality_spec_t qs = soxr_quality_spec(soxr_recipe(quality), 0);
     // One thread: the process has a fixed thread budget and one call's audio is tiny.
     soxr_runtime_spec_t rt = soxr_runtime_spec(1);
