@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <thread>
 
 #include "core/clock.h"
@@ -109,10 +110,24 @@ TEST(PocketsphinxStt, ACallsLineIsLearnedFromOneQuestionToTheNext) {
     each_alone.push_back(fresh->text);
   }
   EXPECT_FALSE(call.channel->estimate.empty());
-  EXPECT_EQ(in_one_call[3], "what is your address");
-  EXPECT_EQ(in_one_call[5], "what are your prices");
-  EXPECT_NE(each_alone[3], "what is your address");
-  EXPECT_FALSE(has_word(each_alone[5], "prices")) << "heard: '" << each_alone[5] << "'";
+  // Words of each question missing from what was heard.
+  auto missed = [&](const std::vector<std::string>& heard) {
+    size_t n = 0;
+    for (size_t i = 0; i < questions.size(); ++i) {
+      std::istringstream words(questions[i]);
+      for (std::string w; words >> w;) n += has_word(heard[i], w) ? 0 : 1;
+    }
+    return n;
+  };
+  const auto all = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& t : v) out += "'" + t + "' ";
+    return out;
+  };
+  EXPECT_LT(missed(in_one_call) * 3, missed(each_alone) * 2) << "in one call: " << all(in_one_call)
+                                                          << "\neach alone: " << all(each_alone);
+  EXPECT_EQ(in_one_call[1], "when are you open on the weekend") << all(in_one_call);
+  EXPECT_NE(each_alone[1], "when are you open on the weekend") << all(each_alone);
   // Without a channel at all, a question is heard as by a call of its own.
   auto no_channel = (*stt)->recognize(speak_unpadded(questions[5], 8000, "kal"));
   ASSERT_TRUE(no_channel);

@@ -10,8 +10,6 @@ namespace parley::providers {
 
 namespace {
 constexpr int kRate = 16000;
-constexpr int kModelCmnFrames = 100;             // the model's mean's weight: 1 s of 10 ms frames
-constexpr int kCmnUpdateSamples = kRate / 10;    // the mean follows the audio every 100 ms
 ps_decoder_t* native(void* p) { return static_cast<ps_decoder_t*>(p); }
 }  // namespace
 
@@ -31,17 +29,10 @@ PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider
   const auto veclen = static_cast<size_t>(cmn->veclen);
   const auto& initial = provider_->initial_cmn();
   if (channel_ && channel_->estimate.size() == veclen) {
-    cmn_live_set(cmn, channel_->estimate.data());  // the call's own line: counted as 5 s of audio
-    return;
+    cmn_live_set(cmn, channel_->estimate.data());
+  } else if (initial.size() == veclen) {
+    cmn_live_set(cmn, initial.data());
   }
-  if (initial.size() != veclen) return;
-  cmn_live_set(cmn, initial.data());
-  // cmn_live_set counts the starting mean as 5 s of audio, and the mean moves only at an
-  // utterance's end: a line far from the model's (narrowband, noisy) stayed misjudged for the
-  // whole first question. The model's mean counted as 1 s, and the mean updated every 100 ms
-  // (feed()), the line is learned within the first question (bench/stt).
-  cmn->nframe = kModelCmnFrames;
-  for (size_t i = 0; i < veclen; ++i) cmn->sum[i] = cmn->cmn_mean[i] * kModelCmnFrames;
 }
 
 PocketsphinxStream::~PocketsphinxStream() {
@@ -61,11 +52,6 @@ Status PocketsphinxStream::feed(std::span<const int16_t> pcm) {
     return make_error(ErrorCode::kInternal, "pocketsphinx: decoding failed");
   }
   samples_since_interim_ += static_cast<int>(pcm.size());
-  samples_since_cmn_update_ += static_cast<int>(pcm.size());
-  if (samples_since_cmn_update_ >= kCmnUpdateSamples) {
-    samples_since_cmn_update_ = 0;
-    if (cmn_t* cmn = ps_get_feat(native(decoder_))->cmn_struct; cmn != nullptr) cmn_live_update(cmn);
-  }
   return {};
 }
 

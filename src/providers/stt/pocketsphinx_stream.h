@@ -36,7 +36,6 @@ class PocketsphinxStream final : public SttStream {
   media::MonoResampler resampler_;  // to the acoustic model's rate
   bool in_utterance_ = false;
   int samples_since_interim_ = 0;
-  int samples_since_cmn_update_ = 0;
   std::string last_interim_;
 };
 
