@@ -29,7 +29,8 @@ done
 
 work=$(mktemp -d /tmp/parley-bench-stt.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-# The same files every run: flite is deterministic, and sox's noise is seeded.
+# The same files every run: flite is deterministic, and sox's noise and its dither (when it mixes
+# and resamples) are seeded by -R.
 n=0
 while read -r sentence; do
   n=$((n + 1))
@@ -38,8 +39,8 @@ while read -r sentence; do
     sox -q "$work/raw.wav" -r 16000 -c 1 -b 16 "$work/clean_${voice}_$n.wav"
     seconds=$(soxi -D "$work/clean_${voice}_$n.wav")
     sox -q -R -n -r 16000 -c 1 -b 16 "$work/noise.wav" synth "$seconds" pinknoise vol 0.02
-    sox -q -m "$work/clean_${voice}_$n.wav" "$work/noise.wav" -r 8000 "$work/narrow.wav"
-    sox -q "$work/narrow.wav" -r 16000 "$work/noisy_${voice}_$n.wav"
+    sox -q -R -m "$work/clean_${voice}_$n.wav" "$work/noise.wav" -r 8000 "$work/narrow.wav"
+    sox -q -R "$work/narrow.wav" -r 16000 "$work/noisy_${voice}_$n.wav"
     printf '%s\t%s\n' "clean_${voice}_$n" "$sentence" >>"$work/reference.tsv"
     printf '%s\t%s\n' "noisy_${voice}_$n" "$sentence" >>"$work/reference.tsv"
   done
