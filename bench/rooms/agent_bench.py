@@ -7,6 +7,7 @@ The row (compare_sdk.sh reads it by position):
 Frames sent and heard are counted in 20 ms of audio (960 samples at 48 kHz), whatever size the
 framework moves them in, so that 50/s means every frame both ways for every agent.
 """
+import argparse
 import asyncio
 import os
 import resource
@@ -26,6 +27,18 @@ URL = os.environ.get("LIVEKIT_URL", "ws://127.0.0.1:7880")
 KEY = os.environ.get("LIVEKIT_API_KEY", "devkey")
 SECRET = os.environ.get("LIVEKIT_API_SECRET", "secret")
 RATE, FRAME = 48000, 960  # 20 ms
+
+
+def arguments(doc):
+    """The command line both agents take (compare_sdk.sh passes it)."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
+    p.add_argument("--rooms", type=int, default=10)
+    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--warmup", type=float, default=5)
+    p.add_argument("--server-pid", type=int, default=0)
+    p.add_argument("--callers", required=True, help="the bench_rooms binary (runs the callers)")
+    p.add_argument("--speech", required=True, help="48 kHz mono 16-bit WAV the agents say, looped")
+    return p.parse_args()
 
 
 def token(identity, room):

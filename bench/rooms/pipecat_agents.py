@@ -24,7 +24,6 @@ the SDK's 10 ms frames and sends 40 ms ones). Prints the same row.
   pipecat_agents.py --rooms N --callers build/bench/rooms/bench_rooms --speech agent48k.wav
                     [--seconds 20] [--warmup 5] [--server-pid PID]   (stack up; inside scripts/netns.sh)
 """
-import argparse
 import asyncio
 import os
 import sys
@@ -175,11 +174,4 @@ async def _cancel(runner, running):
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--rooms", type=int, default=10)
-    p.add_argument("--seconds", type=float, default=20)
-    p.add_argument("--warmup", type=float, default=5)
-    p.add_argument("--server-pid", type=int, default=0)
-    p.add_argument("--callers", required=True, help="the bench_rooms binary (runs the callers)")
-    p.add_argument("--speech", required=True, help="48 kHz mono 16-bit WAV the agents say, looped")
-    sys.exit(asyncio.run(main(p.parse_args())))
+    sys.exit(asyncio.run(main(bench.arguments(__doc__))))
