@@ -8,8 +8,12 @@ scripts/netns.sh like the rest of the stack.
 
   - Microphone: baresip's aufile source. The phone starts on a long silence; say() switches the
     live call's source (the `ausrc` command) to a WAV of the given speech followed by silence, so
-    the microphone never runs dry (aufile ends the call at the end of its file). Sources are
-    16 kHz mono (`ausrc_srate`); baresip resamples to 8 kHz for G.711.
+    the microphone never runs dry (aufile ends the call at the end of its file). say() takes
+    16 kHz speech; the microphone runs at the codec's own rate (`ausrc_srate`: 8 kHz for G.711),
+    resampled here by sox with a proper anti-alias filter, as a real narrowband phone samples.
+    baresip must not resample it: its resampler (librem's auresamp) low-passes every conversion
+    to or from 8 kHz with a filter made for 48 kHz, so 16 -> 8 kHz cuts the speech at ~1.3 kHz and
+    a G.711 call's caller sounds muffled beyond recognition.
   - Ears: the sndfile filter's dump of the decoded audio (dump-*-dec.wav, at the codec's rate:
     16 kHz for G.722, 8 kHz for G.711). A reader thread notes when each byte of it arrived, so a
     test can ask when a sound became audible at the phone (heard_at()).
@@ -47,7 +51,7 @@ from wav_file import read_wav, write_wav
 
 BARESIP = os.environ.get("PARLEY_BARESIP", "baresip")
 MODULE_PATH = os.environ.get("PARLEY_BARESIP_MODULES", "/usr/lib/baresip/modules")
-SOURCE_RATE = 16000         # what say() takes and the microphone plays (baresip resamples for G.711)
+SOURCE_RATE = 16000         # what say() takes; the microphone plays it at the codec's rate
 RTP_PORTS = "30000-39999"   # away from the SIP bridge's 10000-10999
 CODEC_RATES = {"G722": 16000, "PCMU": 8000, "PCMA": 8000}
 
@@ -71,12 +75,16 @@ def free_port():
 
 
 def resample(pcm, rate, to):
-    """Linear interpolation; enough for flite speech between 8, 16 and 48 kHz."""
+    """Band-limited resampling by sox (scripts/install.sh installs it): nothing above the lower
+    rate's Nyquist frequency folds back into the speech. No dither, so the same input gives the
+    same samples every run."""
+    pcm = np.asarray(pcm, dtype=np.int16)
     if rate == to:
-        return np.asarray(pcm, dtype=np.int16)
-    n = int(len(pcm) * to / rate)
-    x = np.arange(n) * (rate / to)
-    return np.interp(x, np.arange(len(pcm)), np.asarray(pcm, dtype=np.float64)).astype(np.int16)
+        return pcm
+    raw = ["-t", "raw", "-e", "signed", "-b", "16", "-c", "1"]
+    out = subprocess.run(["sox", "-q", "-D", *raw, "-r", str(rate), "-", *raw, "-r", str(to), "-", "rate", "-h"],
+                         input=pcm.tobytes(), capture_output=True, check=True).stdout
+    return np.frombuffer(out, dtype=np.int16)
 
 
 def rms(pcm):
@@ -117,7 +125,7 @@ class Phone:
     # ---- lifecycle ----
     def start(self, timeout=10):
         silence = os.path.join(self.dir, "silence.wav")
-        write_wav(silence, np.zeros(SOURCE_RATE * self.silence_seconds, dtype=np.int16), SOURCE_RATE)
+        write_wav(silence, np.zeros(self.rate * self.silence_seconds, dtype=np.int16), self.rate)
         self.silence = silence
         for attempt in range(5):
             self.sip_port, self.ctrl_port = free_port(), free_port()
@@ -156,7 +164,7 @@ call_max_calls 4
 audio_source aufile,{self.silence}
 audio_alert none,none
 audio_player none,none
-ausrc_srate {SOURCE_RATE}
+ausrc_srate {self.rate}
 ausrc_channels 1
 audio_buffer 20-160
 rtp_ports {RTP_PORTS}
@@ -351,15 +359,15 @@ snd_path {self.dir}
         """Plays `pcm` (int16 at 16 kHz) into the call now, then silence. Returns the monotonic
         times (start, end) the speech is expected to leave the phone."""
         tail = self.silence_seconds if tail_seconds is None else tail_seconds
-        pcm = np.asarray(pcm, dtype=np.int16)
+        pcm = resample(pcm, SOURCE_RATE, self.rate)
         self._says += 1
         path = os.path.join(self.dir, f"say{self._says}.wav")
-        write_wav(path, np.concatenate([pcm, np.zeros(SOURCE_RATE * tail, dtype=np.int16)]), SOURCE_RATE)
+        write_wav(path, np.concatenate([pcm, np.zeros(self.rate * tail, dtype=np.int16)]), self.rate)
         start = time.monotonic()
         data = self.command("ausrc", f"aufile,{path}")
         if "fail" in str(data) or "no such" in str(data):
             raise PhoneError(f"{self.name}: ausrc: {data}")
-        return start, start + len(pcm) / SOURCE_RATE
+        return start, start + len(pcm) / self.rate
 
     def say_wav(self, path, tail_seconds=None):
         pcm, rate = read_wav(path)

@@ -57,15 +57,21 @@ def test_two_questions_over_g722(serve, line, speech, tmp_path):
     assert scripted_answer("hours") in answers[-2] and scripted_answer("prices") in answers[-1], answers
 
 
-def test_pcmu_smoke(serve, line, speech, tmp_path):
-    """Narrowband G.711: the call connects and audio flows both ways (the greeting reaches the
-    phone; the caller's speech reaches the agent, which answers something)."""
-    call = PhoneCall(line, caller="+15550002", codecs=("PCMU",), observe=False, workdir=str(tmp_path / "phone"))
+def test_pcmu_call_is_understood(serve, line, speech, tmp_path):
+    """Narrowband G.711 (PCMU), the codec of most telephone trunks: the call connects, the
+    greeting reaches the phone, and the agent understands the caller's questions and answers
+    them (its transcripts of the caller name them, and it says the scripted answers)."""
+    call = PhoneCall(line, caller="+15550002", codecs=("PCMU",), workdir=str(tmp_path / "phone"))
     try:
         call.dial()
         first, end = call.wait_greeting()
         pcm, rate = call.phone.recording()
-        r = call.ask(speech["hours"])
+        turns = [call.ask(speech[intent]) for intent in ("hours", "address")]
+        obs = call.observer
+        asked = obs.wait(lambda: len(obs.caller_words()) >= 2 and obs.caller_words(), 10,
+                         "the caller's two questions in the agent's transcript")
+        answers = obs.wait(lambda: len(obs.agent_words()) >= 2 and obs.agent_words(), 10,
+                           "two answers in the agent's transcript")
         call.hangup()
     finally:
         call.close()
@@ -73,9 +79,14 @@ def test_pcmu_smoke(serve, line, speech, tmp_path):
     greeting = pcm[first:end]
     assert len(greeting) / rate > 1.5, f"greeting only {len(greeting) / rate:.2f}s long"
     assert rms(greeting) > 1000, f"greeting RMS {rms(greeting):.0f}"
-    assert r["latency"] is not None and 0 < r["latency"] < 8 and rms(r["audio"]) > 1000
-    print(f"PCMU: greeting {len(greeting) / rate:.2f}s at RMS {rms(greeting):.0f}; "
-          f"an answer {len(r['audio']) / rate:.2f}s long came {r['latency']:.2f}s after the question")
+    for r in turns:
+        assert r["latency"] is not None and 0 < r["latency"] < 8 and rms(r["audio"]) > 1000
+    latencies = ", ".join(f"{r['latency']:.2f}s" for r in turns)
+    print(f"PCMU: greeting {len(greeting) / rate:.2f}s at RMS {rms(greeting):.0f}; the agent heard {asked}; "
+          f"answers came {latencies} after the questions")
+    assert "opening" in asked[0].split() or "hours" in asked[0].split(), asked
+    assert "located" in asked[1].split(), asked
+    assert scripted_answer("hours") in answers[-2] and scripted_answer("address") in answers[-1], answers
 
 
 def test_caller_hangup_ends_the_session_within_2s(serve, line, tmp_path):
