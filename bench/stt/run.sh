@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The recogniser's search limit: words right against CPU. Renders bench/stt/sentences.txt (what
-# callers of a small business line say) with flite's four English voices, clean at 16 kHz and as a
-# noisy narrowband call (pink noise, through 8 kHz and back), then recognises every file with
+# callers of a small business line say) with flite's four English voices, clean at 16 kHz, as a
+# G.711 call (through 8 kHz µ-law and back: a telephone trunk's codec, no noise) and as a noisy
+# narrowband call (pink noise, through 8 kHz and back), then recognises every file with
 # `parley stt` at each limit (providers.pocketsphinx.max_hmms_per_frame) and prints word error
 # rate, sentences right and decoding CPU per second of audio, with the ratio against the first
 # limit given (the reference: pocketsphinx's own default, 30000). Each voice's questions, clean
@@ -41,14 +42,17 @@ while read -r sentence; do
     sox -q -R -n -r 16000 -c 1 -b 16 "$work/noise.wav" synth "$seconds" pinknoise vol 0.02
     sox -q -R -m "$work/clean_${voice}_$n.wav" "$work/noise.wav" -r 8000 "$work/narrow.wav"
     sox -q -R "$work/narrow.wav" -r 16000 "$work/noisy_${voice}_$n.wav"
+    sox -q -R "$work/clean_${voice}_$n.wav" -r 8000 -e u-law -t wav "$work/ulaw.wav"
+    sox -q -R "$work/ulaw.wav" -e signed -b 16 -r 16000 "$work/g711_${voice}_$n.wav"
     printf '%s\t%s\n' "clean_${voice}_$n" "$sentence" >>"$work/reference.tsv"
     printf '%s\t%s\n' "noisy_${voice}_$n" "$sentence" >>"$work/reference.tsv"
+    printf '%s\t%s\n' "g711_${voice}_$n" "$sentence" >>"$work/reference.tsv"
   done
 done <"$repo/bench/stt/sentences.txt"
 
 for limit in ${limits//,/ }; do
   calls=()
-  for kind in clean noisy; do
+  for kind in clean g711 noisy; do
     for voice in kal16 slt rms awb; do
       files=()
       for i in $(seq 1 "$n"); do files+=(--wav "$work/${kind}_${voice}_$i.wav"); done

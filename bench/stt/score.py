@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Scores bench/stt's runs: for each search limit, word error rate and sentences right (clean
-16 kHz speech and noisy narrowband calls apart), and decoding CPU per second of audio with its
+16 kHz speech, G.711 calls and noisy narrowband calls apart), and decoding CPU per second of audio with its
 ratio against the first run given (the reference).
 
   score.py reference.tsv limit_30000.json limit_3000.json ...
@@ -27,7 +27,7 @@ def score(reference, results):
     by_kind = {}
     for r in results:
         name = os.path.splitext(os.path.basename(r["file"]))[0]
-        kind = name.split("_", 1)[0]  # clean | noisy
+        kind = name.split("_", 1)[0]  # clean | g711 | noisy
         want = words(reference[name])
         errors = edit_distance(want, words(r["text"]))
         k = by_kind.setdefault(kind, {"errors": 0, "words": 0, "right": 0, "files": 0, "cpu": 0.0, "audio": 0.0})

@@ -19,7 +19,9 @@ PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider
       decoder_(decoder),
       channel_(std::move(channel)),
       interim_samples_(kRate * interim_interval_ms / 1000),
-      resampler_(kRate) {
+      resampler_(kRate),
+      line_(channel_ ? channel_->line : media::NarrowbandLine::Kind::kUnknown) {
+  static_assert(kRate == media::NarrowbandLine::kRate);
   // A decoder from the pool still carries another call's channel estimates (cepstral mean,
   // noise level): start from this call's own mean, or the model's initial one, so that no
   // call's audio shapes another's recognition.
@@ -40,8 +42,10 @@ PocketsphinxStream::~PocketsphinxStream() {
   provider_->release(decoder_);
 }
 
-Status PocketsphinxStream::feed(std::span<const int16_t> pcm) {
-  if (pcm.empty()) return {};
+Status PocketsphinxStream::feed(std::span<const int16_t> pcm16k) {
+  if (pcm16k.empty()) return {};
+  const std::span<const int16_t> pcm = line_.process(pcm16k);
+  if (channel_) channel_->line = line_.kind();
   if (!in_utterance_) {
     if (ps_start_utt(native(decoder_)) < 0) return make_error(ErrorCode::kInternal, "pocketsphinx: cannot start an utterance");
     in_utterance_ = true;

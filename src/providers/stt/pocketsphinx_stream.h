@@ -1,13 +1,15 @@
 // One recognition stream on a decoder borrowed from PocketsphinxStt's pool (returned when the
 // stream is destroyed). Audio of any rate/channels is mixed to mono and resampled to 16 kHz.
 // Used by one thread at a time. With a channel (SttRequest::channel) it starts from the cepstral
-// mean the call's last utterance ended with, and leaves its own there at each flush().
+// mean the call's last utterance ended with, and leaves its own there at each flush(), and so
+// does what it found of the line's band (media/narrowband_line.h).
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "media/mono_resampler.h"
+#include "media/narrowband_line.h"
 #include "providers/stt/stt_provider.h"
 
 namespace parley::providers {
@@ -34,6 +36,7 @@ class PocketsphinxStream final : public SttStream {
   std::shared_ptr<SttChannel> channel_;  // may be null
   int interim_samples_;
   media::MonoResampler resampler_;  // to the acoustic model's rate
+  media::NarrowbandLine line_;       // a telephone line's band, widened for the wideband model
   bool in_utterance_ = false;
   int samples_since_interim_ = 0;
   std::string last_interim_;

@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "media/audio_frame.h"
+#include "media/narrowband_line.h"
 
 namespace parley::providers {
 
@@ -36,6 +37,8 @@ struct SttEvent {
 // recognition; engines that learn nothing leave it empty. Used by one stream at a time.
 struct SttChannel {
   std::vector<float> estimate;
+  // Whether the line is a telephone line (media/narrowband_line.h), once an utterance found out.
+  media::NarrowbandLine::Kind line = media::NarrowbandLine::Kind::kUnknown;
 };
 
 struct SttRequest {
