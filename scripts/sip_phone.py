@@ -355,11 +355,11 @@ snd_path {self.dir}
         """Presses keys: RFC 4733 telephone-events on the call's RTP session."""
         self.command("sndcode", digits)
 
-    def say(self, pcm, tail_seconds=None):
-        """Plays `pcm` (int16 at 16 kHz) into the call now, then silence. Returns the monotonic
-        times (start, end) the speech is expected to leave the phone."""
+    def say(self, pcm, tail_seconds=None, rate=SOURCE_RATE):
+        """Plays `pcm` (int16 at `rate`, 16 kHz unless told) into the call now, then silence.
+        Returns the monotonic times (start, end) the speech is expected to leave the phone."""
         tail = self.silence_seconds if tail_seconds is None else tail_seconds
-        pcm = resample(pcm, SOURCE_RATE, self.rate)
+        pcm = resample(pcm, rate, self.rate)
         self._says += 1
         path = os.path.join(self.dir, f"say{self._says}.wav")
         write_wav(path, np.concatenate([pcm, np.zeros(self.rate * tail, dtype=np.int16)]), self.rate)
@@ -371,7 +371,7 @@ snd_path {self.dir}
 
     def say_wav(self, path, tail_seconds=None):
         pcm, rate = read_wav(path)
-        return self.say(resample(pcm, rate, SOURCE_RATE), tail_seconds)
+        return self.say(pcm, tail_seconds, rate)
 
     # ---- what the phone heard ----
     def _find_dump(self):

@@ -42,9 +42,10 @@ const std::array<float, kTaps>& high_pass() {
 void NarrowbandLine::classify(std::span<const int16_t> pcm) {
   const auto& h = high_pass();
   for (int16_t s : pcm) {
-    history_[history_pos_] = s;
-    history_pos_ = (history_pos_ + 1) % history_.size();
-    // history_pos_ now indexes the oldest sample.
+    // Each sample is written twice, kTaps apart, so the filter's window is always contiguous:
+    // history_[history_pos_ .. history_pos_ + kTaps) runs from the oldest sample to this one.
+    history_[history_pos_] = history_[history_pos_ + kTaps] = s;
+    history_pos_ = (history_pos_ + 1) % kTaps;
     // Until the filter is full, its output is the response to the stream's first sample (a step
     // from zero, wideband however narrow the line): not measured.
     if (filled_ < kTaps) {
@@ -52,7 +53,8 @@ void NarrowbandLine::classify(std::span<const int16_t> pcm) {
       continue;
     }
     double y = 0;
-    for (size_t k = 0; k < h.size(); ++k) y += h[k] * history_[(history_pos_ + k) % history_.size()];
+    const float* window = history_.data() + history_pos_;
+    for (size_t k = 0; k < h.size(); ++k) y += h[k] * window[k];
     block_energy_ += static_cast<double>(s) * s;
     block_high_ += y * y;
     if (++block_samples_ < kBlock) continue;

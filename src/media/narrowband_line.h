@@ -45,7 +45,7 @@ class NarrowbandLine {
   Kind kind_;
   // Classification: a 63-tap high-pass FIR (Blackman-windowed sinc at 5.5 kHz: -74 dB below
   // ~4.8 kHz), run only while the line is unknown.
-  std::array<float, 63> history_{};
+  std::array<float, 2 * 63> history_{};  // the last 63 samples, twice (classify())
   size_t history_pos_ = 0;
   int filled_ = 0;
   double block_energy_ = 0, block_high_ = 0;
