@@ -229,12 +229,15 @@ TEST_F(HttpServerTest, StopWaitsForARunningHandlerAndNoHandlerRunsAfterIt) {
   release.set_value();
   ASSERT_EQ(stopping.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   // The running request's response was finished; the one queued behind it on the loop was
-  // not handled (its connection closed: the client sees the end of the stream, not a hang).
+  // not handled (its connection closed: the client sees the connection end, not a hang). Which
+  // end it sees is a race the server does not control: closed after the queued request was read,
+  // the client gets the end of the stream (FIN); closed with the request still unread in the
+  // socket's buffer, the kernel answers with a reset (RST, RFC 1122 4.2.2.13).
   EXPECT_EQ(busy.read().status, 200u);
   EXPECT_EQ(handled, 1);
   auto queued = idle.read(std::chrono::seconds(2));
   EXPECT_EQ(queued.status, 0u);
-  EXPECT_EQ(queued.error, "end of stream");
+  EXPECT_TRUE(queued.error == "end of stream" || queued.error == "Connection reset by peer") << queued.error;
   EXPECT_THROW(RawClient late(port), boost::system::system_error);
   server.reset();
   EXPECT_EQ(handled, 1);
