@@ -10,9 +10,13 @@ namespace {
 ::OpusDecoder* native(void* p) { return static_cast<::OpusDecoder*>(p); }
 }  // namespace
 
+bool OpusDecoder::supports_rate(int sample_rate) {
+  return sample_rate == 8000 || sample_rate == 12000 || sample_rate == 16000 || sample_rate == 24000 ||
+         sample_rate == 48000;
+}
+
 Result<std::unique_ptr<OpusDecoder>> OpusDecoder::create(int sample_rate, int channels) {
-  if (sample_rate != 8000 && sample_rate != 12000 && sample_rate != 16000 && sample_rate != 24000 &&
-      sample_rate != 48000) {
+  if (!supports_rate(sample_rate)) {
     return make_error(ErrorCode::kInvalidArgument, "opus decoder: sample rate " + std::to_string(sample_rate) +
                                                        " is not one of 8000, 12000, 16000, 24000, 48000");
   }

@@ -20,6 +20,8 @@ class OpusDecoder {
 
   // Output rate 8000, 12000, 16000, 24000 or 48000 (Opus resamples internally); channels 1 or 2.
   static Result<std::unique_ptr<OpusDecoder>> create(int sample_rate = 48000, int channels = 1);
+  // The output rates libopus decodes to: 8, 12, 16, 24 or 48 kHz.
+  static bool supports_rate(int sample_rate);
   ~OpusDecoder();
   OpusDecoder(const OpusDecoder&) = delete;
   OpusDecoder& operator=(const OpusDecoder&) = delete;

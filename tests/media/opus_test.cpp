@@ -175,6 +175,11 @@ TEST(Opus, RejectsBadInput) {
   o.bitrate = 100;
   EXPECT_FALSE(OpusEncoder::create(o));
   EXPECT_FALSE(OpusDecoder::create(44100, 1));
+  EXPECT_FALSE(OpusDecoder::supports_rate(44100));
+  for (int rate : {8000, 12000, 16000, 24000, 48000}) {
+    EXPECT_TRUE(OpusDecoder::supports_rate(rate)) << rate;
+    EXPECT_TRUE(OpusDecoder::create(rate, 1)) << rate;
+  }
 
   auto enc = OpusEncoder::create({});
   ASSERT_TRUE(enc);

@@ -35,10 +35,16 @@ void RemoteAudio::apply(const std::map<std::string, SdpTrack>& tracks,
     Track ra;
     ra.info.sid = t.track_sid;
     ra.info.participant_sid = t.participant_sid;
-    auto jb = media::JitterBuffer::create(SystemClock::instance(), receive_jitter_options());
+    // Opus decodes straight to 8, 12, 16 or 24 kHz (RFC 6716 4: the decoder band-limits to the
+    // rate asked), so a consumer at one of those rates (the recogniser's 16 kHz) gets no
+    // 48 kHz decode to resample: the decoder skips what would be thrown away, and no resampler
+    // runs per frame. Other rates decode at 48 kHz and are resampled.
+    media::JitterBufferOptions options = receive_jitter_options();
+    if (media::OpusDecoder::supports_rate(sample_rate_)) options.sample_rate = sample_rate_;
+    auto jb = media::JitterBuffer::create(SystemClock::instance(), options);
     if (!jb) continue;
     ra.jitter = std::move(*jb);
-    if (sample_rate_ != 48000) {
+    if (sample_rate_ != options.sample_rate) {
       auto rs = media::Resampler::create(48000, sample_rate_, 1);
       if (!rs) continue;
       ra.resampler = std::move(*rs);
