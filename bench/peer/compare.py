@@ -203,7 +203,7 @@ def start_agent(cmd, log, env, registered, timeout, who, exited_name, **popen):
 class Parley:
     name = "parley"
 
-    def __init__(self, agent_name):
+    def __init__(self, agent_name, second_pass):
         # Info-level logs, as in production (the tests' Serve logs at debug).
         self.agent_name = agent_name
         self.log = tempfile.NamedTemporaryFile("w+", prefix="parley-serve-", suffix=".log", delete=False)
@@ -212,7 +212,8 @@ class Parley:
         self.proc = start_agent(
             [PARLEY, "serve", "--log-format", "json", "--log-level", "info", "--set", "webhook.listen=127.0.0.1:8080",
              "--set", "calls.max_concurrent=100", "--set", "agent.dispatch=worker",
-             "--set", f"agent.agent_name={agent_name}"],
+             "--set", f"agent.agent_name={agent_name}",
+             "--set", f"providers.pocketsphinx.second_pass={'true' if second_pass else 'false'}"],
             self.log, env, "agent worker registered", 60, "parley's worker", "parley serve")
         self.pid = self.proc.pid
 
@@ -232,10 +233,11 @@ class Parley:
 class Peer:
     name = "LiveKit Agents"
 
-    def __init__(self, agent_name, python, executor):
+    def __init__(self, agent_name, python, executor, second_pass):
         self.agent_name = agent_name
         self.log = tempfile.NamedTemporaryFile("w+", prefix="peer-agent-", suffix=".log", delete=False)
         env = dict(os.environ, PEER_AGENT_NAME=agent_name, PEER_EXECUTOR=executor, PEER_IDLE_PROCESSES=str(PEER_IDLE),
+                   PEER_SECOND_PASS="yes" if second_pass else "no",
                    LIVEKIT_URL=LIVEKIT_URL, LIVEKIT_API_KEY="devkey", LIVEKIT_API_SECRET="secret")
         here = os.path.dirname(os.path.abspath(__file__))
         self.proc = start_agent([python, os.path.join(here, "livekit_agents_peer.py"), "start"],
@@ -364,6 +366,8 @@ def main():
     p.add_argument("--peer-python", default=os.path.expanduser("~/.cache/parley/peer-venv/bin/python"))
     p.add_argument("--peer-executor", default="process", choices=["process", "thread"])
     p.add_argument("--json", help="also write every row here")
+    p.add_argument("--no-second-pass", action="store_true", help="both recognisers without pocketsphinx's second pass "
+                   "(parley: providers.pocketsphinx.second_pass=false; the peer: fwdflat=False)")
     p.add_argument("--perf", metavar="DIR", help="also profile each window with perf (whole machine; the "
                    "agent's processes are named in the printed report command)")
     a = p.parse_args()
@@ -379,7 +383,9 @@ def main():
           "answers with gaps (worst) | packets lost / concealment (worst call) | window | load avg |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for fw in a.frameworks.split(","):
-        agent = Parley("bench-parley") if fw == "parley" else Peer("bench-peer", a.peer_python, a.peer_executor)
+        second_pass = not a.no_second_pass
+        agent = (Parley("bench-parley", second_pass) if fw == "parley"
+                 else Peer("bench-peer", a.peer_python, a.peer_executor, second_pass))
         try:
             idle = settle(agent)
             for n in ns:

@@ -8,19 +8,22 @@
 # limit given (the reference: pocketsphinx's own default, 30000). Each voice's questions, clean
 # or noisy, are one call: what the recogniser learns of the line carries from one question to the
 # next, as in parley's calls; --each-alone decodes every question from scratch instead (as parley
-# did before it carried the line over). No network.
-#   bench/stt/run.sh [build/src/cli/parley] [--limits 30000,3000,...] [--each-alone]
+# did before it carried the line over); --no-second-pass runs the recogniser without its second
+# pass (providers.pocketsphinx.second_pass: false). No network.
+#   bench/stt/run.sh [build/src/cli/parley] [--limits 30000,3000,...] [--each-alone] [--no-second-pass]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 parley=$repo/build/src/cli/parley
 if [[ $# -gt 0 && $1 != --* ]]; then parley=$1; shift; fi
 limits=30000,5000,3000,2000
 same_caller=--same-caller
+second_pass=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --limits) limits=$2; shift 2 ;;
     --each-alone) same_caller=; shift ;;
-    *) echo "bench/stt: unknown option $1 (usage: run.sh [parley] [--limits 30000,3000] [--each-alone])" >&2; exit 2 ;;
+    --no-second-pass) second_pass=--no-second-pass; shift ;;
+    *) echo "bench/stt: unknown option $1 (usage: run.sh [parley] [--limits 30000,3000] [--each-alone] [--no-second-pass])" >&2; exit 2 ;;
   esac
 done
 for tool in flite sox; do
@@ -56,7 +59,7 @@ for limit in ${limits//,/ }; do
     for voice in kal16 slt rms awb; do
       files=()
       for i in $(seq 1 "$n"); do files+=(--wav "$work/${kind}_${voice}_$i.wav"); done
-      "$parley" stt --json $same_caller --max-hmms-per-frame "$limit" "${files[@]}" >"$work/call_${limit}_${kind}_$voice.json"
+      "$parley" stt --json $same_caller $second_pass --max-hmms-per-frame "$limit" "${files[@]}" >"$work/call_${limit}_${kind}_$voice.json"
       calls+=("$work/call_${limit}_${kind}_$voice.json")
     done
   done

@@ -19,6 +19,7 @@ struct SttOptions {
   std::vector<std::string> wavs;
   std::string lang = "en", model_dir;
   int max_hmms_per_frame = providers::PocketsphinxOptions{}.max_hmms_per_frame;
+  bool no_second_pass = false;  // providers.pocketsphinx.second_pass: false
   bool same_caller = false;  // the files are one call's utterances: the line's estimate carries over
 };
 
@@ -46,6 +47,7 @@ nlohmann::ordered_json recognise(providers::PocketsphinxStt& stt, const std::str
   j["seconds"] = audio->sample_rate > 0 ? static_cast<double>(audio->frames()) / audio->sample_rate : 0.0;
   j["sample_rate"] = audio->sample_rate;
   j["max_hmms_per_frame"] = o.max_hmms_per_frame;
+  j["second_pass"] = !o.no_second_pass;
   j["decode_cpu_seconds"] = cpu;
   j["text"] = result->text;
   return j;
@@ -56,6 +58,7 @@ void run_stt(CommandContext& ctx, const SttOptions& o) {
   if (!o.model_dir.empty()) po.model_dir = o.model_dir;
   po.max_decoders = 1;
   po.max_hmms_per_frame = o.max_hmms_per_frame;
+  po.second_pass = !o.no_second_pass;
   auto stt = providers::PocketsphinxStt::create(po);
   if (!stt) throw CliExit(kExitFailed, stt.error().message);
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
@@ -84,6 +87,8 @@ const CommandRegistrar registrar(61, [](CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--max-hmms-per-frame", o->max_hmms_per_frame,
                   "the search's limit per 10 ms frame (providers.pocketsphinx.max_hmms_per_frame)")
       ->check(CLI::Range(100, 1000000));
+  cmd->add_flag("--no-second-pass", o->no_second_pass,
+                "skip the recogniser's second pass over each utterance (providers.pocketsphinx.second_pass: false)");
   cmd->add_flag("--same-caller", o->same_caller,
                 "the files are one caller's utterances, in order: what the recogniser learns of the line carries "
                 "over, as within a call");

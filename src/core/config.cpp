@@ -830,6 +830,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
         Reader ps = r.section("pocketsphinx");
         ps.integer("max_decoders", c.providers.pocketsphinx.max_decoders, 1, 256);
         ps.integer("max_hmms_per_frame", c.providers.pocketsphinx.max_hmms_per_frame, 100, 1000000);
+        ps.boolean("second_pass", c.providers.pocketsphinx.second_pass);
       }
       for (const auto& section : provider_sections()) {
         Reader s = r.section(section.name);
@@ -1062,7 +1063,8 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                       {"system_prompt", providers.gigachat.system_prompt}}},
                     {"pocketsphinx",
                      {{"max_decoders", providers.pocketsphinx.max_decoders},
-                      {"max_hmms_per_frame", providers.pocketsphinx.max_hmms_per_frame}}}};
+                      {"max_hmms_per_frame", providers.pocketsphinx.max_hmms_per_frame},
+                      {"second_pass", providers.pocketsphinx.second_pass}}}};
   for (const auto& section : provider_sections()) {
     const ProviderSettings values = providers.section(section.name);
     nlohmann::ordered_json out = nlohmann::ordered_json::object();

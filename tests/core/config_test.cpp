@@ -289,6 +289,20 @@ TEST(Config, PocketsphinxSearchLimitDefaultsLowAndIsBounded) {
   ASSERT_NE(find_issue(tiny, "providers.pocketsphinx.max_hmms_per_frame"), nullptr);
 }
 
+TEST(Config, PocketsphinxSecondPassIsOnUnlessTurnedOff) {
+  auto defaults = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\n")));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults.config.providers.pocketsphinx.second_pass);
+  EXPECT_EQ(defaults.config.to_json()["providers"]["pocketsphinx"]["second_pass"], true);
+  auto off = load_config(with_secret(
+      write_temp("livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {second_pass: false}}\n")));
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off.config.providers.pocketsphinx.second_pass);
+  auto bad = load_config(with_secret(
+      write_temp("livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {second_pass: sometimes}}\n")));
+  ASSERT_NE(find_issue(bad, "providers.pocketsphinx.second_pass"), nullptr);
+}
+
 TEST(Config, RejoinAttemptsAreBounded) {
   auto ok = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k, rejoin_attempts: 20}\n")));
   EXPECT_TRUE(ok.ok());

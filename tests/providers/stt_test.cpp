@@ -83,6 +83,19 @@ TEST(PocketsphinxStt, ResultsDoNotDependOnEarlierCalls) {
   EXPECT_EQ(first->text, "can i speak to a person");
 }
 
+// Without the second pass (providers.pocketsphinx.second_pass: false) the first pass's words are
+// the text: the same question still comes back word for word.
+TEST(PocketsphinxStt, WithoutTheSecondPassTheWordsStillComeBack) {
+  PocketsphinxOptions o;
+  o.max_decoders = 1;
+  o.second_pass = false;
+  auto stt = PocketsphinxStt::create(o);
+  ASSERT_TRUE(stt) << stt.error().to_string();
+  auto heard = (*stt)->recognize(speak("can i speak to a person", 16000));
+  ASSERT_TRUE(heard) << heard.error().to_string();
+  EXPECT_EQ(heard->text, "can i speak to a person");
+}
+
 // A phone line's shape is learned once per call: flite's 8 kHz voice stands for a narrowband
 // line, whose average spectrum is far from the wideband model's starting point. Questions that
 // each start from scratch lose words the same questions asked in one call (one channel, carried

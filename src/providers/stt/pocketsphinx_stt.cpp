@@ -108,7 +108,7 @@ Result<void*> PocketsphinxStt::load_decoder() {
   const std::string max_hmms = std::to_string(options_.max_hmms_per_frame);
   cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
                                  dict.c_str(), "-samprate", "16000", "-mmap", "yes", "-maxhmmpf", max_hmms.c_str(),
-                                 nullptr);
+                                 "-fwdflat", options_.second_pass ? "yes" : "no", nullptr);
   if (config == nullptr) return make_error(ErrorCode::kInternal, "pocketsphinx: bad configuration");
   ps_decoder_t* ps = ps_init(config);
   cmd_ln_free_r(config);  // the decoder keeps its own reference

@@ -35,6 +35,11 @@ struct PocketsphinxOptions {
   // CPU for the same words; 3000 saves a third but loses words on noisy narrowband calls
   // (bench/stt, docs/performance.md).
   int max_hmms_per_frame = 5000;
+  // pocketsphinx's second pass (-fwdflat): at the utterance's end, the words the first pass
+  // found are searched again over the whole utterance. Without it the recogniser costs about a
+  // fifth less CPU and its final text comes sooner, for 0.5-2 points more word errors (bench/stt,
+  // docs/performance.md).
+  bool second_pass = true;
 };
 
 class PocketsphinxStt final : public SttProvider, public std::enable_shared_from_this<PocketsphinxStt> {
