@@ -4,7 +4,7 @@ three questions), recognised with pocketsphinx from the phone's recording."""
 import concurrent.futures
 import threading
 
-from serve_support import recognise, synthesise
+from serve_support import recognise, synthesise, wait_until
 from sip_support import WORDINGS, PhoneCall, assert_answers
 
 CALLS = WORDINGS
@@ -12,6 +12,10 @@ CALLS = WORDINGS
 
 def test_ten_simultaneous_calls(serve, line, tmp_path):
     speech = [synthesise(q, str(tmp_path / f"q{i}.wav")) for i, (q, _) in enumerate(CALLS)]
+    # Ten calls at once, not ten calls during start-up: the recogniser's decoders load on the
+    # recognition threads for the first seconds after `parley serve` starts (longer beside ten
+    # phones setting up), and ten questions asked then can run into the STT timeout.
+    wait_until(lambda: serve.find("pocketsphinx decoders loaded"), 60, "the recogniser's decoders to load")
     active = []   # parley's active calls when all ten phones had heard the greeting
     everyone_greeted = threading.Barrier(len(CALLS), timeout=60,
                                          action=lambda: active.append(serve.metric("parley_calls_active")))

@@ -146,6 +146,14 @@ void PocketsphinxStt::release(void* decoder) {
 }
 
 Status PocketsphinxStt::warm_up() {
+  for (;;) {
+    auto more = warm_up_step();
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) return {};
+  }
+}
+
+Result<bool> PocketsphinxStt::warm_up_step() {
   // The decoder create() loaded, when no call has it.
   void* first = nullptr;
   {
@@ -159,24 +167,24 @@ Status PocketsphinxStt::warm_up() {
   if (first != nullptr) {
     exercise(first);
     release(first);
+    return true;
   }
   // Only new decoders, each idle as soon as it is loaded: calls keep using the ones there are
   // (taking idle ones here would make a caller wait for every load).
-  for (;;) {
-    {
-      std::lock_guard lock(mutex_);
-      if (created_ >= max_decoders_) return {};
-      ++created_;  // reserve the slot; the model loads outside the pool lock
-    }
-    auto d = load_decoder();
-    if (!d) {
-      std::lock_guard lock(mutex_);
-      --created_;
-      return tl::unexpected(d.error());
-    }
-    exercise(*d);
-    release(*d);
+  {
+    std::lock_guard lock(mutex_);
+    if (created_ >= max_decoders_) return false;
+    ++created_;  // reserve the slot; the model loads outside the pool lock
   }
+  auto d = load_decoder();
+  if (!d) {
+    std::lock_guard lock(mutex_);
+    --created_;
+    return tl::unexpected(d.error());
+  }
+  exercise(*d);
+  release(*d);
+  return true;
 }
 
 size_t PocketsphinxStt::max_decoders() const {

@@ -61,6 +61,11 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   // decoder's first-utterance memory belongs to the idle process rather than to the first
   // calls. Idempotent; for a process that serves calls.
   Status warm_up();
+  // One step of warm_up(): exercises create()'s decoder, or loads and exercises one more.
+  // Returns whether a step was done (false: every decoder is loaded and warm). A process that
+  // takes calls while it warms up runs each step as a task of its own on the recognition pool,
+  // so that the calls' audio is decoded between loads rather than after all of them.
+  Result<bool> warm_up_step();
   size_t decoders_created() const;
   size_t max_decoders() const;
   const PocketsphinxOptions& options() const { return options_; }

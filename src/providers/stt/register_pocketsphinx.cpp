@@ -10,6 +10,22 @@
 
 namespace parley {
 
+namespace {
+
+void warm_up_next(boost::asio::thread_pool& pool, std::shared_ptr<providers::PocketsphinxStt> ps, log::Logger logger,
+                  std::chrono::steady_clock::time_point started) {
+  boost::asio::post(pool, [&pool, ps = std::move(ps), logger = std::move(logger), started]() mutable {
+    auto more = ps->warm_up_step();
+    if (more && *more) return warm_up_next(pool, std::move(ps), std::move(logger), started);
+    if (!more) logger.warn("pocketsphinx: could not load every decoder", {{"error", more.error().to_string()}});
+    logger.debug("pocketsphinx decoders loaded",
+                 {{"decoders", ps->decoders_created()},
+                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+  });
+}
+
+}  // namespace
+
 void register_provider_pocketsphinx() {
   using namespace providers;
   register_stt("pocketsphinx", [](const ProviderContext& c) -> Result<RecognizerMaker> {
@@ -21,16 +37,10 @@ void register_provider_pocketsphinx() {
       c.logger.warn("pocketsphinx is not usable; the rest of the STT chain is used", {{"error", ps.error().to_string()}});
       return RecognizerMaker();
     }
-    // Every decoder loads now, on the workers, rather than under the first calls' speech.
-    boost::asio::post(c.stt_pool, [ps = *ps, logger = c.logger] {
-      auto t0 = std::chrono::steady_clock::now();
-      if (auto s = ps->warm_up(); !s) {
-        logger.warn("pocketsphinx: could not load every decoder", {{"error", s.error().to_string()}});
-      }
-      logger.debug("pocketsphinx decoders loaded",
-                   {{"decoders", ps->decoders_created()},
-                    {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
-    });
+    // Every decoder loads now, on the workers, rather than under the first calls' speech: one
+    // decoder per task, so that calls arriving meanwhile (a restart under load) have their
+    // audio decoded between the loads instead of after all of them.
+    warm_up_next(c.stt_pool, *ps, c.logger, std::chrono::steady_clock::now());
     std::shared_ptr<SttProvider> engine = *ps;
     return [pool = &c.stt_pool, engine](const std::string& language,
                                         const log::Logger&) -> std::unique_ptr<SpeechRecognizer> {
