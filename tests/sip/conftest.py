@@ -26,12 +26,18 @@ def bridge_running():
         return False
 
 
-@pytest.fixture(scope="module")
-def serve():
+def start_serve(*settings):
+    """`parley serve` for the bridge's webhooks, with these extra arguments, once it is ready."""
     # Not a skip: a stack without its SIP bridge is a broken install (scripts/install.sh builds it).
     assert bridge_running(), "the SIP bridge (livekit-sip) is not running on the stack: run scripts/install.sh"
-    s = Serve("--set", "webhook.listen=127.0.0.1:8080")
+    s = Serve("--set", "webhook.listen=127.0.0.1:8080", *settings)
     wait_until(lambda: s.get("/readyz")[0] == 200, 15, "/readyz 200 (LiveKit reachable)")
+    return s
+
+
+@pytest.fixture(scope="module")
+def serve():
+    s = start_serve()
     yield s
     s.stop()
 

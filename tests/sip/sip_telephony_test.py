@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pytest
 
-from serve_support import Serve, log_time, recognise, scripted_answer, synthesise, wait_until
+from serve_support import log_time, recognise, scripted_answer, synthesise, wait_until
 from sip_phone import Phone, rms
 from sip_support import ENV, PARLEY, PhoneCall, RoomObserver, delete_room, parley_json
 
@@ -41,12 +41,9 @@ def operator():
 @pytest.fixture(scope="module")
 def serve(operator):
     # (Overrides conftest's serve: this module's parley transfers to the operator phone and masks numbers.)
-    from conftest import bridge_running
-    assert bridge_running(), "the SIP bridge (livekit-sip) is not running on the stack: run scripts/install.sh"
-    s = Serve("--set", "webhook.listen=127.0.0.1:8080",
-              "--set", f"agent.transfer_to=sip:operator@127.0.0.1:{operator.sip_port}",
-              "--set", "calls.mask_numbers=true")
-    wait_until(lambda: s.get("/readyz")[0] == 200, 15, "/readyz 200 (LiveKit reachable)")
+    from conftest import start_serve
+    s = start_serve("--set", f"agent.transfer_to=sip:operator@127.0.0.1:{operator.sip_port}",
+                    "--set", "calls.mask_numbers=true")
     yield s
     s.stop()
     # Last: the whole run's log holds no phone number in the clear.

@@ -4,10 +4,26 @@ three questions), recognised with pocketsphinx from the phone's recording."""
 import concurrent.futures
 import threading
 
+import pytest
+
 from serve_support import recognise, synthesise, wait_until
 from sip_support import WORDINGS, PhoneCall, assert_answers
 
 CALLS = WORDINGS
+
+
+@pytest.fixture(scope="module")
+def serve():
+    # (Overrides conftest's serve.) Ten questions ending in the same instant, on two cores shared
+    # with ten phones and the bridge, keep the recogniser 1.6-4.9 s behind (CI at 88bf3c9), and
+    # the default 5 s STT timeout turned some of them into "could you repeat that" (5-15 s behind
+    # with a sanitizer build compiling beside it: hence 30 s here). This test is
+    # about every call being answered right; how soon is measured by bench/phone and
+    # bench/waterfall, not here (docs/performance.md).
+    from conftest import start_serve
+    s = start_serve("--set", "providers.stt_timeout=30s")
+    yield s
+    s.stop()
 
 
 def test_ten_simultaneous_calls(serve, line, tmp_path):

@@ -50,7 +50,11 @@ void RemoteAudio::apply(const std::map<std::string, SdpTrack>& tracks,
       ra.resampler = std::move(*rs);
     }
     auto& slot = tracks_[t.track_sid] = std::move(ra);
-    if (auto identity = identity_of(t.participant_sid)) slot.info.participant_identity = *identity;
+    if (auto identity = identity_of(t.participant_sid)) {
+      slot.info.participant_identity = *identity;
+    } else {
+      log_.debug("track held until its participant is known", {{"track", t.track_sid}, {"participant", t.participant_sid}});
+    }
     announce(slot);
   }
   for (auto it = tracks_.begin(); it != tracks_.end();) {

@@ -244,7 +244,13 @@ class RoomImpl final : public Room {
     last_answer_ = req.answer();
     send(req);
     flush_candidates(lk::SUBSCRIBER);
-    apply_subscriber_tracks(sdp_tracks(offer.sdp()));
+    const auto tracks = sdp_tracks(offer.sdp());
+    // What the server offers, so that a track it never offered can be told from one parley did
+    // not take up (a caller whose audio never arrives).
+    nlohmann::json offered = nlohmann::json::array();
+    for (const auto& [mid, t] : tracks) offered.push_back(mid + ": " + t.kind + " " + t.track_sid + " of " + t.participant_sid);
+    log_.debug("subscriber offer answered", {{"offer_id", offer.id()}, {"tracks", std::move(offered)}});
+    apply_subscriber_tracks(tracks);
   }
 
   void handle_answer(const lk::SessionDescription& answer) {
