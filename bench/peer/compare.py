@@ -382,8 +382,8 @@ def main():
           "PSS per call | PSS at peak (total) | threads idle → peak | processes idle → peak | caller-clock latency p50 / p95 | "
           "answers with gaps (worst) | packets lost / concealment (worst call) | window | load avg |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    second_pass = not a.no_second_pass
     for fw in a.frameworks.split(","):
-        second_pass = not a.no_second_pass
         agent = (Parley("bench-parley", second_pass) if fw == "parley"
                  else Peer("bench-peer", a.peer_python, a.peer_executor, second_pass))
         try:

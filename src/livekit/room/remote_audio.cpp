@@ -45,7 +45,7 @@ void RemoteAudio::apply(const std::map<std::string, SdpTrack>& tracks,
     if (!jb) continue;
     ra.jitter = std::move(*jb);
     if (sample_rate_ != options.sample_rate) {
-      auto rs = media::Resampler::create(48000, sample_rate_, 1);
+      auto rs = media::Resampler::create(options.sample_rate, sample_rate_, 1);
       if (!rs) continue;
       ra.resampler = std::move(*rs);
     }

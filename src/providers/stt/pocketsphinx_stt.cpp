@@ -132,10 +132,14 @@ Result<void*> PocketsphinxStt::acquire() {
     }
     ++created_;  // reserve the slot; the model loads outside the pool lock
   }
+  return load_in_reserved_slot();
+}
+
+Result<void*> PocketsphinxStt::load_in_reserved_slot() {
   auto d = load_decoder();
   if (!d) {
     std::lock_guard lock(mutex_);
-    --created_;
+    --created_;  // the slot is free again
   }
   return d;
 }
@@ -176,12 +180,8 @@ Result<bool> PocketsphinxStt::warm_up_step() {
     if (created_ >= max_decoders_) return false;
     ++created_;  // reserve the slot; the model loads outside the pool lock
   }
-  auto d = load_decoder();
-  if (!d) {
-    std::lock_guard lock(mutex_);
-    --created_;
-    return tl::unexpected(d.error());
-  }
+  auto d = load_in_reserved_slot();
+  if (!d) return tl::unexpected(d.error());
   exercise(*d);
   release(*d);
   return true;

@@ -79,6 +79,8 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
  private:
   explicit PocketsphinxStt(const PocketsphinxOptions& options) : options_(options), max_decoders_(options.max_decoders) {}
   Result<void*> load_decoder();
+  // load_decoder() into a slot already counted in created_; a failed load frees the slot.
+  Result<void*> load_in_reserved_slot();
 
   PocketsphinxOptions options_;
   mutable std::mutex mutex_;
