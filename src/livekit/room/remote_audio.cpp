@@ -68,12 +68,15 @@ void RemoteAudio::apply(const std::map<std::string, SdpTrack>& tracks,
 }
 
 void RemoteAudio::participant_updated(const ::livekit::ParticipantInfo& p) {
-  for (const auto& t : p.tracks()) {
-    auto it = tracks_.find(t.sid());
-    if (it == tracks_.end()) continue;
-    it->second.info.name = t.name();
-    it->second.info.participant_identity = p.identity();
-    announce(it->second);
+  // Every offered track of this participant, listed in its info or not: a track held for its
+  // participant must not wait for an info that names it (the offer is what subscribes us).
+  for (auto& [sid, t] : tracks_) {
+    if (t.info.participant_sid != p.sid()) continue;
+    for (const auto& info : p.tracks()) {
+      if (info.sid() == sid) t.info.name = info.name();
+    }
+    t.info.participant_identity = p.identity();
+    announce(t);
   }
 }
 

@@ -17,6 +17,7 @@
 #include "livekit/room/rejoin_schedule.h"
 #include "livekit/room/remote_audio.h"
 #include "livekit/room/sdp_tracks.h"
+#include "livekit/room/subscription_watch.h"
 #include "livekit/room/text_stream_reader.h"
 #include "livekit/room/text_stream_writer.h"
 #include "livekit/rtc/peer_connection.h"
@@ -60,6 +61,14 @@ metrics::Counter& send_failures() {
   return c;
 }
 
+metrics::Counter& subscription_asks() {
+  static auto& c = metrics::registry()
+                       .counter("parley_room_subscription_asks_total",
+                                "times a room asked the server again for a remote audio track it had not offered in time")
+                       .get();
+  return c;
+}
+
 std::string random_id(std::string_view prefix) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char* kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -83,6 +92,7 @@ class SignalBridge final : public SignalHandler {
   void on_participant_update(const lk::ParticipantUpdate& u) override;
   void on_track_published(const lk::TrackPublishedResponse& t) override;
   void on_track_unpublished(const std::string& sid) override;
+  void on_subscription_response(const lk::SubscriptionResponse& r) override;
   void on_leave(const lk::LeaveRequest& l) override;
 
  private:
@@ -105,7 +115,8 @@ class RoomImpl final : public Room {
         remote_audio_(cb_, log_, options_.audio_sample_rate),
         tick_(media::SharedFrameTick::for_loop(media_)),
         rejoin_(rejoin_policy(options_.rejoin_attempts)),
-        first_join_(rejoin_policy(std::max(1, options_.join_attempts))) {}
+        first_join_(rejoin_policy(std::max(1, options_.join_attempts))),
+        watch_(SubscriptionWatch::Options{options_.subscribe_grace}) {}
 
   GlibLoop& media_loop() { return media_; }
 
@@ -197,6 +208,7 @@ class RoomImpl final : public Room {
     resume_disabled_ = j.client_configuration().resume_connection() == lk::DISABLED;
     connect_step(ConnectStep::kJoined);
     for (const auto& p : j.other_participants()) update_participant(p);
+    if (!watch_timer_.active()) watch_subscriptions();
     create_peer_connections();
     negotiate_publisher(false);
   }
@@ -317,6 +329,47 @@ class RoomImpl final : public Room {
 
   void handle_track_unpublished(const std::string& sid) { remote_audio_.track_unpublished(sid); }
 
+  // The server could not subscribe us to a track (it gave up on it, or the track never bound to
+  // our answer). The watch asks for it afresh.
+  void handle_subscription_error(const lk::SubscriptionResponse& r) {
+    if (closed_) return;
+    log_.warn("the server could not subscribe this room to a track",
+              {{"track", r.track_sid()}, {"error", lk::SubscriptionError_Name(r.err())}});
+    watch_.refused(r.track_sid(), std::chrono::steady_clock::now());
+  }
+
+  // Once a second while connected: asks the server for remote audio tracks it has not offered
+  // (subscription_watch.h). Only for an auto-subscribing room: one that subscribes itself
+  // (parley diagnose) wants no tracks.
+  void watch_subscriptions() {
+    if (closed_ || !options_.auto_subscribe || options_.subscribe_grace.count() <= 0) return;
+    auto weak = weak_this();
+    watch_timer_ = media_.post_after(std::chrono::seconds(1), [weak] {
+      auto self = weak.lock();
+      if (!self || self->closed_) return;
+      if (self->connected_ && !self->reconnecting_ && !self->rejoining_) self->ask_for_missing_tracks();
+      self->watch_subscriptions();
+    });
+  }
+
+  void ask_for_missing_tracks() {
+    for (const auto& ask : watch_.due(std::chrono::steady_clock::now())) {
+      const auto who = participants_.identity_of(ask.participant_sid);
+      log_.warn(ask.subscribe ? "asking the server for a track it has not offered"
+                              : "dropping a track the server has not offered, to ask for it afresh",
+                {{"track", ask.track_sid}, {"participant", who.value_or(ask.participant_sid)}, {"attempt", ask.attempt}});
+      lk::SignalRequest req;
+      auto* sub = req.mutable_subscription();
+      sub->set_subscribe(ask.subscribe);
+      sub->add_track_sids(ask.track_sid);
+      auto* pt = sub->add_participant_tracks();
+      pt->set_participant_sid(ask.participant_sid);
+      pt->add_track_sids(ask.track_sid);
+      send(req);
+      subscription_asks().inc();
+    }
+  }
+
   void handle_leave(const lk::LeaveRequest& l) {
     if (closed_) return;
     std::string why = std::string("the server ended the session: ") + lk::DisconnectReason_Name(l.reason());
@@ -358,6 +411,7 @@ class RoomImpl final : public Room {
     connect_timer_.cancel();
     pump_timer_.cancel();
     retry_timer_.cancel();
+    watch_timer_.cancel();
     auto sc = std::move(signal_);
     auto bridge = std::move(bridge_);
     io_.post([sc, bridge, send_leave] {
@@ -474,6 +528,7 @@ class RoomImpl final : public Room {
     }
     close_peer_connections();
     remote_audio_.clear();
+    watch_.clear();
     published_.clear();
   }
 
@@ -538,6 +593,7 @@ class RoomImpl final : public Room {
     if (participants_.is_local(p.sid())) return;
     auto u = participants_.update(p);
     if (u.left) {
+      watch_.participant_left(p.sid());
       remote_audio_.participant_left(p.sid());
       if (u.known && cb_.on_participant_left) cb_.on_participant_left(u.info);
       return;
@@ -545,10 +601,20 @@ class RoomImpl final : public Room {
     if (!u.known && cb_.on_participant_joined) cb_.on_participant_joined(u.info);
     if (u.known && cb_.on_participant_updated) cb_.on_participant_updated(u.info);
     remote_audio_.participant_updated(p);
+    std::vector<std::string> audio;
+    for (const auto& t : p.tracks()) {
+      if (t.type() == lk::AUDIO) audio.push_back(t.sid());
+    }
+    watch_.published(p.sid(), audio, std::chrono::steady_clock::now());
   }
 
   void apply_subscriber_tracks(const std::map<std::string, SdpTrack>& tracks) {
     remote_audio_.apply(tracks, [this](const std::string& sid) { return participants_.identity_of(sid); });
+    std::set<std::string> audio;
+    for (const auto& [mid, t] : tracks) {
+      if (t.kind == "audio") audio.insert(t.track_sid);
+    }
+    watch_.offered(audio, std::chrono::steady_clock::now());
     start_pump();
   }
 
@@ -856,13 +922,14 @@ class RoomImpl final : public Room {
   TextStreamReader text_;
 
   std::shared_ptr<media::SharedFrameTick> tick_;  // the media loop's, shared with its other rooms
-  TimerHandle connect_timer_, pump_timer_, retry_timer_;
+  TimerHandle connect_timer_, pump_timer_, retry_timer_, watch_timer_;
   bool connected_ = false, closed_ = false, reconnecting_ = false, rejoining_ = false, resume_disabled_ = false;
   std::atomic<bool> closed_for_sends_{false};  // closed_, for send_packets on any thread
   bool send_failure_logged_ = false;
   DataBacklog backlog_;  // media loop: data waiting for the publisher's channels to open
   RejoinSchedule rejoin_;
   RejoinSchedule first_join_;  // tries of the first join (RoomOptions::join_attempts)
+  SubscriptionWatch watch_;    // remote audio tracks the server has not offered
 };
 
 Result<std::unique_ptr<TextStreamWriter>> RoomImpl::open_text_stream(std::string topic, TextStreamOptions options) {
@@ -917,6 +984,9 @@ void SignalBridge::on_track_published(const lk::TrackPublishedResponse& t) {
 }
 void SignalBridge::on_track_unpublished(const std::string& sid) {
   to_media([sid](RoomImpl& r) { r.handle_track_unpublished(sid); });
+}
+void SignalBridge::on_subscription_response(const lk::SubscriptionResponse& r) {
+  to_media([r](RoomImpl& room) { room.handle_subscription_error(r); });
 }
 void SignalBridge::on_leave(const lk::LeaveRequest& l) {
   to_media([l](RoomImpl& r) { r.handle_leave(l); });

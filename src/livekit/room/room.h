@@ -69,6 +69,9 @@ struct TextMessage {
 
 struct RoomOptions {
   bool auto_subscribe = true;
+  // How long an auto-subscribing room waits for the server to offer a remote audio track before
+  // it asks for it explicitly (subscription_watch.h); 0: never asks.
+  std::chrono::milliseconds subscribe_grace{4000};
   int audio_sample_rate = 48000;  // the rate of the PCM handed to on_audio
   std::chrono::milliseconds connect_timeout{20'000};
   bool ice_udp = true;

@@ -403,3 +403,51 @@ def test_ice_over_tcp_when_the_servers_udp_is_unreachable(long_speech, tmp_path)
         mouth.finish(60)
     finally:
         subprocess.run([STACK, "udp", "on"], capture_output=True, text=True, timeout=30)
+
+
+# ---- a track the server stops sending ----
+
+def update_subscriptions(room, identity, track_sid, subscribe):
+    """RoomService.UpdateSubscriptions through the official server-API client."""
+    import asyncio
+    from livekit import api
+
+    async def call():
+        lk = api.LiveKitAPI(ENV["LIVEKIT_URL"].replace("ws://", "http://"), ENV["LIVEKIT_API_KEY"],
+                            ENV["LIVEKIT_API_SECRET"])
+        try:
+            await lk.room.update_subscriptions(api.UpdateSubscriptionsRequest(
+                room=room, identity=identity, track_sids=[track_sid], subscribe=subscribe))
+        finally:
+            await lk.aclose()
+    asyncio.run(call())
+
+
+def test_parley_asks_again_for_a_track_the_server_stopped_sending(long_speech):
+    """The server stops sending a caller's published track to parley (here an operator's
+    UpdateSubscriptions; in the wild, a subscription the server gave up on or that never bound):
+    parley notices a published audio track it is not offered, asks for it again, and hears it
+    again, without leaving the room. A caller whose track is never offered is a lost call."""
+    room = room_name("resubscribe")
+    probe = start_probe(room, "parley-probe")
+    probe.wait("joined")
+    peer = start_peer("publish", "--room", room, "--identity", "py-caller", "--wav", long_speech,
+                      "--lead", "0.5", "--timeout", "60")
+    first = probe.wait("track_subscribed", timeout=20, where=lambda ev: ev["from"] == "py-caller")
+    track = first["track"]
+    probe.wait("audio", timeout=15, where=lambda ev: ev["track"] == track and ev["rms"] > 100)
+
+    update_subscriptions(room, "parley-probe", track, subscribe=False)
+    dropped = probe.wait("track_unsubscribed", timeout=15, where=lambda ev: ev["track"] == track)
+    again = probe.wait("track_subscribed", timeout=20, where=lambda ev: ev["track"] == track)
+    heard = probe.wait("audio", timeout=15, where=lambda ev: ev["track"] == track and ev["rms"] > 100
+                       and ev["t"] > again["t"])
+    asked = [ln for ln in probe.stderr_lines if "asking the server for a track it has not offered" in ln]
+    print(f"resubscribe: offered again {again['t'] - dropped['t']:.1f} s after the server dropped it, "
+          f"speech heard {heard['t'] - again['t']:.1f} s later; asks: {len(asked)}")
+    assert asked and track in asked[0], "parley should say which track it asked for"
+    # The grace is 4 s: asking sooner would race the server's own offers, much later loses the call.
+    assert 3.5 <= again["t"] - dropped["t"] <= 12, again["t"] - dropped["t"]
+    assert not [e for e in probe.seen if e["event"] == "disconnected"]
+    assert leave(probe) == 0
+    peer.proc.kill()
