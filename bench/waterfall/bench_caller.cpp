@@ -306,7 +306,13 @@ class Call {
 
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
-  log::set_level(log::Level::kWarn);
+  // Warnings only, unless PARLEY_CALLER_LOG_LEVEL asks for more (a failed call's signalling).
+  log::Level level = log::Level::kWarn;
+  if (const char* env = std::getenv("PARLEY_CALLER_LOG_LEVEL"); env && !log::parse_level(env, level)) {
+    std::fprintf(stderr, "bench_caller: bad PARLEY_CALLER_LOG_LEVEL %s\n", env);
+    return 2;
+  }
+  log::set_level(level);
   std::vector<media::AudioFrame> questions;
   try {
     for (const auto& path : a.questions) questions.push_back(load_question(path));

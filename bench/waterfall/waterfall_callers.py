@@ -12,6 +12,7 @@ the answer's first audible chunk at the caller. Unix seconds, so both clocks agr
 """
 import asyncio
 import json
+import os
 import subprocess
 import time
 
@@ -59,8 +60,13 @@ def cpp_calls(caller_bin, rooms, questions, question_wavs, stagger=0.0):
     for wav in question_wavs:
         args += ["--question", wav]
     r = subprocess.run(args, capture_output=True, text=True, timeout=120 + 60 * questions + stagger * len(rooms))
+    if os.environ.get("PARLEY_CALLER_LOG"):
+        # Its whole log (PARLEY_CALLER_LOG_LEVEL=debug for the rooms' signalling), to look into a failed call.
+        with open(os.environ["PARLEY_CALLER_LOG"], "w") as f:
+            f.write(r.stderr)
     if r.returncode != 0:
-        raise AssertionError(f"bench_caller failed (exit {r.returncode}):\n{r.stderr}")
+        tail = "\n".join(r.stderr.splitlines()[-30:])
+        raise AssertionError(f"bench_caller failed (exit {r.returncode}):\n{tail}")
     calls = {room: {"room": room, "turns": []} for room in rooms}
     for line in r.stdout.splitlines():
         record = json.loads(line)

@@ -64,7 +64,12 @@ double SendIntervals::quantile_upper_ms(double q) const {
 }
 
 void LocalAudioTrackImpl::send_next() {
-  if (sender_ == nullptr) return;
+  // Not pulled before the track's m-section is negotiated: the audio waits (a greeting is not
+  // cut) and no RTP goes out on an SSRC the server has not been told of.
+  if (sender_ == nullptr || !sender_->negotiated()) {
+    last_send_ = {};
+    return;
+  }
   auto frame = next_frame();
   if (!frame) {
     last_send_ = {};  // a gap in the audio, not in the pacing

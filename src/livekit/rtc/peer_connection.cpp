@@ -142,7 +142,14 @@ Status PeerConnectionImpl::set_answer(const std::string& text) {
     if (auto s = ensure_dtls(role, remote->fingerprint); !s) return s;
   }
   for (size_t i = 0; i < local_sections_.size(); ++i) {
-    if (local_sections_[i].kind == SectionKind::kAudio) send_audio_level_ext_ = remote->sections[i].audio_level_ext;
+    if (local_sections_[i].kind == SectionKind::kAudio) {
+      send_audio_level_ext_ = remote->sections[i].audio_level_ext;
+      if (!remote->sections[i].rejected) {
+        for (auto& sender : senders_) {
+          if (sender->section().mid == local_sections_[i].mid) sender->set_negotiated();
+        }
+      }
+    }
     if (local_sections_[i].kind == SectionKind::kData) {
       data_negotiated_ = true;
       remote_sctp_port_ = remote->sections[i].sctp_port;

@@ -124,6 +124,11 @@ class AudioTrackSender {
   // The msid track id: equal to AddTrackRequest.cid.
   virtual const std::string& track_id() const = 0;
   virtual uint32_t ssrc() const = 0;
+  // The remote side accepted this track's m-section in an answer (JSEP: media flows once the
+  // offer/answer that adds it is complete). Until then its owner keeps its audio: RTP on an SSRC
+  // the server has no description for yet can be dropped for good (pion gives up on an
+  // undeclared SSRC), and the track is then never published (a lost call).
+  virtual bool negotiated() const = 0;
   // One Opus frame covering `samples` 48 kHz samples (960 for 20 ms). audio_level_dbov is -dBov
   // (0 loud .. 127 silence) for the ssrc-audio-level extension. Dropped (counted) while the
   // transport is not connected.

@@ -27,6 +27,8 @@ class AudioSender final : public AudioTrackSender {
   AudioSender(PeerConnectionImpl& pc, LocalSection section, uint16_t first_seq, uint32_t first_ts);
   const std::string& track_id() const override { return section_.track_id; }
   uint32_t ssrc() const override { return section_.ssrc; }
+  bool negotiated() const override { return negotiated_; }
+  void set_negotiated() { negotiated_ = true; }
   void send_opus(std::span<const uint8_t> frame, uint32_t samples, uint8_t audio_level_dbov) override;
 
   const LocalSection& section() const { return section_; }
@@ -49,6 +51,7 @@ class AudioSender final : public AudioTrackSender {
   uint32_t packets_ = 0;
   uint32_t octets_ = 0;
   bool first_ = true;
+  bool negotiated_ = false;
   std::vector<uint8_t> buffer_;
   std::chrono::steady_clock::time_point last_sent_{};
 };
