@@ -58,6 +58,14 @@ metrics::Counter& adopted_counter() {
                        .get();
   return c;
 }
+metrics::Counter& retried_counter() {
+  static auto& c = metrics::registry()
+                       .counter("parley_calls_unanswered_retries_total",
+                                "calls whose agent gave up before answering (join failed, no caller audio) and that "
+                                "are offered again while the caller is still there")
+                       .get();
+  return c;
+}
 metrics::CounterFamily& ended_family() {
   static auto& f = metrics::registry().counter("parley_call_sessions_ended_total", "call sessions ended, by reason",
                                                {"reason"});
@@ -83,6 +91,7 @@ CallAdmission::CallAdmission(EventLoop& loop, std::shared_ptr<const Config> conf
   // increase).
   started_counter();
   adopted_counter();
+  retried_counter();
   refused_family().with({"session_failed"});
   for (const char* reason : {"capacity", "draining"}) queued_family().with({reason});
   for (const char* reason : {"caller_left", "room_finished", "inactive"}) abandoned_family().with({reason});
@@ -552,13 +561,27 @@ void CallAdmission::on_room_finished(const WebhookEvent& ev) {
   end_call(room, StopReason::kRoomFinished);
 }
 
-void CallAdmission::end_call(const std::string& room, StopReason reason) {
+void CallAdmission::end_call(const std::string& room, StopReason reason, bool unanswered) {
   auto it = calls_.find(room);
   if (it == calls_.end()) return;
   Call call = std::move(it->second);
   calls_.erase(it);
-  ended_callers_.insert(call.record.caller_sid.empty() ? call.record.room + "\n" + call.record.caller_identity
-                                                       : call.record.caller_sid);
+  const std::string caller_key =
+      call.record.caller_sid.empty() ? call.record.room + "\n" + call.record.caller_identity : call.record.caller_sid;
+  int retries = 0;
+  while (retries < kUnansweredRetries && retried_callers_.contains(caller_key + "#" + std::to_string(retries + 1))) {
+    ++retries;
+  }
+  if (unanswered && retries < kUnansweredRetries && !draining_) {
+    // Nobody spoke to the caller yet: a fresh agent may still answer (a server back from a
+    // restart, a track offered this time). The reconciler finds the caller without an agent.
+    retried_callers_.insert(caller_key + "#" + std::to_string(retries + 1));
+    retried_counter().inc();
+    call.logger.warn("the call ended before the caller was answered: it is offered again if the caller is still there",
+                     {{"retry", retries + 1}, {"of", kUnansweredRetries}});
+  } else {
+    ended_callers_.insert(caller_key);
+  }
   active_ = static_cast<int>(calls_.size());
   active_gauge().set(static_cast<double>(calls_.size()));
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(clock_.wall() - call.record.start_time).count();
@@ -578,7 +601,8 @@ void CallAdmission::end_call_by_id(const std::string& call_id, const std::string
   for (const auto& [room, call] : calls_) {
     if (call.record.call_id == call_id) {
       call.logger.info("call session ended itself", {{"why", why}});
-      end_call(room, StopReason::kEnded);
+      // CallAgent's reasons for ending before it spoke to the caller.
+      end_call(room, StopReason::kEnded, why == "join_failed" || why == "no_caller");
       return;
     }
   }

@@ -143,7 +143,10 @@ class CallAdmission {
                   std::shared_ptr<const agent::CallContinuity> continuity = nullptr);
   void on_job(JobCall job);
   void refuse(const livekit::webhook::WebhookEvent& ev, const std::string& reason, const std::string& detail);
-  void end_call(const std::string& room, StopReason reason);
+  // unanswered: the session ended before anyone spoke to the caller (its join failed, or no
+  // caller audio came): the caller stays eligible, and the reconciler's next round offers the
+  // call again, up to kUnansweredRetries times per caller connection.
+  void end_call(const std::string& room, StopReason reason, bool unanswered = false);
   void end_call_by_id(const std::string& call_id, const std::string& why);
   void schedule_sweep();
   void sweep();
@@ -161,6 +164,8 @@ class CallAdmission {
   BoundedIdSet finished_rooms_{4096};            // room sids (or names) that finished
   BoundedIdSet departed_{16384};                 // participants that left
   BoundedIdSet ended_callers_{16384};            // callers (departure keys) whose call ended here
+  BoundedIdSet retried_callers_{16384};          // "<departure key>#<n>": the n-th retry of an unanswered call
+  static constexpr int kUnansweredRetries = 2;
   CallQueue queue_;
   int64_t started_unix_ = 0;                     // when this instance started (wall, seconds)
   TimerHandle sweep_timer_;

@@ -153,6 +153,41 @@ TEST_F(ReconcileTest, CallsThatEndedAreNotRevivedByAStaleSnapshot) {
   EXPECT_EQ(sessions->started(), 4u);
 }
 
+TEST_F(ReconcileTest, ACallEndedBeforeTheCallerWasAnsweredIsOfferedAgainTwiceWhileTheCallerIsThere) {
+  CallAdmission admission(loop, config_with({"*"}), sessions, clock);
+  double retried = metric("parley_calls_unanswered_retries_total");
+  admission.submit(event(participant_joined_body("EV_1", "call-1", "sip_+15550001111")));
+  settle(loop);
+  ASSERT_EQ(sessions->started(), 1u);
+  auto still_there = [&] {
+    return snapshot({room("call-1", {participant("sip_+15550001111", "PA_sip_+15550001111_call-1", kStart)})});
+  };
+  // The agent's join failed (a server restarting), then no caller audio came (a track never
+  // offered): each time the next reconciler round finds the caller without an agent.
+  const char* reasons[] = {"join_failed", "no_caller", "no_caller"};
+  for (size_t i = 0; i < 3; ++i) {
+    sessions->end(i, reasons[i]);
+    settle(loop);
+    settle(loop);
+    ASSERT_EQ(admission.active(), 0);
+    admission.reconcile(still_there());
+    settle(loop);
+  }
+  // Two retries, then the caller is left alone (the third ending is final).
+  EXPECT_EQ(sessions->started(), 3u);
+  EXPECT_EQ(metric("parley_calls_unanswered_retries_total") - retried, 2);
+  // A call the agent ended after answering (its goodbye) is never offered again.
+  admission.submit(event(participant_joined_body("EV_2", "call-2", "alice")));
+  settle(loop);
+  ASSERT_EQ(sessions->started(), 4u);
+  sessions->end(3, "agent_goodbye");
+  settle(loop);
+  settle(loop);
+  admission.reconcile(snapshot({room("call-2", {participant("alice", "PA_alice_call-2", kStart)})}));
+  settle(loop);
+  EXPECT_EQ(sessions->started(), 4u);
+}
+
 TEST_F(ReconcileTest, AnEarlierRunsAgentIsAnOrphanButALaterOneIsAnotherInstances) {
   CallAdmission admission(loop, config_with({}), sessions, clock);
   admission.reconcile(snapshot({
