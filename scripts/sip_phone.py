@@ -56,22 +56,39 @@ RTP_PORTS = "30000-39999"   # away from the SIP bridge's 10000-10999
 CODEC_RATES = {"G722": 16000, "PCMU": 8000, "PCMA": 8000}
 
 
+def free_ports(count):
+    """`count` different ports, each free for both UDP and TCP on 127.0.0.1 (SIP listens on both).
+    Every socket stays bound until all are chosen: ports picked one after another could repeat
+    (a phone's SIP and control ports once came out equal, and its control socket then reached
+    its own SIP listener, which never answers a command)."""
+    held, ports = [], []
+    try:
+        for _ in range(100 * count):
+            if len(ports) == count:
+                return ports
+            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            t.bind(("127.0.0.1", 0))
+            held.append(t)
+            port = t.getsockname()[1]
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                u.bind(("127.0.0.1", port))
+            except OSError:
+                u.close()
+                continue
+            held.append(u)
+            ports.append(port)
+        if len(ports) == count:
+            return ports
+        raise RuntimeError("no free port for a SIP phone")
+    finally:
+        for sock in held:
+            sock.close()
+
+
 def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (SIP listens on both)."""
-    for _ in range(100):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    raise RuntimeError("no free port for a SIP phone")
+    """One port free for both UDP and TCP on 127.0.0.1."""
+    return free_ports(1)[0]
 
 
 def resample(pcm, rate, to):
@@ -128,7 +145,7 @@ class Phone:
         write_wav(silence, np.zeros(self.rate * self.silence_seconds, dtype=np.int16), self.rate)
         self.silence = silence
         for attempt in range(5):
-            self.sip_port, self.ctrl_port = free_port(), free_port()
+            self.sip_port, self.ctrl_port = free_ports(2)
             self._write_config()
             log = open(os.path.join(self.dir, "baresip.log"), "w")
             cmd = [BARESIP, "-f", self.dir] + (["-s"] if self.sip_trace else [])
