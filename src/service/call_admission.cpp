@@ -568,20 +568,7 @@ void CallAdmission::end_call(const std::string& room, StopReason reason, bool un
   calls_.erase(it);
   const std::string caller_key =
       call.record.caller_sid.empty() ? call.record.room + "\n" + call.record.caller_identity : call.record.caller_sid;
-  int retries = 0;
-  while (retries < kUnansweredRetries && retried_callers_.contains(caller_key + "#" + std::to_string(retries + 1))) {
-    ++retries;
-  }
-  if (unanswered && retries < kUnansweredRetries && !draining_) {
-    // Nobody spoke to the caller yet: a fresh agent may still answer (a server back from a
-    // restart, a track offered this time). The reconciler finds the caller without an agent.
-    retried_callers_.insert(caller_key + "#" + std::to_string(retries + 1));
-    retried_counter().inc();
-    call.logger.warn("the call ended before the caller was answered: it is offered again if the caller is still there",
-                     {{"retry", retries + 1}, {"of", kUnansweredRetries}});
-  } else {
-    ended_callers_.insert(caller_key);
-  }
+  if (!(unanswered && !draining_ && offer_again(caller_key, call.logger))) ended_callers_.insert(caller_key);
   active_ = static_cast<int>(calls_.size());
   active_gauge().set(static_cast<double>(calls_.size()));
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(clock_.wall() - call.record.start_time).count();
@@ -595,6 +582,22 @@ void CallAdmission::end_call(const std::string& room, StopReason reason, bool un
   }
   admit_queued();
   check_drained();
+}
+
+// Nobody spoke to the caller yet: a fresh agent may still answer (a server back from a restart,
+// a track offered this time), and the reconciler finds the caller without an agent. False once
+// the caller's retries are spent.
+bool CallAdmission::offer_again(const std::string& caller_key, const log::Logger& logger) {
+  int retries = 0;
+  while (retries < kUnansweredRetries && retried_callers_.contains(caller_key + "#" + std::to_string(retries + 1))) {
+    ++retries;
+  }
+  if (retries == kUnansweredRetries) return false;
+  retried_callers_.insert(caller_key + "#" + std::to_string(retries + 1));
+  retried_counter().inc();
+  logger.warn("the call ended before the caller was answered: it is offered again if the caller is still there",
+              {{"retry", retries + 1}, {"of", kUnansweredRetries}});
+  return true;
 }
 
 void CallAdmission::end_call_by_id(const std::string& call_id, const std::string& why) {

@@ -148,6 +148,7 @@ class CallAdmission {
   // call again, up to kUnansweredRetries times per caller connection.
   void end_call(const std::string& room, StopReason reason, bool unanswered = false);
   void end_call_by_id(const std::string& call_id, const std::string& why);
+  bool offer_again(const std::string& caller_key, const log::Logger& logger);
   void schedule_sweep();
   void sweep();
   void check_drained();

@@ -361,10 +361,7 @@ class RoomImpl final : public Room {
       lk::SignalRequest req;
       auto* sub = req.mutable_subscription();
       sub->set_subscribe(ask.subscribe);
-      sub->add_track_sids(ask.track_sid);
-      auto* pt = sub->add_participant_tracks();
-      pt->set_participant_sid(ask.participant_sid);
-      pt->add_track_sids(ask.track_sid);
+      sub->add_track_sids(ask.track_sid);  // track_sids alone: the server acts on each list it gets
       send(req);
       subscription_asks().inc();
     }
