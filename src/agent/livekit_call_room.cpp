@@ -13,6 +13,11 @@ constexpr const char* kAgentTrackName = "agent-voice";
 // Set by LiveKit's SIP bridge on its participant: "dialing", "ringing", "automation", "active",
 // "hangup" (livekit/sip pkg/sip/participant.go CallStatus.Attribute).
 constexpr const char* kSipCallStatus = "sip.callStatus";
+constexpr const char* kSipHangup = "hangup";
+// How long the agent holds its first words for the server to report a subscriber of its track
+// (LocalAudioTrack::subscribed). A bound subscription normally follows the answer within tens of
+// milliseconds; past this the agent speaks anyway (a server that does not send TrackSubscribed).
+constexpr std::chrono::milliseconds kListenerWait{1500};
 
 // The join token lives as long as the longest call may (plus a margin): the room reconnects
 // with it after a network failure.
@@ -86,6 +91,14 @@ livekit::RoomCallbacks LiveKitCallRoom::callbacks() {
       known = status;
       if (r.caller() && r.caller()->identity == identity) {
         r.logger_.info("the caller's call status changed", {{"sip_call_status", status}});
+        // The phone side is gone for good (livekit-sip sets it on BYE, CANCEL or a media
+        // timeout). The bridge's participant normally leaves at once, but a bridge that closes
+        // without a clean leave stays in the room until the server times it out: the call is
+        // over either way, as for a caller who left.
+        if (status == kSipHangup) {
+          if (r.events_.on_participant_left) r.events_.on_participant_left(identity);
+          return;
+        }
         r.maybe_announce_caller();
       }
     });
@@ -111,6 +124,9 @@ livekit::RoomCallbacks LiveKitCallRoom::callbacks() {
         r.logger_.info("the caller's audio track is gone; waiting for its next one", {{"track", t.sid}});
       }
     });
+  };
+  cb.on_local_track_subscribed = [on_loop](const std::string&) {
+    on_loop([](LiveKitCallRoom& r) { r.maybe_announce_caller(); });
   };
   cb.on_reconnected = [on_loop](bool full) {
     on_loop([full](LiveKitCallRoom& r) {
@@ -253,10 +269,35 @@ void LiveKitCallRoom::maybe_announce_caller() {
     }
     return;
   }
+  if (!caller_can_hear()) return;
   caller_announced_ = true;
   RemoteCaller announced = *caller();
   announced.attributes = shared_->attributes[announced.identity];
   if (events_.on_caller) events_.on_caller(announced);
+}
+
+// The agent speaks first, so the caller must be able to hear it by then. A SIP bridge subscribes
+// to the agent's track only once the phone is answered, after it reports "active" (livekit-sip
+// outbound.go, connectSIP: dialSIP sets the status, then Subscribe()), and until the server has
+// bound that subscription it forwards the track to nobody: the greeting raced the bridge and, on
+// a loaded machine, lost its first word. A caller that subscribed long before (a WebRTC client,
+// an inbound call's bridge, which answers only once it has subscribed) does not wait.
+bool LiveKitCallRoom::caller_can_hear() {
+  if (!track_ || track_->subscribed() || listener_wait_over_) return true;
+  if (!listener_timer_started_) {
+    listener_timer_started_ = true;
+    logger_.debug("waiting for the caller to subscribe to the agent's audio before speaking");
+    std::weak_ptr<Shared> weak = shared_;
+    listener_timer_ = loop_.post_after(kListenerWait, [weak, this] {
+      auto s = weak.lock();
+      if (!s || s->closed || caller_announced_) return;
+      listener_wait_over_ = true;
+      logger_.warn("the server reported no subscriber of the agent's audio; speaking anyway",
+                   {{"waited_ms", kListenerWait.count()}});
+      maybe_announce_caller();
+    });
+  }
+  return false;
 }
 
 void LiveKitCallRoom::set_audio_source(std::shared_ptr<media::OutgoingAudio> source) {

@@ -9,7 +9,8 @@
 // track is published too, and for a phone call until the SIP bridge reports it answered
 // (sip.callStatus "active": an outbound call's participant joins while the phone is still
 // "dialing"/"ringing", and the bridge sends the room's audio to the phone only once it is
-// answered), so the greeting is heard from its first word.
+// answered), and until the server reports a subscriber of the agent's track (the bridge
+// subscribes only after the answer), so the greeting is heard from its first word.
 //
 // Threading: the Room calls back on its media loop; every event is posted to the call's loop
 // (`loop`) and dropped there once leave() was called. Methods are called on the call's loop.
@@ -64,6 +65,7 @@ class LiveKitCallRoom final : public CallRoom {
   const std::optional<RemoteCaller>& caller() const { return caller_track_.caller(); }
   void maybe_announce_caller();
   bool caller_answered() const;
+  bool caller_can_hear();
   livekit::RoomCallbacks callbacks();
 
   EventLoop& loop_;
@@ -90,6 +92,10 @@ class LiveKitCallRoom final : public CallRoom {
   std::string caller_quality_sid_;    // the caller's latest track, for quality() after it is gone
   bool caller_announced_ = false;
   bool ringing_announced_ = false;
+  // Holding the first words until the agent's track has a subscriber (caller_can_hear).
+  bool listener_timer_started_ = false;
+  bool listener_wait_over_ = false;
+  TimerHandle listener_timer_;
   bool left_ = false;
   std::map<std::string, std::unique_ptr<livekit::TextStreamWriter>> agent_streams_;  // by segment id
   bool transcript_error_logged_ = false;

@@ -37,6 +37,8 @@ class LocalAudioTrackImpl final : public LocalAudioTrack {
   }
   uint64_t frames_sent() const override { return sent_.load(); }
   SendIntervals send_intervals() const override;
+  bool subscribed() const override { return subscribed_.load(std::memory_order_acquire); }
+  void mark_subscribed() { subscribed_.store(true, std::memory_order_release); }
   // Frames the source gave that were not 20 ms of 48 kHz mono (dropped). Any thread.
   uint64_t frames_refused() const { return refused_.load(); }
 
@@ -65,6 +67,7 @@ class LocalAudioTrackImpl final : public LocalAudioTrack {
   int trailing_silence_ = 0;                      // media loop only
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> refused_{0};
+  std::atomic<bool> subscribed_{false};
   // Media loop writes, any thread reads: see SendIntervals.
   std::chrono::steady_clock::time_point last_send_{};
   std::array<std::atomic<uint32_t>, SendIntervals::kBuckets> intervals_{};

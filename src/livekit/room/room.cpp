@@ -93,6 +93,7 @@ class SignalBridge final : public SignalHandler {
   void on_track_published(const lk::TrackPublishedResponse& t) override;
   void on_track_unpublished(const std::string& sid) override;
   void on_subscription_response(const lk::SubscriptionResponse& r) override;
+  void on_track_subscribed(const std::string& sid) override;
   void on_leave(const lk::LeaveRequest& l) override;
 
  private:
@@ -328,6 +329,17 @@ class RoomImpl final : public Room {
   }
 
   void handle_track_unpublished(const std::string& sid) { remote_audio_.track_unpublished(sid); }
+
+  // The server bound a subscriber's copy of one of our tracks: what it sends is now heard.
+  void handle_local_track_subscribed(const std::string& sid) {
+    if (closed_) return;
+    for (auto& [id, track] : local_tracks_) {
+      if (track->sid() != sid || track->subscribed()) continue;
+      track->mark_subscribed();
+      log_.debug("the track has a subscriber", {{"sid", sid}});
+      if (cb_.on_local_track_subscribed) cb_.on_local_track_subscribed(sid);
+    }
+  }
 
   // The server could not subscribe us to a track (it gave up on it, or the track never bound to
   // our answer). The watch asks for it afresh.
@@ -984,6 +996,9 @@ void SignalBridge::on_track_unpublished(const std::string& sid) {
 }
 void SignalBridge::on_subscription_response(const lk::SubscriptionResponse& r) {
   to_media([r](RoomImpl& room) { room.handle_subscription_error(r); });
+}
+void SignalBridge::on_track_subscribed(const std::string& sid) {
+  to_media([sid](RoomImpl& r) { r.handle_local_track_subscribed(sid); });
 }
 void SignalBridge::on_leave(const lk::LeaveRequest& l) {
   to_media([l](RoomImpl& r) { r.handle_leave(l); });

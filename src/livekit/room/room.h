@@ -109,6 +109,8 @@ struct RoomCallbacks {
   std::function<void(const Participant&)> on_participant_updated;
   std::function<void(const RemoteTrack&)> on_track_subscribed;
   std::function<void(const RemoteTrack&)> on_track_unsubscribed;
+  // A local track got its first subscriber (LocalAudioTrack::subscribed turned true); its sid.
+  std::function<void(const std::string&)> on_local_track_subscribed;
   // 20 ms mono frames at RoomOptions::audio_sample_rate, per subscribed audio track.
   std::function<void(const RemoteTrack&, const media::AudioFrame&)> on_audio;
   std::function<void(const DataMessage&)> on_data;
@@ -143,6 +145,10 @@ class LocalAudioTrack {
   // TR_… once published; a new one after a full rejoin republished the track.
   virtual std::string sid() const = 0;
   virtual uint64_t frames_sent() const = 0;
+  // Some subscriber's copy of the track is bound and connected (LiveKit's TrackSubscribed, which
+  // the server sends once per track, for its first subscriber that is not hidden): from now on
+  // what the track sends is heard. Before that the server forwards it to nobody. Any thread.
+  virtual bool subscribed() const = 0;
   // Pacing as sent (cheap: one relaxed counter per frame). Any thread.
   virtual SendIntervals send_intervals() const = 0;
 };

@@ -248,6 +248,7 @@ int main(int argc, char** argv) {
     emit("text", {{"from", t.sender_identity}, {"topic", t.topic}, {"text", t.text}, {"attributes", t.attributes},
                   {"stream_id", t.stream_id}});
   };
+  cb.on_local_track_subscribed = [](const std::string& sid) { emit("local_track_subscribed", {{"track", sid}}); };
   cb.on_dtmf = [](const lk::DtmfEvent& d) { emit("dtmf", {{"from", d.sender_identity}, {"digit", d.digit}}); };
   cb.on_reconnected = [](bool full) { emit("reconnected", {{"full", full}}); };
   cb.on_disconnected = [&](const parley::Error& e) {

@@ -63,6 +63,28 @@ def test_data_and_chat_cross_both_ways():
     assert leave(probe) == 0
 
 
+def test_parley_is_told_when_its_track_first_has_a_listener(long_speech, tmp_path):
+    """livekit-server tells a publisher when a subscriber's copy of its track is bound
+    (TrackSubscribed): what it sends from then on is heard. The agent holds its first words for it
+    (a phone bridge subscribes only once the phone is answered). Alone in the room, parley's
+    published track has no listener; once a Python participant subscribes, parley is told, and
+    for that very track."""
+    room = room_name("listener")
+    probe = start_probe(room, "parley-probe")
+    probe.wait("joined")
+    probe.send("publish_wav " + long_speech)
+    published = probe.wait("published")
+    time.sleep(2)  # the scenario: a published track nobody has subscribed to
+    assert not [e for e in probe.drain() if e["event"] == "local_track_subscribed"], probe.summary()
+    peer = start_peer("record", "--room", room, "--identity", "py-ear", "--from", "parley-probe",
+                      "--seconds", "2", "--out", str(tmp_path / "heard.wav"))
+    told = probe.wait("local_track_subscribed", timeout=20)
+    assert told["track"] == published["track"]
+    peer.wait("subscribed", timeout=20)
+    assert peer.finish(30) == 0, peer.stderr_lines[-10:]
+    assert leave(probe) == 0
+
+
 # ---- audio across a cut signal connection and a server restart ----
 
 PARAGRAPH = [
