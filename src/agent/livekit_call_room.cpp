@@ -280,8 +280,9 @@ void LiveKitCallRoom::maybe_announce_caller() {
 // to the agent's track only once the phone is answered, after it reports "active" (livekit-sip
 // outbound.go, connectSIP: dialSIP sets the status, then Subscribe()), and until the server has
 // bound that subscription it forwards the track to nobody: the greeting raced the bridge and, on
-// a loaded machine, lost its first word. A caller that subscribed long before (a WebRTC client,
-// an inbound call's bridge, which answers only once it has subscribed) does not wait.
+// a loaded machine, lost its first word. An inbound call's bridge answers only once it has
+// subscribed, so it does not wait; a WebRTC caller's subscription is bound some tens of ms after
+// the agent has the caller's audio (docs/performance.md, "Seventh").
 bool LiveKitCallRoom::caller_can_hear() {
   if (!track_ || track_->subscribed() || listener_wait_over_) return true;
   if (!listener_timer_started_) {
