@@ -59,8 +59,7 @@ def test_a_caller_talks_with_the_agent_and_hangs_up(serve, tmp_path):
         # records are logged by then, and the gauges are back to 0.
         ended = wait_until(lambda: serve.find("call ended", room=room, reason="caller_left") or
                            serve.find("call ended", room=room, reason="ended"), 5.0, "admission's call ended")
-        record = wait_until(lambda: next((l for l in serve.lines() if l.get("msg") == "call ended" and "call" in l
-                                          and l.get("room") == room), None), 5.0, "the agent's call record")
+        record = serve.call_record(room, 5.0)
         for line in (ended, record):
             assert log_time(line) - hung_up < 2.0, f"{line} came {log_time(line) - hung_up:.2f}s after the hang-up"
         wait_until(lambda: serve.metric("parley_calls_active") == 0, max(0.05, hung_up + 2.0 - time.time()),

@@ -73,6 +73,9 @@ class SlowBridge:
         async for ev in rtc.AudioStream(track, sample_rate=AGENT_RATE, num_channels=1):
             self.agent_audio.append(np.frombuffer(ev.frame.data, dtype=np.int16).copy())
 
+    def subscribe(self):
+        self.agent_publication.set_subscribed(True)
+
     async def set_status(self, status):
         await self.room.local_participant.set_attributes({"sip.callStatus": status})
 
@@ -93,11 +96,6 @@ async def until(cond, timeout, what):
         await asyncio.sleep(0.02)
 
 
-def agent_record(serve, room):
-    return wait_until(lambda: next((l for l in serve.lines() if l.get("msg") == "call ended" and "call" in l
-                                    and l.get("room") == room), None), 10, "the agent's call record")
-
-
 async def answered_late_then_hung_up(serve, room):
     bridge = SlowBridge(room)
     await bridge.join()
@@ -108,7 +106,7 @@ async def answered_late_then_hung_up(serve, room):
         await bridge.set_status("active")
         await asyncio.sleep(SLOW_SUBSCRIBE_S)  # the scenario: a bridge slow to subscribe
         subscribed_at = time.time()
-        bridge.agent_publication.set_subscribed(True)
+        bridge.subscribe()
         greeted = await asyncio.to_thread(wait_until, lambda: serve.find("greeting audible", room=room), 10,
                                           "the greeting")
         await asyncio.sleep(4)  # the greeting, said
@@ -128,7 +126,7 @@ def test_the_agent_speaks_once_a_slow_bridge_listens_and_leaves_when_its_phone_h
     room = "pytest-agent-bridge-" + uuid.uuid4().hex[:8]
     try:
         subscribed_at, greeted, heard, left_after = asyncio.run(answered_late_then_hung_up(serve, room))
-        record = agent_record(serve, room)
+        record = serve.call_record(room)
     finally:
         asyncio.run(delete_room(room))
     first_frame = greeted["greeting"]["first_frame_unix"]

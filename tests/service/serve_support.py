@@ -91,6 +91,12 @@ class Serve:
                 return l
         return None
 
+    def call_record(self, room, timeout=10):
+        """The agent's record of its call in `room` (its "call ended" line, with the call's
+        summary under "call"), waited for up to `timeout` seconds."""
+        return wait_until(lambda: next((l for l in self.lines() if l.get("msg") == "call ended" and "call" in l
+                                        and l.get("room") == room), None), timeout, "the agent's call record")
+
     def count(self, msg, **fields):
         return sum(1 for l in self.lines() if l.get("msg") == msg and all(l.get(k) == v for k, v in fields.items()))
 

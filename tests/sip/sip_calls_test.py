@@ -125,8 +125,7 @@ def test_agent_hangup_sends_bye(serve, line, speech, tmp_path):
         # The agent says goodbye, then removes the caller: the bridge sends BYE to the phone.
         t, closed = call.phone.wait_event("CALL_CLOSED", 30, after=mark)
         pcm, rate = call.phone.recording()
-        record = wait_until(lambda: next((l["call"] for l in call_records(serve, room) if "call" in l), None), 5,
-                            "the agent's call record")
+        record = serve.call_record(room, 5)["call"]
     finally:
         call.close()
     assert closed.get("param") == "Connection reset by peer", f"the phone did not get a BYE: {closed}"

@@ -60,10 +60,6 @@ def speech(tmp_path_factory):
     return {k: synthesise(t, str(d / f"{k}.wav")) for k, t in texts.items()}
 
 
-def records(serve, room_masked, msg="call ended"):
-    return [l for l in serve.lines() if l.get("msg") == msg and l.get("room") == room_masked]
-
-
 def mask_room(room):
     return re.sub(r"\+?\d{7,}", lambda m: masked(m.group(0)), room)
 
@@ -78,8 +74,7 @@ def dump_samples(path):
 
 
 def agent_record(serve, room):
-    return wait_until(lambda: next((l for l in records(serve, mask_room(room)) if "call" in l), None), 10,
-                      "the agent's call record")
+    return serve.call_record(mask_room(room))
 
 
 def test_transfer_to_an_operator_phone(serve, line, operator, speech, tmp_path):
