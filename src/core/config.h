@@ -199,6 +199,12 @@ struct PocketsphinxConfig {
   // fifth less recogniser CPU, so more calls per machine and sooner answers when it is busy, for
   // 0.5-2 points more word errors (docs/performance.md, bench/stt). Read at start-up only.
   bool second_pass = true;
+  // With the second pass on, how many of the decoders make it; 0: the machine's cores. An
+  // utterance that starts while all of those are busy is recognised without the pass: with more
+  // utterances than cores ending together, their finals would queue behind each other's passes,
+  // and each caller would wait longer for its answer than the pass's words are worth
+  // (docs/performance.md). Read at start-up only.
+  int second_pass_max_concurrent = 0;
 };
 
 struct ProvidersConfig {

@@ -303,6 +303,22 @@ TEST(Config, PocketsphinxSecondPassIsOnUnlessTurnedOff) {
   ASSERT_NE(find_issue(bad, "providers.pocketsphinx.second_pass"), nullptr);
 }
 
+// The second pass's concurrency limit: 0 (the machine's cores) unless set; a negative one is an
+// error that names the key.
+TEST(Config, PocketsphinxSecondPassLimitDefaultsToTheCores) {
+  auto defaults = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\n")));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config.providers.pocketsphinx.second_pass_max_concurrent, 0);
+  EXPECT_EQ(defaults.config.to_json()["providers"]["pocketsphinx"]["second_pass_max_concurrent"], 0);
+  auto four = load_config(with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {second_pass_max_concurrent: 4}}\n")));
+  ASSERT_TRUE(four.ok());
+  EXPECT_EQ(four.config.providers.pocketsphinx.second_pass_max_concurrent, 4);
+  auto bad = load_config(with_secret(write_temp(
+      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {second_pass_max_concurrent: -1}}\n")));
+  ASSERT_NE(find_issue(bad, "providers.pocketsphinx.second_pass_max_concurrent"), nullptr);
+}
+
 TEST(Config, RejoinAttemptsAreBounded) {
   auto ok = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k, rejoin_attempts: 20}\n")));
   EXPECT_TRUE(ok.ok());

@@ -96,6 +96,72 @@ TEST(PocketsphinxStt, WithoutTheSecondPassTheWordsStillComeBack) {
   EXPECT_EQ(heard->text, "can i speak to a person");
 }
 
+// The second pass is skipped for an utterance that starts while more than
+// second_pass_max_concurrent are in flight (its final would queue behind theirs), and runs again
+// once they are done. A narrowband question the two searches hear differently shows which ran.
+TEST(PocketsphinxStt, TheSecondPassIsSkippedWhileTooManyUtterancesAreInFlight) {
+  const auto question = speak("can you give me directions to your office", 8000, "kal");
+  PocketsphinxOptions first_pass_only;
+  first_pass_only.max_decoders = 1;
+  first_pass_only.second_pass = false;
+  auto reference = PocketsphinxStt::create(first_pass_only);
+  ASSERT_TRUE(reference) << reference.error().to_string();
+  auto without = (*reference)->recognize(question);
+  ASSERT_TRUE(without) << without.error().to_string();
+
+  PocketsphinxOptions o;
+  o.max_decoders = 2;
+  o.second_pass_max_concurrent = 1;
+  auto stt = PocketsphinxStt::create(o);
+  ASSERT_TRUE(stt) << stt.error().to_string();
+  EXPECT_EQ((*stt)->second_pass_decoders(), 1u);
+  auto alone = (*stt)->recognize(question);
+  ASSERT_TRUE(alone) << alone.error().to_string();
+  // The precondition that makes the rest mean something: the passes disagree on this question.
+  ASSERT_NE(alone->text, without->text);
+  EXPECT_EQ((*stt)->second_passes_skipped(), 0u);
+
+  // Another caller is speaking: this question starts as the second utterance in flight.
+  auto other = (*stt)->open_stream({});
+  ASSERT_TRUE(other) << other.error().to_string();
+  ASSERT_TRUE((*other)->push_frame(speak("hello", 16000)));
+  auto busy = (*stt)->recognize(question);
+  ASSERT_TRUE(busy) << busy.error().to_string();
+  EXPECT_EQ(busy->text, without->text);
+  EXPECT_EQ((*stt)->second_passes_skipped(), 1u);
+  ASSERT_TRUE((*other)->flush());
+  other->reset();
+
+  // Alone again: the second pass is back, and gives what it gave before.
+  auto again = (*stt)->recognize(question);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_EQ(again->text, alone->text);
+  EXPECT_EQ((*stt)->second_passes_skipped(), 1u);
+}
+
+// 0 stands for the machine's cores (at most every decoder); a negative limit is refused with
+// what to set.
+TEST(PocketsphinxStt, TheSecondPassLimitDefaultsToTheCores) {
+  PocketsphinxOptions o;
+  o.max_decoders = 64;
+  auto stt = PocketsphinxStt::create(o);
+  ASSERT_TRUE(stt) << stt.error().to_string();
+  EXPECT_EQ((*stt)->second_pass_decoders(), std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 64));
+  o.max_decoders = 1;
+  o.second_pass_max_concurrent = 4;
+  auto one = PocketsphinxStt::create(o);
+  ASSERT_TRUE(one);
+  EXPECT_EQ((*one)->second_pass_decoders(), 1u);
+  o.second_pass = false;
+  auto off = PocketsphinxStt::create(o);
+  ASSERT_TRUE(off);
+  EXPECT_EQ((*off)->second_pass_decoders(), 0u);
+  o.second_pass_max_concurrent = -1;
+  auto bad = PocketsphinxStt::create(o);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("second_pass_max_concurrent"), std::string::npos) << bad.error().to_string();
+}
+
 // A phone line's shape is learned once per call: flite's 8 kHz voice stands for a narrowband
 // line, whose average spectrum is far from the wideband model's starting point. Questions that
 // each start from scratch lose words the same questions asked in one call (one channel, carried

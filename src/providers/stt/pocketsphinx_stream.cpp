@@ -10,10 +10,10 @@ namespace parley::providers {
 
 namespace {
 constexpr int kRate = 16000;
-ps_decoder_t* native(void* p) { return static_cast<ps_decoder_t*>(p); }
+ps_decoder_t* native(const PocketsphinxDecoder& d) { return static_cast<ps_decoder_t*>(d.ps); }
 }  // namespace
 
-PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms,
+PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder, int interim_interval_ms,
                                        std::shared_ptr<SttChannel> channel)
     : provider_(std::move(provider)),
       decoder_(decoder),

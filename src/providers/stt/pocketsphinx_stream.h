@@ -10,15 +10,14 @@
 
 #include "media/mono_resampler.h"
 #include "media/narrowband_line.h"
+#include "providers/stt/pocketsphinx_stt.h"
 #include "providers/stt/stt_provider.h"
 
 namespace parley::providers {
 
-class PocketsphinxStt;
-
 class PocketsphinxStream final : public SttStream {
  public:
-  PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, void* decoder, int interim_interval_ms,
+  PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder, int interim_interval_ms,
                      std::shared_ptr<SttChannel> channel = nullptr);
   ~PocketsphinxStream() override;
   PocketsphinxStream(const PocketsphinxStream&) = delete;
@@ -32,7 +31,7 @@ class PocketsphinxStream final : public SttStream {
   std::string hypothesis();
 
   std::shared_ptr<PocketsphinxStt> provider_;
-  void* decoder_;  // ps_decoder_t*
+  PocketsphinxDecoder decoder_;
   std::shared_ptr<SttChannel> channel_;  // may be null
   int interim_samples_;
   media::MonoResampler resampler_;  // to the acoustic model's rate

@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 #include <filesystem>
+#include <thread>
 
+#include "core/metrics.h"
 #include "providers/stt/pocketsphinx_stream.h"
 
 namespace parley::providers {
@@ -52,7 +55,25 @@ void exercise(void* decoder) {
   ps_end_utt(ps);
 }
 
+metrics::Counter& second_passes_skipped_counter() {
+  static auto& c = metrics::registry()
+                       .counter("parley_stt_pocketsphinx_second_pass_skipped_total",
+                                "Utterances recognised without pocketsphinx's second pass because every decoder that "
+                                "makes it was busy (providers.pocketsphinx.second_pass_max_concurrent)")
+                       .get();
+  return c;
+}
+
+size_t resolve_second_pass_limit(const PocketsphinxOptions& options) {
+  if (!options.second_pass) return 0;
+  if (options.second_pass_max_concurrent > 0) return static_cast<size_t>(options.second_pass_max_concurrent);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 }  // namespace
+
+PocketsphinxStt::PocketsphinxStt(const PocketsphinxOptions& options)
+    : options_(options), max_decoders_(options.max_decoders), second_pass_limit_(resolve_second_pass_limit(options)) {}
 
 Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::create(const PocketsphinxOptions& options) {
   namespace fs = std::filesystem;
@@ -65,17 +86,24 @@ Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::create(const Pocketsph
     }
   }
   if (options.max_decoders < 1) return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_decoders must be >= 1");
+  if (options.second_pass_max_concurrent < 0) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "pocketsphinx: second_pass_max_concurrent must be >= 0 (0: the machine's cores)");
+  }
   if (options.max_hmms_per_frame < 1) {
     return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_hmms_per_frame must be >= 1");
   }
   std::shared_ptr<PocketsphinxStt> self(new PocketsphinxStt(options));
-  auto first = self->load_decoder();
+  bool second_pass = false;
+  {
+    std::lock_guard lock(self->mutex_);
+    self->reserve_slot(second_pass);  // the pool is empty: a slot is there
+  }
+  auto first = self->load_in_reserved_slot(second_pass);
   if (!first) return tl::unexpected(first.error());
   const cmn_t* cmn = ps_get_feat(static_cast<ps_decoder_t*>(*first))->cmn_struct;
   if (cmn != nullptr) self->initial_cmn_.assign(cmn->cmn_mean, cmn->cmn_mean + cmn->veclen);
-  std::lock_guard lock(self->mutex_);
-  self->idle_.push_back(*first);
-  self->created_ = 1;
+  self->release({*first, second_pass});
   return self;
 }
 
@@ -96,10 +124,12 @@ Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::shared(const Pocketsph
 
 PocketsphinxStt::~PocketsphinxStt() {
   // Streams hold a shared_ptr to the provider, so every decoder is idle by now.
-  for (void* d : idle_) ps_free(static_cast<ps_decoder_t*>(d));
+  for (const Kind* k : {&with_pass_, &without_pass_}) {
+    for (void* d : k->idle) ps_free(static_cast<ps_decoder_t*>(d));
+  }
 }
 
-Result<void*> PocketsphinxStt::load_decoder() {
+Result<void*> PocketsphinxStt::load_decoder(bool second_pass) {
   std::lock_guard lock(load_mutex());
   // pocketsphinx logs every step to stderr; parley logs for itself.
   err_set_logfp(nullptr);
@@ -108,7 +138,7 @@ Result<void*> PocketsphinxStt::load_decoder() {
   const std::string max_hmms = std::to_string(options_.max_hmms_per_frame);
   cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
                                  dict.c_str(), "-samprate", "16000", "-mmap", "yes", "-maxhmmpf", max_hmms.c_str(),
-                                 "-fwdflat", options_.second_pass ? "yes" : "no", nullptr);
+                                 "-fwdflat", second_pass ? "yes" : "no", nullptr);
   if (config == nullptr) return make_error(ErrorCode::kInternal, "pocketsphinx: bad configuration");
   ps_decoder_t* ps = ps_init(config);
   cmd_ln_free_r(config);  // the decoder keeps its own reference
@@ -118,35 +148,64 @@ Result<void*> PocketsphinxStt::load_decoder() {
   return static_cast<void*>(ps);
 }
 
-Result<void*> PocketsphinxStt::acquire() {
+size_t PocketsphinxStt::capacity(bool second_pass) const {
+  const size_t with = std::min(second_pass_limit_, max_decoders_);
+  return second_pass ? with : max_decoders_ - with;
+}
+
+bool PocketsphinxStt::reserve_slot(bool& second_pass) {
+  for (bool pass : {true, false}) {
+    if (kind(pass).created < capacity(pass)) {
+      ++kind(pass).created;
+      second_pass = pass;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<PocketsphinxDecoder> PocketsphinxStt::acquire() {
+  bool second_pass = false;
   {
     std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      void* d = idle_.back();
-      idle_.pop_back();
-      return d;
+    // An idle decoder, one with the second pass first; a new one only when none is idle (a load
+    // takes a second, which no caller should wait for while a decoder is free).
+    auto skipped = [&] {
+      if (!options_.second_pass) return;
+      ++second_passes_skipped_;
+      second_passes_skipped_counter().inc();
+    };
+    for (bool pass : {true, false}) {
+      if (kind(pass).idle.empty()) continue;
+      void* d = kind(pass).idle.back();
+      kind(pass).idle.pop_back();
+      if (!pass) skipped();
+      return PocketsphinxDecoder{d, pass};
     }
-    if (created_ >= max_decoders_) {
+    if (!reserve_slot(second_pass)) {
       return make_error(ErrorCode::kResourceExhausted,
                         "pocketsphinx: all " + std::to_string(max_decoders_) + " decoders are busy", true);
     }
-    ++created_;  // reserve the slot; the model loads outside the pool lock
+    if (!second_pass) skipped();
   }
-  return load_in_reserved_slot();
+  // The model loads outside the pool lock.
+  auto d = load_in_reserved_slot(second_pass);
+  if (!d) return tl::unexpected(d.error());
+  return PocketsphinxDecoder{*d, second_pass};
 }
 
-Result<void*> PocketsphinxStt::load_in_reserved_slot() {
-  auto d = load_decoder();
+Result<void*> PocketsphinxStt::load_in_reserved_slot(bool second_pass) {
+  auto d = load_decoder(second_pass);
   if (!d) {
     std::lock_guard lock(mutex_);
-    --created_;  // the slot is free again
+    --kind(second_pass).created;  // the slot is free again
   }
   return d;
 }
 
-void PocketsphinxStt::release(void* decoder) {
+void PocketsphinxStt::release(PocketsphinxDecoder decoder) {
   std::lock_guard lock(mutex_);
-  idle_.push_back(decoder);
+  kind(decoder.second_pass).idle.push_back(decoder.ps);
 }
 
 Status PocketsphinxStt::warm_up() {
@@ -159,31 +218,32 @@ Status PocketsphinxStt::warm_up() {
 
 Result<bool> PocketsphinxStt::warm_up_step() {
   // The decoder create() loaded, when no call has it.
-  void* first = nullptr;
+  std::optional<PocketsphinxDecoder> first;
   {
     std::lock_guard lock(mutex_);
-    if (!exercised_first_ && !idle_.empty()) {
-      first = idle_.back();
-      idle_.pop_back();
+    for (bool pass : {true, false}) {
+      if (exercised_first_ || kind(pass).idle.empty()) continue;
+      first = PocketsphinxDecoder{kind(pass).idle.back(), pass};
+      kind(pass).idle.pop_back();
       exercised_first_ = true;
     }
   }
-  if (first != nullptr) {
-    exercise(first);
-    release(first);
+  if (first) {
+    exercise(first->ps);
+    release(*first);
     return true;
   }
   // Only new decoders, each idle as soon as it is loaded: calls keep using the ones there are
   // (taking idle ones here would make a caller wait for every load).
+  bool second_pass = false;
   {
     std::lock_guard lock(mutex_);
-    if (created_ >= max_decoders_) return false;
-    ++created_;  // reserve the slot; the model loads outside the pool lock
+    if (!reserve_slot(second_pass)) return false;  // the model loads outside the pool lock
   }
-  auto d = load_in_reserved_slot();
+  auto d = load_in_reserved_slot(second_pass);
   if (!d) return tl::unexpected(d.error());
   exercise(*d);
-  release(*d);
+  release({*d, second_pass});
   return true;
 }
 
@@ -194,7 +254,17 @@ size_t PocketsphinxStt::max_decoders() const {
 
 size_t PocketsphinxStt::decoders_created() const {
   std::lock_guard lock(mutex_);
-  return created_;
+  return with_pass_.created + without_pass_.created;
+}
+
+size_t PocketsphinxStt::second_pass_decoders() const {
+  std::lock_guard lock(mutex_);
+  return capacity(true);
+}
+
+uint64_t PocketsphinxStt::second_passes_skipped() const {
+  std::lock_guard lock(mutex_);
+  return second_passes_skipped_;
 }
 
 bool PocketsphinxStt::supports_language(std::string_view language) const {

@@ -8,11 +8,17 @@
 // (shared() gives the process-wide provider). The pool is thread-safe; each stream is used by
 // one thread at a time.
 //
+// With the second pass on, only second_pass_max_concurrent of the decoders make it, and a stream
+// takes one of those when one is free: one caller's utterance at a time per core gets the pass,
+// and an utterance that starts while they are all busy is recognised without it, so that its
+// final does not queue behind theirs.
+//
 // Every stream starts from the model's initial cepstral mean, so recognition never depends on
 // what an earlier call said. The model is wideband: narrowband (8 kHz) speech upsampled to
 // 16 kHz is recognised poorly (flite's 8 kHz "kal" voice is; its 16 kHz "kal16" is not).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +46,17 @@ struct PocketsphinxOptions {
   // fifth less CPU and its final text comes sooner, for 0.5-2 points more word errors (bench/stt,
   // docs/performance.md).
   bool second_pass = true;
+  // How many of the decoders make the second pass; 0: the machine's cores. The pass is a burst
+  // of CPU at the utterance's end, just when its caller waits for the answer: with more
+  // utterances than cores ending together, their finals queue behind each other's passes, and
+  // the callers wait longer than the words are worth.
+  int second_pass_max_concurrent = 0;
+};
+
+// A decoder borrowed from the pool, and whether it makes the second pass.
+struct PocketsphinxDecoder {
+  void* ps = nullptr;  // ps_decoder_t*
+  bool second_pass = false;
 };
 
 class PocketsphinxStt final : public SttProvider, public std::enable_shared_from_this<PocketsphinxStt> {
@@ -68,27 +85,45 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   Result<bool> warm_up_step();
   size_t decoders_created() const;
   size_t max_decoders() const;
+  // How many decoders make the second pass (second_pass_max_concurrent resolved, at most
+  // max_decoders; 0 with the pass off).
+  size_t second_pass_decoders() const;
+  // Streams opened on a decoder without the second pass because all of those with it were busy.
+  uint64_t second_passes_skipped() const;
   const PocketsphinxOptions& options() const { return options_; }
 
   // Used by streams.
-  Result<void*> acquire();
-  void release(void* decoder);
+  Result<PocketsphinxDecoder> acquire();
+  void release(PocketsphinxDecoder decoder);
   // The model's initial cepstral mean (its -cmninit), which every stream starts from.
   const std::vector<float>& initial_cmn() const { return initial_cmn_; }
 
  private:
-  explicit PocketsphinxStt(const PocketsphinxOptions& options) : options_(options), max_decoders_(options.max_decoders) {}
-  Result<void*> load_decoder();
-  // load_decoder() into a slot already counted in created_; a failed load frees the slot.
-  Result<void*> load_in_reserved_slot();
+  // The decoders of one kind: with the second pass or without.
+  struct Kind {
+    std::vector<void*> idle;  // ps_decoder_t*
+    size_t created = 0;
+  };
+
+  explicit PocketsphinxStt(const PocketsphinxOptions& options);
+  Result<void*> load_decoder(bool second_pass);
+  // load_decoder() into a slot already counted in its kind's created; a failed load frees it.
+  Result<void*> load_in_reserved_slot(bool second_pass);
+  // Under mutex_: how many decoders of the kind the pool may hold.
+  size_t capacity(bool second_pass) const;
+  // Under mutex_: reserves a slot for a new decoder, of the kind with the second pass if one is
+  // left; false when the pool is full.
+  bool reserve_slot(bool& second_pass);
+  Kind& kind(bool second_pass) { return second_pass ? with_pass_ : without_pass_; }
 
   PocketsphinxOptions options_;
   mutable std::mutex mutex_;
-  std::vector<void*> idle_;  // ps_decoder_t*
+  Kind with_pass_, without_pass_;
   std::vector<float> initial_cmn_;  // written once by create()
-  size_t created_ = 0;
   bool exercised_first_ = false;  // warm_up() has decoded on create()'s decoder
   size_t max_decoders_;  // under mutex_: shared() may raise it
+  size_t second_pass_limit_;  // second_pass_max_concurrent resolved; 0 with the pass off
+  uint64_t second_passes_skipped_ = 0;  // under mutex_
 };
 
 }  // namespace parley::providers

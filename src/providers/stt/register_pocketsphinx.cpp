@@ -32,7 +32,8 @@ void register_provider_pocketsphinx() {
     const auto& settings = c.config.providers.pocketsphinx;
     auto ps = PocketsphinxStt::shared({.max_decoders = static_cast<size_t>(settings.max_decoders),
                                        .max_hmms_per_frame = settings.max_hmms_per_frame,
-                                       .second_pass = settings.second_pass});
+                                       .second_pass = settings.second_pass,
+                                       .second_pass_max_concurrent = settings.second_pass_max_concurrent});
     if (!ps) {
       c.logger.warn("pocketsphinx is not usable; the rest of the STT chain is used", {{"error", ps.error().to_string()}});
       return RecognizerMaker();
