@@ -55,6 +55,15 @@ const Config& CommandContext::config(const std::set<std::string>& not_needed) {
   return *config_;
 }
 
+void CommandContext::refuse_configuration(const std::string& command, const std::string& own_flags) const {
+  std::string given;
+  if (!opts.config_file.empty()) given = "--config " + opts.config_file;
+  for (const auto& s : opts.set) given += (given.empty() ? "" : ", ") + ("--set " + s);
+  if (given.empty()) return;
+  throw CliExit(kExitUsage, command + " reads no configuration, so " + given +
+                                " would change nothing (fix: use its own flags: " + own_flags + ")");
+}
+
 void CommandContext::apply_logging(const Config& c) const {
   log::set_level(c.log.level);
   log::set_format(c.log.format);

@@ -55,6 +55,10 @@ class CommandContext {
   const Config& config(const std::set<std::string>& not_needed = {});
   // Applies the log options (flags win over the configuration) and registers secrets.
   void apply_logging(const Config& c) const;
+  // For a command that reads no configuration (`parley stt`, `parley tts`): --config and --set
+  // would be silently ignored, so they are refused (CliExit(kExitUsage)), naming the command's
+  // own flags instead.
+  void refuse_configuration(const std::string& command, const std::string& own_flags) const;
 
  private:
   std::optional<Config> config_;

@@ -54,6 +54,7 @@ nlohmann::ordered_json recognise(providers::PocketsphinxStt& stt, const std::str
 }
 
 void run_stt(CommandContext& ctx, const SttOptions& o) {
+  ctx.refuse_configuration("stt", "--model-dir, --max-hmms-per-frame, --no-second-pass, --lang");
   providers::PocketsphinxOptions po;
   if (!o.model_dir.empty()) po.model_dir = o.model_dir;
   po.max_decoders = 1;

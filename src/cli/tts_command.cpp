@@ -21,6 +21,7 @@ struct TtsOptions {
 };
 
 void run_tts(CommandContext& ctx, const TtsOptions& o) {
+  ctx.refuse_configuration("tts", "--voice, --lang, --rate");
   // flite speaks English; everything else goes to espeak-ng.
   const std::string engine = !o.voice.empty() ? o.voice : (o.lang == "en" || o.lang.starts_with("en-") ? "flite" : "espeak-ng");
   std::unique_ptr<providers::TtsProvider> tts;

@@ -52,4 +52,9 @@ expect_usage "truncated" stt --wav "$dir/broken.wav"
 head -c 1000 /dev/urandom >"$dir/noise.bin"
 expect_usage "not a RIFF file" stt --wav "$dir/noise.bin"
 expect_usage "English only" stt --wav "$dir/q.wav" --lang ru
-echo "PASS: tts → stt round trips (en 48k, en 16k), Russian via espeak-ng, 9 bad inputs refused"
+# Neither reads the configuration: --set and --config would change nothing, so they are refused.
+expect_usage "reads no configuration, so --set providers.pocketsphinx.second_pass=false" \
+  stt --wav "$dir/q.wav" --set providers.pocketsphinx.second_pass=false
+expect_usage "no-second-pass" stt --wav "$dir/q.wav" --set providers.pocketsphinx.second_pass=maybe
+expect_usage "reads no configuration, so --config $dir/parley.yaml" tts --text hi --out "$dir/x.wav" --config "$dir/parley.yaml"
+echo "PASS: tts → stt round trips (en 48k, en 16k), Russian via espeak-ng, 12 bad inputs refused"
