@@ -203,7 +203,7 @@ def start_agent(cmd, log, env, registered, timeout, who, exited_name, **popen):
 class Parley:
     name = "parley"
 
-    def __init__(self, agent_name, second_pass, second_pass_always):
+    def __init__(self, agent_name, second_pass, second_pass_decoders):
         # Info-level logs, as in production (the tests' Serve logs at debug).
         self.agent_name = agent_name
         self.log = tempfile.NamedTemporaryFile("w+", prefix="parley-serve-", suffix=".log", delete=False)
@@ -214,8 +214,7 @@ class Parley:
              "--set", "calls.max_concurrent=100", "--set", "agent.dispatch=worker",
              "--set", f"agent.agent_name={agent_name}",
              "--set", f"providers.pocketsphinx.second_pass={'true' if second_pass else 'false'}"]
-            # Every decoder makes the second pass, as the peer's do (by default only one per core does).
-            + (["--set", "providers.pocketsphinx.second_pass_max_concurrent=4096"] if second_pass_always else []),
+            + ["--set", f"providers.pocketsphinx.second_pass_max_concurrent={second_pass_decoders}"],
             self.log, env, "agent worker registered", 60, "parley's worker", "parley serve")
         self.pid = self.proc.pid
 
@@ -370,9 +369,8 @@ def main():
     p.add_argument("--json", help="also write every row here")
     p.add_argument("--no-second-pass", action="store_true", help="both recognisers without pocketsphinx's second pass "
                    "(parley: providers.pocketsphinx.second_pass=false; the peer: fwdflat=False)")
-    p.add_argument("--second-pass-always", action="store_true", help="parley's recogniser makes the second pass on "
-                   "every utterance, as the peer's does (by default it skips it while more utterances than cores "
-                   "are in flight: providers.pocketsphinx.second_pass_max_concurrent)")
+    p.add_argument("--second-pass-decoders", type=int, default=0, help="how many of parley's decoders make the second "
+                   "pass (providers.pocketsphinx.second_pass_max_concurrent; default 0: every one, as the peer's do)")
     p.add_argument("--perf", metavar="DIR", help="also profile each window with perf (whole machine; the "
                    "agent's processes are named in the printed report command)")
     a = p.parse_args()
@@ -389,7 +387,7 @@ def main():
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     second_pass = not a.no_second_pass
     for fw in a.frameworks.split(","):
-        agent = (Parley("bench-parley", second_pass, a.second_pass_always) if fw == "parley"
+        agent = (Parley("bench-parley", second_pass, a.second_pass_decoders) if fw == "parley"
                  else Peer("bench-peer", a.peer_python, a.peer_executor, second_pass))
         try:
             idle = settle(agent)

@@ -199,11 +199,12 @@ struct PocketsphinxConfig {
   // fifth less recogniser CPU, so more calls per machine and sooner answers when it is busy, for
   // 0.5-2 points more word errors (docs/performance.md, bench/stt). Read at start-up only.
   bool second_pass = true;
-  // With the second pass on, how many of the decoders make it; 0: the machine's cores. An
-  // utterance that starts while all of those are busy is recognised without the pass: with more
-  // utterances than cores ending together, their finals would queue behind each other's passes,
-  // and each caller would wait longer for its answer than the pass's words are worth
-  // (docs/performance.md). Read at start-up only.
+  // With the second pass on, how many of the decoders make it; 0: every one. An utterance that
+  // starts while all of those are busy is recognised without the pass. Many callers' utterances
+  // ending together queue behind each other's passes; one decoder per core cuts that tail (10
+  // lockstep callers on 2 cores: p95 640-760 ms against 760-880), but loses the words the pass
+  // gets right (one of ten phone questions answered wrong in sip_ten_calls), so it is not the
+  // default (docs/performance.md). Read at start-up only.
   int second_pass_max_concurrent = 0;
 };
 

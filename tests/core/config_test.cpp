@@ -303,9 +303,9 @@ TEST(Config, PocketsphinxSecondPassIsOnUnlessTurnedOff) {
   ASSERT_NE(find_issue(bad, "providers.pocketsphinx.second_pass"), nullptr);
 }
 
-// The second pass's concurrency limit: 0 (the machine's cores) unless set; a negative one is an
-// error that names the key.
-TEST(Config, PocketsphinxSecondPassLimitDefaultsToTheCores) {
+// The second pass's decoders: 0 (every one) unless set; a negative number is an error that names
+// the key.
+TEST(Config, PocketsphinxSecondPassDecodersDefaultToEveryOne) {
   auto defaults = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\n")));
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults.config.providers.pocketsphinx.second_pass_max_concurrent, 0);

@@ -139,14 +139,14 @@ TEST(PocketsphinxStt, TheSecondPassIsSkippedWhileTooManyUtterancesAreInFlight) {
   EXPECT_EQ((*stt)->second_passes_skipped(), 1u);
 }
 
-// 0 stands for the machine's cores (at most every decoder); a negative limit is refused with
+// 0 stands for every decoder; a limit is at most every decoder; a negative one is refused with
 // what to set.
-TEST(PocketsphinxStt, TheSecondPassLimitDefaultsToTheCores) {
+TEST(PocketsphinxStt, EveryDecoderMakesTheSecondPassUnlessLimited) {
   PocketsphinxOptions o;
   o.max_decoders = 64;
   auto stt = PocketsphinxStt::create(o);
   ASSERT_TRUE(stt) << stt.error().to_string();
-  EXPECT_EQ((*stt)->second_pass_decoders(), std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 64));
+  EXPECT_EQ((*stt)->second_pass_decoders(), 64u);
   o.max_decoders = 1;
   o.second_pass_max_concurrent = 4;
   auto one = PocketsphinxStt::create(o);

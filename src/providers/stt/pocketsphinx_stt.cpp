@@ -10,7 +10,7 @@
 #include <numbers>
 #include <optional>
 #include <filesystem>
-#include <thread>
+#include <limits>
 
 #include "core/metrics.h"
 #include "providers/stt/pocketsphinx_stream.h"
@@ -67,7 +67,7 @@ metrics::Counter& second_passes_skipped_counter() {
 size_t resolve_second_pass_limit(const PocketsphinxOptions& options) {
   if (!options.second_pass) return 0;
   if (options.second_pass_max_concurrent > 0) return static_cast<size_t>(options.second_pass_max_concurrent);
-  return std::max(1u, std::thread::hardware_concurrency());
+  return std::numeric_limits<size_t>::max();  // every decoder
 }
 
 }  // namespace
@@ -88,7 +88,7 @@ Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::create(const Pocketsph
   if (options.max_decoders < 1) return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_decoders must be >= 1");
   if (options.second_pass_max_concurrent < 0) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "pocketsphinx: second_pass_max_concurrent must be >= 0 (0: the machine's cores)");
+                      "pocketsphinx: second_pass_max_concurrent must be >= 0 (0: every decoder)");
   }
   if (options.max_hmms_per_frame < 1) {
     return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_hmms_per_frame must be >= 1");

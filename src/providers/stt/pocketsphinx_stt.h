@@ -8,10 +8,9 @@
 // (shared() gives the process-wide provider). The pool is thread-safe; each stream is used by
 // one thread at a time.
 //
-// With the second pass on, only second_pass_max_concurrent of the decoders make it, and a stream
-// takes one of those when one is free: one caller's utterance at a time per core gets the pass,
-// and an utterance that starts while they are all busy is recognised without it, so that its
-// final does not queue behind theirs.
+// With the second pass on and second_pass_max_concurrent set, only that many of the decoders make
+// it, and a stream takes one of those when one is free: an utterance that starts while they are
+// all busy is recognised without it, so that its final does not queue behind theirs.
 //
 // Every stream starts from the model's initial cepstral mean, so recognition never depends on
 // what an earlier call said. The model is wideband: narrowband (8 kHz) speech upsampled to
@@ -46,10 +45,10 @@ struct PocketsphinxOptions {
   // fifth less CPU and its final text comes sooner, for 0.5-2 points more word errors (bench/stt,
   // docs/performance.md).
   bool second_pass = true;
-  // How many of the decoders make the second pass; 0: the machine's cores. The pass is a burst
-  // of CPU at the utterance's end, just when its caller waits for the answer: with more
-  // utterances than cores ending together, their finals queue behind each other's passes, and
-  // the callers wait longer than the words are worth.
+  // How many of the decoders make the second pass; 0: every one. The pass is a burst of CPU at
+  // the utterance's end, just when its caller waits for the answer: with more utterances than
+  // cores ending together, their finals queue behind each other's passes. One decoder per core
+  // cuts that tail, for the words the pass would have got right (docs/performance.md).
   int second_pass_max_concurrent = 0;
 };
 
@@ -85,7 +84,7 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   Result<bool> warm_up_step();
   size_t decoders_created() const;
   size_t max_decoders() const;
-  // How many decoders make the second pass (second_pass_max_concurrent resolved, at most
+  // How many decoders make the second pass (second_pass_max_concurrent, or every one; at most
   // max_decoders; 0 with the pass off).
   size_t second_pass_decoders() const;
   // Streams opened on a decoder without the second pass because all of those with it were busy.
@@ -122,7 +121,7 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   std::vector<float> initial_cmn_;  // written once by create()
   bool exercised_first_ = false;  // warm_up() has decoded on create()'s decoder
   size_t max_decoders_;  // under mutex_: shared() may raise it
-  size_t second_pass_limit_;  // second_pass_max_concurrent resolved; 0 with the pass off
+  size_t second_pass_limit_;  // second_pass_max_concurrent, or SIZE_MAX for every one; 0 with the pass off
   uint64_t second_passes_skipped_ = 0;  // under mutex_
 };
 
