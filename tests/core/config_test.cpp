@@ -266,56 +266,54 @@ TEST(Config, YandexTakesItsCredentialsFromTheEnvironmentAndRefusesAMissingOrShor
   EXPECT_TRUE(load_config(s).ok());
 }
 
+// A configuration with these providers.pocketsphinx settings (a YAML flow mapping's inside).
+ConfigLoad load_pocketsphinx(const std::string& settings) {
+  return load_config(with_secret(
+      write_temp("livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {" + settings + "}}\n")));
+}
+
 TEST(Config, PocketsphinxDecodersAreBounded) {
-  auto ok = load_config(with_secret(write_temp(
-      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_decoders: 12}}\n")));
+  auto ok = load_pocketsphinx("max_decoders: 12");
   EXPECT_TRUE(ok.ok());
   EXPECT_EQ(ok.config.providers.pocketsphinx.max_decoders, 12);
-  auto zero = load_config(with_secret(write_temp(
-      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_decoders: 0}}\n")));
+  auto zero = load_pocketsphinx("max_decoders: 0");
   ASSERT_NE(find_issue(zero, "providers.pocketsphinx.max_decoders"), nullptr);
 }
 
 TEST(Config, PocketsphinxSearchLimitDefaultsLowAndIsBounded) {
-  auto defaults = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\n")));
+  auto defaults = load_pocketsphinx("");
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults.config.providers.pocketsphinx.max_hmms_per_frame, 5000);
-  auto wide = load_config(with_secret(write_temp(
-      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_hmms_per_frame: 30000}}\n")));
+  auto wide = load_pocketsphinx("max_hmms_per_frame: 30000");
   ASSERT_TRUE(wide.ok());
   EXPECT_EQ(wide.config.providers.pocketsphinx.max_hmms_per_frame, 30000);
-  auto tiny = load_config(with_secret(write_temp(
-      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {max_hmms_per_frame: 10}}\n")));
+  auto tiny = load_pocketsphinx("max_hmms_per_frame: 10");
   ASSERT_NE(find_issue(tiny, "providers.pocketsphinx.max_hmms_per_frame"), nullptr);
 }
 
 TEST(Config, PocketsphinxSecondPassIsOnUnlessTurnedOff) {
-  auto defaults = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\n")));
+  auto defaults = load_pocketsphinx("");
   ASSERT_TRUE(defaults.ok());
   EXPECT_TRUE(defaults.config.providers.pocketsphinx.second_pass);
   EXPECT_EQ(defaults.config.to_json()["providers"]["pocketsphinx"]["second_pass"], true);
-  auto off = load_config(with_secret(
-      write_temp("livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {second_pass: false}}\n")));
+  auto off = load_pocketsphinx("second_pass: false");
   ASSERT_TRUE(off.ok());
   EXPECT_FALSE(off.config.providers.pocketsphinx.second_pass);
-  auto bad = load_config(with_secret(
-      write_temp("livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {second_pass: sometimes}}\n")));
+  auto bad = load_pocketsphinx("second_pass: sometimes");
   ASSERT_NE(find_issue(bad, "providers.pocketsphinx.second_pass"), nullptr);
 }
 
 // The second pass's decoders: 0 (every one) unless set; a negative number is an error that names
 // the key.
 TEST(Config, PocketsphinxSecondPassDecodersDefaultToEveryOne) {
-  auto defaults = load_config(with_secret(write_temp("livekit: {url: 'ws://h:7880', api_key: k}\n")));
+  auto defaults = load_pocketsphinx("");
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults.config.providers.pocketsphinx.second_pass_max_concurrent, 0);
   EXPECT_EQ(defaults.config.to_json()["providers"]["pocketsphinx"]["second_pass_max_concurrent"], 0);
-  auto four = load_config(with_secret(write_temp(
-      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {second_pass_max_concurrent: 4}}\n")));
+  auto four = load_pocketsphinx("second_pass_max_concurrent: 4");
   ASSERT_TRUE(four.ok());
   EXPECT_EQ(four.config.providers.pocketsphinx.second_pass_max_concurrent, 4);
-  auto bad = load_config(with_secret(write_temp(
-      "livekit: {url: 'ws://h:7880', api_key: k}\nproviders: {pocketsphinx: {second_pass_max_concurrent: -1}}\n")));
+  auto bad = load_pocketsphinx("second_pass_max_concurrent: -1");
   ASSERT_NE(find_issue(bad, "providers.pocketsphinx.second_pass_max_concurrent"), nullptr);
 }
 
