@@ -13,8 +13,8 @@ constexpr int kRate = 16000;
 ps_decoder_t* native(const PocketsphinxDecoder& d) { return static_cast<ps_decoder_t*>(d.ps); }
 }  // namespace
 
-PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder, int interim_interval_ms,
-                                       std::shared_ptr<SttChannel> channel)
+PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder,
+                                       int interim_interval_ms, std::shared_ptr<SttChannel> channel)
     : provider_(std::move(provider)),
       decoder_(decoder),
       channel_(std::move(channel)),

@@ -17,8 +17,8 @@ namespace parley::providers {
 
 class PocketsphinxStream final : public SttStream {
  public:
-  PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder, int interim_interval_ms,
-                     std::shared_ptr<SttChannel> channel = nullptr);
+  PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder,
+                     int interim_interval_ms, std::shared_ptr<SttChannel> channel = nullptr);
   ~PocketsphinxStream() override;
   PocketsphinxStream(const PocketsphinxStream&) = delete;
   PocketsphinxStream& operator=(const PocketsphinxStream&) = delete;
