@@ -213,8 +213,8 @@ class Parley:
             [PARLEY, "serve", "--log-format", "json", "--log-level", "info", "--set", "webhook.listen=127.0.0.1:8080",
              "--set", "calls.max_concurrent=100", "--set", "agent.dispatch=worker",
              "--set", f"agent.agent_name={agent_name}",
-             "--set", f"providers.pocketsphinx.second_pass={'true' if second_pass else 'false'}"]
-            + ["--set", f"providers.pocketsphinx.second_pass_max_concurrent={second_pass_decoders}"],
+             "--set", f"providers.pocketsphinx.second_pass={'true' if second_pass else 'false'}",
+             "--set", f"providers.pocketsphinx.second_pass_max_concurrent={second_pass_decoders}"],
             self.log, env, "agent worker registered", 60, "parley's worker", "parley serve")
         self.pid = self.proc.pid
 

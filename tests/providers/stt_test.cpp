@@ -96,9 +96,10 @@ TEST(PocketsphinxStt, WithoutTheSecondPassTheWordsStillComeBack) {
   EXPECT_EQ(heard->text, "can i speak to a person");
 }
 
-// The second pass is skipped for an utterance that starts while more than
-// second_pass_max_concurrent are in flight (its final would queue behind theirs), and runs again
-// once they are done. A narrowband question the two searches hear differently shows which ran.
+// The second pass is skipped for an utterance that starts while every one of the
+// second_pass_max_concurrent decoders that make it is busy (its final would queue behind theirs),
+// and made again once one is free. A narrowband question the two kinds of decoder hear
+// differently shows which one it had.
 TEST(PocketsphinxStt, TheSecondPassIsSkippedWhileTooManyUtterancesAreInFlight) {
   const auto question = speak("can you give me directions to your office", 8000, "kal");
   PocketsphinxOptions first_pass_only;

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-#include <optional>
 #include <filesystem>
 #include <limits>
 
@@ -164,30 +163,35 @@ bool PocketsphinxStt::reserve_slot(bool& second_pass) {
   return false;
 }
 
+std::optional<PocketsphinxDecoder> PocketsphinxStt::take_idle() {
+  for (bool pass : {true, false}) {
+    if (kind(pass).idle.empty()) continue;
+    void* d = kind(pass).idle.back();
+    kind(pass).idle.pop_back();
+    return PocketsphinxDecoder{d, pass};
+  }
+  return std::nullopt;
+}
+
 Result<PocketsphinxDecoder> PocketsphinxStt::acquire() {
+  std::optional<PocketsphinxDecoder> idle;
   bool second_pass = false;
   {
     std::lock_guard lock(mutex_);
-    // An idle decoder, one with the second pass first; a new one only when none is idle (a load
-    // takes a second, which no caller should wait for while a decoder is free).
-    auto skipped = [&] {
-      if (!options_.second_pass) return;
-      ++second_passes_skipped_;
-      second_passes_skipped_counter().inc();
-    };
-    for (bool pass : {true, false}) {
-      if (kind(pass).idle.empty()) continue;
-      void* d = kind(pass).idle.back();
-      kind(pass).idle.pop_back();
-      if (!pass) skipped();
-      return PocketsphinxDecoder{d, pass};
-    }
-    if (!reserve_slot(second_pass)) {
+    // A new decoder only when none is idle: a load takes a second, which no caller should wait
+    // for while a decoder is free.
+    idle = take_idle();
+    if (!idle && !reserve_slot(second_pass)) {
       return make_error(ErrorCode::kResourceExhausted,
                         "pocketsphinx: all " + std::to_string(max_decoders_) + " decoders are busy", true);
     }
-    if (!second_pass) skipped();
+    if (idle) second_pass = idle->second_pass;
+    if (options_.second_pass && !second_pass) {
+      ++second_passes_skipped_;
+      second_passes_skipped_counter().inc();
+    }
   }
+  if (idle) return *idle;
   // The model loads outside the pool lock.
   auto d = load_in_reserved_slot(second_pass);
   if (!d) return tl::unexpected(d.error());
@@ -221,11 +225,9 @@ Result<bool> PocketsphinxStt::warm_up_step() {
   std::optional<PocketsphinxDecoder> first;
   {
     std::lock_guard lock(mutex_);
-    for (bool pass : {true, false}) {
-      if (exercised_first_ || kind(pass).idle.empty()) continue;
-      first = PocketsphinxDecoder{kind(pass).idle.back(), pass};
-      kind(pass).idle.pop_back();
-      exercised_first_ = true;
+    if (!exercised_first_) {
+      first = take_idle();
+      exercised_first_ = first.has_value();
     }
   }
   if (first) {

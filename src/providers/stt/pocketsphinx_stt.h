@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,8 @@ class PocketsphinxStt final : public SttProvider, public std::enable_shared_from
   // left; false when the pool is full.
   bool reserve_slot(bool& second_pass);
   Kind& kind(bool second_pass) { return second_pass ? with_pass_ : without_pass_; }
+  // Under mutex_: an idle decoder, one with the second pass first; none when all are busy.
+  std::optional<PocketsphinxDecoder> take_idle();
 
   PocketsphinxOptions options_;
   mutable std::mutex mutex_;
