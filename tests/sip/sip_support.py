@@ -29,7 +29,13 @@ QUESTIONS = {
 }
 
 
-# Different wordings of those questions, for many calls at once: (question, intent).
+# Different wordings of those questions, for many calls at once: (question, intent). Each is one
+# the recogniser hears right through the phone path's codecs every time we tried: "how much is a
+# visit" was here until 2026-12-07, and one phone rendering in some tens came out as "palmer does a
+# visit" (the audio parley received decoded the same way offline, and differed from the renderings
+# heard right no more than they differ from each other: codec noise, not load or lost audio), which
+# failed this test about once in ten runs. Recognition accuracy is bench/stt's subject, not this
+# test's.
 WORDINGS = [
     ("what are your opening hours", "hours"),
     ("where are you located", "address"),
@@ -39,7 +45,7 @@ WORDINGS = [
     ("what are your prices", "prices"),
     ("what time do you close", "hours"),
     ("where can i find you", "address"),
-    ("how much is a visit", "prices"),
+    ("how much do you charge", "prices"),
     ("are you open today", "hours"),
 ]
 
