@@ -92,10 +92,10 @@ class ScriptLLM(llm.LLM):
 # ---- STT: pocketsphinx, streamed ----
 def new_decoder():
     model = DEBIAN_MODEL if os.path.exists(os.path.join(DEBIAN_MODEL, "en-us.lm.bin")) else get_model_path()
-    # parley's search limit (providers.pocketsphinx.max_hmms_per_frame) and second pass
-    # (providers.pocketsphinx.second_pass, PEER_SECOND_PASS), so both search alike.
+    # parley's search limits (providers.pocketsphinx.max_hmms_per_frame and max_words_per_frame)
+    # and second pass (providers.pocketsphinx.second_pass, PEER_SECOND_PASS), so both search alike.
     return Decoder(hmm=os.path.join(model, "en-us"), lm=os.path.join(model, "en-us.lm.bin"),
-                   dict=os.path.join(model, "cmudict-en-us.dict"), samprate=RATE, maxhmmpf=5000,
+                   dict=os.path.join(model, "cmudict-en-us.dict"), samprate=RATE, maxhmmpf=5000, maxwpf=10,
                    fwdflat=os.environ.get("PEER_SECOND_PASS", "yes") != "no", loglevel="FATAL")
 
 

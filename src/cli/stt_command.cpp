@@ -2,7 +2,8 @@
 // offline) and prints the text. For checking audio, for tests that need to hear what the agent
 // said, and for weighing the recogniser's search limit (bench/stt): one model load for many
 // files, and each file's decoding CPU in the JSON.
-//   parley stt --wav answer.wav [--wav more.wav ...] [--same-caller] [--max-hmms-per-frame N] [--json]
+//   parley stt --wav answer.wav [--wav more.wav ...] [--same-caller] [--max-hmms-per-frame N]
+//     [--max-words-per-frame N] [--json]
 #include <ctime>
 #include <iomanip>
 #include <iostream>
@@ -19,6 +20,7 @@ struct SttOptions {
   std::vector<std::string> wavs;
   std::string lang = "en", model_dir;
   int max_hmms_per_frame = providers::PocketsphinxOptions{}.max_hmms_per_frame;
+  int max_words_per_frame = providers::PocketsphinxOptions{}.max_words_per_frame;
   bool no_second_pass = false;  // providers.pocketsphinx.second_pass: false
   bool same_caller = false;  // the files are one call's utterances: the line's estimate carries over
 };
@@ -47,6 +49,7 @@ nlohmann::ordered_json recognise(providers::PocketsphinxStt& stt, const std::str
   j["seconds"] = audio->sample_rate > 0 ? static_cast<double>(audio->frames()) / audio->sample_rate : 0.0;
   j["sample_rate"] = audio->sample_rate;
   j["max_hmms_per_frame"] = o.max_hmms_per_frame;
+  j["max_words_per_frame"] = o.max_words_per_frame;
   j["second_pass"] = !o.no_second_pass;
   j["decode_cpu_seconds"] = cpu;
   j["text"] = result->text;
@@ -54,11 +57,12 @@ nlohmann::ordered_json recognise(providers::PocketsphinxStt& stt, const std::str
 }
 
 void run_stt(CommandContext& ctx, const SttOptions& o) {
-  ctx.refuse_configuration("stt", "--model-dir, --max-hmms-per-frame, --no-second-pass, --lang");
+  ctx.refuse_configuration("stt", "--model-dir, --max-hmms-per-frame, --max-words-per-frame, --no-second-pass, --lang");
   providers::PocketsphinxOptions po;
   if (!o.model_dir.empty()) po.model_dir = o.model_dir;
   po.max_decoders = 1;
   po.max_hmms_per_frame = o.max_hmms_per_frame;
+  po.max_words_per_frame = o.max_words_per_frame;
   po.second_pass = !o.no_second_pass;
   auto stt = providers::PocketsphinxStt::create(po);
   if (!stt) throw CliExit(kExitFailed, stt.error().message);
@@ -88,6 +92,10 @@ const CommandRegistrar registrar(61, [](CLI::App& root, CommandContext& ctx) {
   cmd->add_option("--max-hmms-per-frame", o->max_hmms_per_frame,
                   "the search's limit per 10 ms frame (providers.pocketsphinx.max_hmms_per_frame)")
       ->check(CLI::Range(100, 1000000));
+  cmd->add_option("--max-words-per-frame", o->max_words_per_frame,
+                  "how many words may end in one 10 ms frame of the search, 0: no limit "
+                  "(providers.pocketsphinx.max_words_per_frame)")
+      ->check(CLI::Range(0, 100000));
   cmd->add_flag("--no-second-pass", o->no_second_pass,
                 "skip the recogniser's second pass over each utterance (providers.pocketsphinx.second_pass: false)");
   cmd->add_flag("--same-caller", o->same_caller,

@@ -830,6 +830,7 @@ ConfigLoad load_config(const ConfigSources& sources) {
         Reader ps = r.section("pocketsphinx");
         ps.integer("max_decoders", c.providers.pocketsphinx.max_decoders, 1, 256);
         ps.integer("max_hmms_per_frame", c.providers.pocketsphinx.max_hmms_per_frame, 100, 1000000);
+        ps.integer("max_words_per_frame", c.providers.pocketsphinx.max_words_per_frame, 0, 100000);
         ps.boolean("second_pass", c.providers.pocketsphinx.second_pass);
         ps.integer("second_pass_max_concurrent", c.providers.pocketsphinx.second_pass_max_concurrent, 0, 4096);
       }
@@ -1065,6 +1066,7 @@ nlohmann::ordered_json Config::to_json(bool show_secrets) const {
                     {"pocketsphinx",
                      {{"max_decoders", providers.pocketsphinx.max_decoders},
                       {"max_hmms_per_frame", providers.pocketsphinx.max_hmms_per_frame},
+                      {"max_words_per_frame", providers.pocketsphinx.max_words_per_frame},
                       {"second_pass", providers.pocketsphinx.second_pass},
                       {"second_pass_max_concurrent", providers.pocketsphinx.second_pass_max_concurrent}}}};
   for (const auto& section : provider_sections()) {

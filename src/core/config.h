@@ -195,6 +195,10 @@ struct PocketsphinxConfig {
   // and, below about 5000, less accurate in noise; 30000 is pocketsphinx's own default. Read at
   // start-up only (the decoders load then).
   int max_hmms_per_frame = 5000;
+  // How many distinct words may end in one 10 ms frame of the search (pocketsphinx's -maxwpf);
+  // 0: no limit. 10 gave the same words for about a tenth less recogniser CPU (bench/stt,
+  // docs/performance.md). Read at start-up only.
+  int max_words_per_frame = 10;
   // The recogniser's second pass over each utterance (pocketsphinx's -fwdflat). Off: about a
   // fifth less recogniser CPU, so more calls per machine and sooner answers when it is busy, for
   // 0.5-2 points more word errors (docs/performance.md, bench/stt). Read at start-up only.

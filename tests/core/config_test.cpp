@@ -291,6 +291,19 @@ TEST(Config, PocketsphinxSearchLimitDefaultsLowAndIsBounded) {
   ASSERT_NE(find_issue(tiny, "providers.pocketsphinx.max_hmms_per_frame"), nullptr);
 }
 
+// The words-per-frame limit: 10 unless set, 0 for none; a negative number names the key.
+TEST(Config, PocketsphinxWordsPerFrameDefaultToTenAndZeroLiftsTheLimit) {
+  auto defaults = load_pocketsphinx("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.config.providers.pocketsphinx.max_words_per_frame, 10);
+  EXPECT_EQ(defaults.config.to_json()["providers"]["pocketsphinx"]["max_words_per_frame"], 10);
+  auto none = load_pocketsphinx("max_words_per_frame: 0");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none.config.providers.pocketsphinx.max_words_per_frame, 0);
+  auto bad = load_pocketsphinx("max_words_per_frame: -1");
+  ASSERT_NE(find_issue(bad, "providers.pocketsphinx.max_words_per_frame"), nullptr);
+}
+
 TEST(Config, PocketsphinxSecondPassIsOnUnlessTurnedOff) {
   auto defaults = load_pocketsphinx("");
   ASSERT_TRUE(defaults.ok());

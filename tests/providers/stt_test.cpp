@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <pocketsphinx.h>
 
 #include <algorithm>
 #include <sstream>
@@ -94,6 +95,34 @@ TEST(PocketsphinxStt, WithoutTheSecondPassTheWordsStillComeBack) {
   auto heard = (*stt)->recognize(speak("can i speak to a person", 16000));
   ASSERT_TRUE(heard) << heard.error().to_string();
   EXPECT_EQ(heard->text, "can i speak to a person");
+}
+
+// The words-per-frame limit (providers.pocketsphinx.max_words_per_frame) reaches the search as
+// -maxwpf (0: pocketsphinx's own "no limit", -1), and the limited search hears a question word
+// for word.
+TEST(PocketsphinxStt, TheWordsPerFrameLimitReachesTheSearch) {
+  for (const int limit : {10, 0}) {
+    PocketsphinxOptions o;
+    o.max_decoders = 1;
+    o.max_words_per_frame = limit;
+    auto stt = PocketsphinxStt::create(o);
+    ASSERT_TRUE(stt) << stt.error().to_string();
+    {
+      auto d = (*stt)->acquire();
+      ASSERT_TRUE(d) << d.error().to_string();
+      EXPECT_EQ(cmd_ln_int32_r(ps_get_config(static_cast<ps_decoder_t*>(d->ps)), "-maxwpf"), limit > 0 ? limit : -1);
+      (*stt)->release(*d);
+    }
+    auto heard = (*stt)->recognize(speak("can i speak to a person", 16000));
+    ASSERT_TRUE(heard) << heard.error().to_string();
+    EXPECT_EQ(heard->text, "can i speak to a person") << "max_words_per_frame " << limit;
+  }
+  PocketsphinxOptions negative;
+  negative.max_words_per_frame = -1;
+  auto refused = PocketsphinxStt::create(negative);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("max_words_per_frame"), std::string::npos);
 }
 
 // The second pass is skipped for an utterance that starts while every one of the

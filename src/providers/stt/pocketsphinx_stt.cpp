@@ -92,6 +92,9 @@ Result<std::shared_ptr<PocketsphinxStt>> PocketsphinxStt::create(const Pocketsph
   if (options.max_hmms_per_frame < 1) {
     return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_hmms_per_frame must be >= 1");
   }
+  if (options.max_words_per_frame < 0) {
+    return make_error(ErrorCode::kInvalidArgument, "pocketsphinx: max_words_per_frame must be >= 0 (0: no limit)");
+  }
   std::shared_ptr<PocketsphinxStt> self(new PocketsphinxStt(options));
   bool second_pass = false;
   {
@@ -135,9 +138,11 @@ Result<void*> PocketsphinxStt::load_decoder(bool second_pass) {
   const std::string dir = options_.model_dir;
   const std::string hmm = dir + "/en-us", lm = dir + "/en-us.lm.bin", dict = dir + "/cmudict-en-us.dict";
   const std::string max_hmms = std::to_string(options_.max_hmms_per_frame);
+  // pocketsphinx spells "no limit" -1.
+  const std::string max_words = std::to_string(options_.max_words_per_frame > 0 ? options_.max_words_per_frame : -1);
   cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
                                  dict.c_str(), "-samprate", "16000", "-mmap", "yes", "-maxhmmpf", max_hmms.c_str(),
-                                 "-fwdflat", second_pass ? "yes" : "no", nullptr);
+                                 "-maxwpf", max_words.c_str(), "-fwdflat", second_pass ? "yes" : "no", nullptr);
   if (config == nullptr) return make_error(ErrorCode::kInternal, "pocketsphinx: bad configuration");
   ps_decoder_t* ps = ps_init(config);
   cmd_ln_free_r(config);  // the decoder keeps its own reference

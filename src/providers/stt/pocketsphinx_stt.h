@@ -41,6 +41,12 @@ struct PocketsphinxOptions {
   // CPU for the same words; 3000 saves a third but loses words on noisy narrowband calls
   // (bench/stt, docs/performance.md).
   int max_hmms_per_frame = 5000;
+  // The first pass's limit on distinct words ending in one 10 ms frame (pocketsphinx's -maxwpf;
+  // 0: no limit, pocketsphinx's own default). Each word that ends opens every word that may
+  // follow it, so a frame where hundreds end is costly, and the likeliest few decide the words:
+  // 10 gave the same text on all 288 of bench/stt's files for about a tenth less CPU
+  // (docs/performance.md).
+  int max_words_per_frame = 10;
   // pocketsphinx's second pass (-fwdflat): at the utterance's end, the words the first pass
   // found are searched again over the whole utterance. Without it the recogniser costs about a
   // fifth less CPU and its final text comes sooner, for 0.5-2 points more word errors (bench/stt,

@@ -32,6 +32,7 @@ void register_provider_pocketsphinx() {
     const auto& settings = c.config.providers.pocketsphinx;
     auto ps = PocketsphinxStt::shared({.max_decoders = static_cast<size_t>(settings.max_decoders),
                                        .max_hmms_per_frame = settings.max_hmms_per_frame,
+                                       .max_words_per_frame = settings.max_words_per_frame,
                                        .second_pass = settings.second_pass,
                                        .second_pass_max_concurrent = settings.second_pass_max_concurrent});
     if (!ps) {
