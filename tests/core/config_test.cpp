@@ -291,17 +291,24 @@ TEST(Config, PocketsphinxSearchLimitDefaultsLowAndIsBounded) {
   ASSERT_NE(find_issue(tiny, "providers.pocketsphinx.max_hmms_per_frame"), nullptr);
 }
 
-// The words-per-frame limit: 10 unless set, 0 for none; a negative number names the key.
-TEST(Config, PocketsphinxWordsPerFrameDefaultToTenAndZeroLiftsTheLimit) {
+// An integer key of providers.pocketsphinx: its default (read and in the JSON), a value taken, and
+// a value refused with the key named.
+void expect_pocketsphinx_integer(const std::string& key, int PocketsphinxConfig::*member, int default_value,
+                                 int taken, int refused) {
   auto defaults = load_pocketsphinx("");
   ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults.config.providers.pocketsphinx.max_words_per_frame, 10);
-  EXPECT_EQ(defaults.config.to_json()["providers"]["pocketsphinx"]["max_words_per_frame"], 10);
-  auto none = load_pocketsphinx("max_words_per_frame: 0");
-  ASSERT_TRUE(none.ok());
-  EXPECT_EQ(none.config.providers.pocketsphinx.max_words_per_frame, 0);
-  auto bad = load_pocketsphinx("max_words_per_frame: -1");
-  ASSERT_NE(find_issue(bad, "providers.pocketsphinx.max_words_per_frame"), nullptr);
+  EXPECT_EQ(defaults.config.providers.pocketsphinx.*member, default_value) << key;
+  EXPECT_EQ(defaults.config.to_json()["providers"]["pocketsphinx"][key], default_value) << key;
+  auto set = load_pocketsphinx(key + ": " + std::to_string(taken));
+  ASSERT_TRUE(set.ok()) << key;
+  EXPECT_EQ(set.config.providers.pocketsphinx.*member, taken) << key;
+  auto bad = load_pocketsphinx(key + ": " + std::to_string(refused));
+  ASSERT_NE(find_issue(bad, "providers.pocketsphinx." + key), nullptr) << key;
+}
+
+// The words-per-frame limit: 10 unless set, 0 for none; a negative number names the key.
+TEST(Config, PocketsphinxWordsPerFrameDefaultToTenAndZeroLiftsTheLimit) {
+  expect_pocketsphinx_integer("max_words_per_frame", &PocketsphinxConfig::max_words_per_frame, 10, 0, -1);
 }
 
 TEST(Config, PocketsphinxSecondPassIsOnUnlessTurnedOff) {
@@ -319,15 +326,7 @@ TEST(Config, PocketsphinxSecondPassIsOnUnlessTurnedOff) {
 // The second pass's decoders: 0 (every one) unless set; a negative number is an error that names
 // the key.
 TEST(Config, PocketsphinxSecondPassDecodersDefaultToEveryOne) {
-  auto defaults = load_pocketsphinx("");
-  ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults.config.providers.pocketsphinx.second_pass_max_concurrent, 0);
-  EXPECT_EQ(defaults.config.to_json()["providers"]["pocketsphinx"]["second_pass_max_concurrent"], 0);
-  auto four = load_pocketsphinx("second_pass_max_concurrent: 4");
-  ASSERT_TRUE(four.ok());
-  EXPECT_EQ(four.config.providers.pocketsphinx.second_pass_max_concurrent, 4);
-  auto bad = load_pocketsphinx("second_pass_max_concurrent: -1");
-  ASSERT_NE(find_issue(bad, "providers.pocketsphinx.second_pass_max_concurrent"), nullptr);
+  expect_pocketsphinx_integer("second_pass_max_concurrent", &PocketsphinxConfig::second_pass_max_concurrent, 0, 4, -1);
 }
 
 TEST(Config, RejoinAttemptsAreBounded) {
