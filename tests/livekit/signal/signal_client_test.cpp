@@ -1,12 +1,16 @@
 // SignalClient against the real livekit-server of the local stack.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <random>
+#include <thread>
 
 #include "core/asio_loop.h"
+#include "livekit/api/room_service_client.h"
+#include "livekit/api/twirp_client.h"
 #include "livekit/signal/signal_client.h"
 #include "livekit/test_token.h"
 
@@ -203,6 +207,24 @@ TEST_F(SignalServerTest, DuplicateIdentityMakesTheServerSendLeave) {
   EXPECT_FALSE(first.ev.lost);
 }
 
+// True once the server no longer lists identity in room (polled through RoomService).
+bool wait_until_gone(const std::string& room, const std::string& identity) {
+  ApiOptions o;
+  o.url = testing::kStackUrl;
+  o.api_key = testing::kStackKey;
+  o.api_secret = testing::kStackSecret;
+  auto api = TwirpClient::create(o);
+  if (!api) return false;
+  RoomServiceClient rooms(**api);
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    auto listed = rooms.list_participants(room);
+    if (listed && std::none_of(listed->begin(), listed->end(), [&](auto& p) { return p.identity == identity; }))
+      return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
 // A resume is only for a session whose media was connected: the server refuses one that never
 // reached ACTIVE with leave{STATE_MISMATCH, RECONNECT}, which must surface as a retryable error
 // (the Room then rejoins in full). A resume with media is tested in tests/livekit/room.
@@ -218,6 +240,12 @@ TEST_F(SignalServerTest, ResumeOfASessionWithoutMediaIsRefusedWithReconnect) {
   }
   std::string token = c.sc->token();
   c.on_loop([&] { c.sc->abort(); });  // as a network failure would
+  // The server closes a session without media when it notices its signal connection is gone,
+  // and refuses a resume only from then on: a resume that overtakes that notice is accepted
+  // (livekit-server's StartSession resumes any participant it still holds open). Wait, through
+  // the server API, until the participant is gone, as a real client's resume arrives after its
+  // reconnect delay.
+  ASSERT_TRUE(wait_until_gone(room, "r"));
   Client again(loop);
   auto o = options(room, "r");
   o.token = token;
