@@ -1,7 +1,8 @@
 // Random packet sequences into the jitter buffer: pushes of real Opus packets (20/40/60 ms,
 // with and without FEC) and of raw fuzz bytes, with any sequence numbers and timestamps
-// (wraps, jumps, duplicates, reordering), interleaved with pulls and clock steps. Invariants:
-// no crash; every pull gives exactly one 20 ms frame; what is queued stays within the bounds.
+// (wraps, jumps, duplicates, reordering), interleaved with pulls (paced, and as received) and
+// clock steps. Invariants: no crash; every frame pulled is exactly 20 ms; what is queued stays
+// within the bounds; as received, what is ready runs dry.
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -69,7 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t frame_len = static_cast<size_t>(o.sample_rate / 50);
   while (!in.empty()) {
     const uint8_t op = in.u8();
-    switch (op % 6) {
+    auto check = [&](const media::JitterFrame& f) {
+      if (f.audio.samples_per_channel != static_cast<int>(frame_len) || f.audio.data.size() != frame_len) std::abort();
+    };
+    switch (op % 8) {
       case 0:  // the next packet in order
       case 1: {
         const auto& p = packets[in.u8() % packets.size()];
@@ -92,13 +96,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)(*jb)->push(in.u16(), in.u32(), raw);
         break;
       }
-      case 4: {
-        auto f = (*jb)->pull();
-        if (f.audio.samples_per_channel != static_cast<int>(frame_len) || f.audio.data.size() != frame_len) std::abort();
+      case 4:
+        check((*jb)->pull());
         break;
-      }
       case 5:
         clock.advance(std::chrono::milliseconds(in.u8()));
+        break;
+      case 6: {  // as received: everything ready (at most what 16 packets of 60 ms hold)
+        int n = 0;
+        while (auto f = (*jb)->pull_ready()) {
+          check(*f);
+          if (++n > 16 * 3 + 3) std::abort();
+        }
+        break;
+      }
+      case 7:
+        if (auto f = (*jb)->pull_due()) check(*f);
         break;
     }
     // Bounded: at most max_packets of at most 60 ms, and never far over max_delay.

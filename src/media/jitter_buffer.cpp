@@ -65,6 +65,7 @@ void JitterBuffer::reset() {
   underrun_growth_ = 0;
   buffering_timer_ = false;
   have_transit_ = false;
+  ahead_frames_ = 0;
   decoder_->reset();
 }
 
@@ -233,28 +234,14 @@ JitterFrame JitterBuffer::pull() {
 
   if (!playing_) {
     if (!ready_to_start()) return silence();
-    playing_ = true;
-    played_any_ = true;
-    buffering_timer_ = false;
-    next_ts_ = packets_.begin()->first;
-    consecutive_concealed_ = 0;
+    start_playing();
   }
 
+  age_target();
   const int64_t max_target = static_cast<int64_t>(options_.clock_rate) * options_.max_delay.count() / 1000;
   const int64_t min_target = static_cast<int64_t>(options_.clock_rate) * options_.min_delay.count() / 1000;
-  if (++pulls_since_underrun_ >= kShrinkAfterPulls) {
-    pulls_since_underrun_ = 0;
-    const int64_t floor = std::max(min_target, (static_cast<int64_t>(std::ceil(3.0 * jitter_)) + frame_ts_ - 1) /
-                                                   frame_ts_ * frame_ts_);
-    if (target_ts_ - frame_ts_ >= floor) target_ts_ -= frame_ts_;
-  }
 
-  // Packets wholly before the playout point (overlapped by a longer packet) are late.
-  while (!packets_.empty() && packets_.begin()->first + packets_.begin()->second.duration <= next_ts_) {
-    packets_.erase(packets_.begin());
-    ++stats_.late;
-  }
-
+  drop_late_front();
   if (packets_.empty()) {
     if (consecutive_concealed_ == 0) {
       ++stats_.underruns;
@@ -279,50 +266,133 @@ JitterFrame JitterBuffer::pull() {
     return conceal({}, /*advance=*/false);
   }
 
-  // Within a quarter frame of the playout point counts as "now": senders' timestamps need not
-  // sit on our frame grid.
-  const int64_t tolerance = frame_ts_ / 4;
-  if (packets_.begin()->first <= next_ts_ + tolerance) {
-    if (!decode_front()) return conceal({}, true);
-    consecutive_concealed_ = 0;
-    underrun_growth_ = 0;  // the packet was late, not the sender paused: the growth stays
-    // Packets shorter than a frame (10 ms): keep decoding the ones that follow.
-    while (carry_.size() < frame_len && !packets_.empty() && packets_.begin()->first <= next_ts_ + tolerance) {
-      if (!decode_front()) break;
-    }
-    if (carry_.size() < frame_len) {
-      // The rest of the frame is missing: conceal just that much (PLC works in 2.5 ms steps).
-      const int missing = static_cast<int>((frame_len - carry_.size()) / static_cast<size_t>(options_.channels));
-      const int step = options_.sample_rate / 400;
-      AudioFrame f;
-      if (decoder_->decode_lost((missing + step - 1) / step * step, f)) {
-        carry_.insert(carry_.end(), f.data.begin(), f.data.end());
-        next_ts_ += static_cast<int64_t>(f.samples_per_channel) * options_.clock_rate / options_.sample_rate;
-      }
-      if (carry_.size() < frame_len) carry_.resize(frame_len, 0);
-    }
-    // Latency control: well over the target (after a burst, or the delay grew for jitter that
-    // has gone), skip one frame in ten: decoded, so the decoder's state stays continuous, and
-    // discarded.
-    ++pulls_since_accelerate_;
-    if (queued_end() - next_ts_ > target_ts_ + 2 * frame_ts_ && pulls_since_accelerate_ >= 10 &&
-        packets_.begin()->first <= next_ts_ + tolerance) {
-      const size_t keep = carry_.size();
-      if (decode_front()) ++stats_.accelerated;
-      carry_.resize(keep);
-      pulls_since_accelerate_ = 0;
-    }
-    carry_source_ = FrameSource::kDecoded;
-    return take_frame(FrameSource::kDecoded);
-  }
+  if (front_is_due()) return play_front(/*may_accelerate=*/true);
   auto it = packets_.begin();
   const int64_t ts = it->first;
   // A gap: the frame due now is missing. With less than the target delay queued it may only be
   // late: conceal and wait (the delay grows by a frame). Otherwise it is lost: if the packet
   // right after it is here, its FEC data rebuilds this frame, else PLC; either way move on.
   if (queued_end() - next_ts_ < target_ts_) return conceal({}, /*advance=*/false);
+  const int64_t tolerance = frame_ts_ / 4;  // as in front_is_due()
   if (ts - next_ts_ <= frame_ts_ + tolerance) return conceal(it->second.payload, true);
   return conceal({}, true);
+}
+
+void JitterBuffer::age_target() {
+  if (++pulls_since_underrun_ < kShrinkAfterPulls) return;
+  pulls_since_underrun_ = 0;
+  const int64_t min_target = static_cast<int64_t>(options_.clock_rate) * options_.min_delay.count() / 1000;
+  const int64_t floor =
+      std::max(min_target, (static_cast<int64_t>(std::ceil(3.0 * jitter_)) + frame_ts_ - 1) / frame_ts_ * frame_ts_);
+  if (target_ts_ - frame_ts_ >= floor) target_ts_ -= frame_ts_;
+}
+
+void JitterBuffer::start_playing() {
+  ahead_frames_ = 0;
+  playing_ = true;
+  played_any_ = true;
+  buffering_timer_ = false;
+  next_ts_ = packets_.begin()->first;
+  consecutive_concealed_ = 0;
+}
+
+void JitterBuffer::drop_late_front() {
+  // Packets wholly before the playout point (overlapped by a longer packet) are late.
+  while (!packets_.empty() && packets_.begin()->first + packets_.begin()->second.duration <= next_ts_) {
+    packets_.erase(packets_.begin());
+    ++stats_.late;
+  }
+}
+
+bool JitterBuffer::front_is_due() const {
+  // Within a quarter frame of the playout point counts as "now": senders' timestamps need not
+  // sit on our frame grid.
+  return !packets_.empty() && packets_.begin()->first <= next_ts_ + frame_ts_ / 4;
+}
+
+bool JitterBuffer::whole_frame_is_here() const {
+  // Packets shorter than a frame (10 ms) make up one only together: none may be missing.
+  int64_t end = next_ts_;
+  for (const auto& [ts, p] : packets_) {
+    if (ts > end + frame_ts_ / 4) return false;
+    end = std::max(end, ts + p.duration);
+    if (end - next_ts_ >= frame_ts_ - frame_ts_ / 4) return true;
+  }
+  return false;
+}
+
+JitterFrame JitterBuffer::play_front(bool may_accelerate) {
+  const size_t frame_len = static_cast<size_t>(frame_samples_) * static_cast<size_t>(options_.channels);
+  if (!decode_front()) return conceal({}, true);
+  consecutive_concealed_ = 0;
+  underrun_growth_ = 0;  // the packet was late, not the sender paused: the growth stays
+  // Packets shorter than a frame (10 ms): keep decoding the ones that follow.
+  while (carry_.size() < frame_len && front_is_due()) {
+    if (!decode_front()) break;
+  }
+  if (carry_.size() < frame_len) {
+    // The rest of the frame is missing: conceal just that much (PLC works in 2.5 ms steps).
+    const int missing = static_cast<int>((frame_len - carry_.size()) / static_cast<size_t>(options_.channels));
+    const int step = options_.sample_rate / 400;
+    AudioFrame f;
+    if (decoder_->decode_lost((missing + step - 1) / step * step, f)) {
+      carry_.insert(carry_.end(), f.data.begin(), f.data.end());
+      next_ts_ += static_cast<int64_t>(f.samples_per_channel) * options_.clock_rate / options_.sample_rate;
+    }
+    if (carry_.size() < frame_len) carry_.resize(frame_len, 0);
+  }
+  // Latency control: well over the target (after a burst, or the delay grew for jitter that
+  // has gone), skip one frame in ten: decoded, so the decoder's state stays continuous, and
+  // discarded. Not as received: nothing waits there.
+  ++pulls_since_accelerate_;
+  if (may_accelerate && queued_end() - next_ts_ > target_ts_ + 2 * frame_ts_ && pulls_since_accelerate_ >= 10 &&
+      front_is_due()) {
+    const size_t keep = carry_.size();
+    if (decode_front()) ++stats_.accelerated;
+    carry_.resize(keep);
+    pulls_since_accelerate_ = 0;
+  }
+  carry_source_ = FrameSource::kDecoded;
+  return take_frame(FrameSource::kDecoded);
+}
+
+std::optional<JitterFrame> JitterBuffer::pull_ready() {
+  const size_t frame_len = static_cast<size_t>(frame_samples_) * static_cast<size_t>(options_.channels);
+  std::optional<JitterFrame> out;
+  if (carry_.size() >= frame_len) {
+    out = take_frame(carry_source_);
+  } else {
+    if (!playing_) {
+      if (packets_.empty()) return std::nullopt;
+      start_playing();  // nothing to wait for: the first packet is here
+    }
+    drop_late_front();
+    if (!whole_frame_is_here()) return std::nullopt;
+    out = play_front(/*may_accelerate=*/false);
+  }
+  ++ahead_frames_;
+  return out;
+}
+
+std::optional<JitterFrame> JitterBuffer::pull_due() {
+  // Frames handed out minus ticks, counted from the first frame of a run: a burst puts it ahead,
+  // and the ticks until the next burst bring it back. Below minus the target delay, the frame
+  // due has waited as long as a playing buffer would have held it.
+  --ahead_frames_;
+  // Ahead all through 5 s is no burst but a sender whose clock runs fast: let a frame go, else
+  // the wait for a lost packet would grow with it.
+  lowest_ahead_ = std::min(lowest_ahead_, ahead_frames_);
+  if (++ticks_since_lowest_ >= kShrinkAfterPulls) {
+    if (lowest_ahead_ > 0) --ahead_frames_;
+    lowest_ahead_ = ahead_frames_;
+    ticks_since_lowest_ = 0;
+  }
+  if (ahead_frames_ >= -(target_ts_ / frame_ts_)) {
+    if (playing_) age_target();  // a tick of playing, as pull() counts it
+    return std::nullopt;
+  }
+  ++ahead_frames_;
+  return pull();
 }
 
 bool JitterBuffer::decode_front() {

@@ -19,6 +19,11 @@
 //   underrun that began the pause was the sender stopping, not a late packet, so it does not
 //   grow the target delay.
 //
+// A consumer that does not listen (the agent's VAD and recogniser) has no use for the delay: it
+// takes frames as they arrive instead (pull_ready() after each push, pull_due() on each tick).
+// The target delay then bounds only how long a missing packet is waited for, not when a packet
+// that is here goes out.
+//
 // Not thread-safe: the call's media loop pushes and pulls.
 #pragma once
 
@@ -28,6 +33,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "core/clock.h"
@@ -83,6 +89,14 @@ class JitterBuffer {
   Status push(uint16_t sequence, uint32_t timestamp, std::span<const uint8_t> payload);
   // The next frame: exactly `frame` long at sample_rate × channels.
   JitterFrame pull();
+  // As received (instead of pull()): the next frame if it is here, in order, with nothing
+  // missing before it; call it until it gives nothing, after each push and each tick.
+  std::optional<JitterFrame> pull_ready();
+  // As received, once per frame tick: a frame only when the stream has fallen behind the ticks by
+  // more than the target delay (the next packet is late or lost, or the sender stopped), and then
+  // what pull() gives: concealment, FEC, or silence while the sender is quiet. So the consumer's
+  // audio never runs ahead of real time, nor stops while the line is silent.
+  std::optional<JitterFrame> pull_due();
   void reset();
 
   const JitterBufferStats& stats() const { return stats_; }
@@ -107,6 +121,12 @@ class JitterBuffer {
   void update_jitter(int64_t ts);
   void enforce_bounds();
   bool ready_to_start() const;
+  void age_target();
+  void start_playing();
+  void drop_late_front();
+  bool front_is_due() const;
+  bool whole_frame_is_here() const;
+  JitterFrame play_front(bool may_accelerate);
   bool decode_front();
   JitterFrame take_frame(FrameSource source);
   // PLC (or FEC from `fec_from`); `advance` skips the missing frame, else the playout point stays.
@@ -144,6 +164,11 @@ class JitterBuffer {
   int64_t underrun_growth_ = 0;  // what the underrun of the current concealment run added
   int pulls_since_underrun_ = 0;
   int pulls_since_accelerate_ = 0;
+  // As received: frames handed out minus frame ticks (pull_due) since playing started, and its
+  // lowest value over the last ticks.
+  int64_t ahead_frames_ = 0;
+  int64_t lowest_ahead_ = 0;
+  int ticks_since_lowest_ = 0;
 
   JitterBufferStats stats_;
 };

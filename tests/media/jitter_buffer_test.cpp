@@ -409,5 +409,154 @@ TEST(JitterBuffer, InvalidPayloadsAreRejected) {
   EXPECT_FALSE(JitterBuffer::create(clock, o));
 }
 
+// ---- as received (the agent's recogniser: pull_ready() after each push, pull_due() per tick) ----
+
+struct Received {
+  std::vector<JitterFrame> frames;
+  std::vector<int> at_ms;        // when each frame went out
+  std::vector<int16_t> decoded;  // the samples of decoded frames, in order
+  std::vector<int> decoded_at_ms;
+  size_t count(FrameSource s) const {
+    return static_cast<size_t>(std::count_if(frames.begin(), frames.end(), [&](auto& f) { return f.source == s; }));
+  }
+  // Frames out by `t` ms (inclusive).
+  size_t out_by(int t) const { return static_cast<size_t>(std::upper_bound(at_ms.begin(), at_ms.end(), t) - at_ms.begin()); }
+};
+
+// Delivers each packet at its arrival time and takes what is ready at once; on a 20 ms tick
+// (offset 7 ms from the sender's grid) takes what is overdue, as livekit/room/remote_audio.cpp does.
+Received run_as_received(JitterBuffer& jb, ManualClock& clock, std::vector<RtpPacket> packets, int ms) {
+  std::stable_sort(packets.begin(), packets.end(), [](auto& a, auto& b) { return a.arrival_ms < b.arrival_ms; });
+  Received out;
+  auto take = [&](JitterFrame f, int t) {
+    EXPECT_EQ(f.audio.samples_per_channel, 960);
+    if (f.source == FrameSource::kDecoded) {
+      out.decoded.insert(out.decoded.end(), f.audio.data.begin(), f.audio.data.end());
+      out.decoded_at_ms.push_back(t);
+    }
+    out.frames.push_back(std::move(f));
+    out.at_ms.push_back(t);
+  };
+  auto drain = [&](int t) {
+    while (auto f = jb.pull_ready()) take(std::move(*f), t);
+  };
+  size_t next = 0;
+  for (int t = 0; t < ms; ++t) {
+    while (next < packets.size() && packets[next].arrival_ms <= t) {
+      EXPECT_TRUE(jb.push(packets[next].seq, packets[next].ts, packets[next].payload));
+      ++next;
+      drain(t);
+    }
+    if (t % 20 == 7) {
+      drain(t);
+      if (auto f = jb.pull_due()) {
+        take(std::move(*f), t);
+        drain(t);
+      }
+    }
+    clock.advance(1ms);
+  }
+  return out;
+}
+
+// A sender that sends in bursts (the Python SDK's caller: issue 15) has each frame go out the
+// moment its packet arrives, not one per tick behind a delay grown to the bursts.
+TEST(JitterBufferAsReceived, BurstsGoOutAsTheyArrive) {
+  ManualClock clock;
+  auto jb = make_jb(clock, one_frame());
+  auto stream = make_stream(2.0);
+  for (size_t k = 0; k < stream.size(); ++k) stream[k].arrival_ms = static_cast<int>(k / 4 * 4 + 3) * 20;
+  Received r = run_as_received(*jb, clock, stream, 2300);
+  EXPECT_EQ(r.decoded, reference_decode(stream));
+  ASSERT_EQ(r.decoded_at_ms.size(), stream.size());
+  for (size_t k = 0; k < stream.size(); ++k) {
+    EXPECT_EQ(r.decoded_at_ms[k], stream[k].arrival_ms) << "packet " << k << " held";
+  }
+  const size_t first = static_cast<size_t>(std::find_if(r.frames.begin(), r.frames.end(), [](auto& f) {
+                                             return f.source == FrameSource::kDecoded;
+                                           }) - r.frames.begin());
+  for (size_t i = first; i < first + stream.size(); ++i) EXPECT_EQ(r.frames[i].source, FrameSource::kDecoded) << i;
+  EXPECT_EQ(jb->stats().lost, 0u);
+
+  // Paced, the same bursts wait: every burst's later frames one tick more each, and the delay grows.
+  ManualClock paced_clock;
+  auto paced = make_jb(paced_clock, one_frame());
+  Playout p = run(*paced, paced_clock, stream, 2300);
+  EXPECT_GT(paced->target_delay(), 20ms);
+}
+
+// A lost packet is waited for about a frame, as a playing buffer one frame deep would, then
+// rebuilt (FEC or PLC); what follows it goes out at once.
+TEST(JitterBufferAsReceived, ALostPacketIsWaitedForThenConcealed) {
+  ManualClock clock;
+  auto jb = make_jb(clock, one_frame());
+  auto stream = make_stream(2.0, 1000, 123456, /*fec=*/true);
+  stream.erase(stream.begin() + 30);
+  Received r = run_as_received(*jb, clock, stream, 2300);
+  EXPECT_EQ(r.count(FrameSource::kDecoded), stream.size());
+  EXPECT_EQ(jb->stats().lost, 1u);
+  EXPECT_EQ(jb->stats().fec_recovered, 1u) << "the packet after it carried it";
+  // Packet 30 was due at 600 ms: waited for a frame (the target delay), given up on at the
+  // first tick after that, with packet 31 here.
+  const auto fec = std::find_if(r.frames.begin(), r.frames.end(), [](auto& f) { return f.source == FrameSource::kFec; });
+  ASSERT_NE(fec, r.frames.end());
+  EXPECT_EQ(r.at_ms[static_cast<size_t>(fec - r.frames.begin())], 627);
+  for (size_t k = 30; k < stream.size(); ++k) EXPECT_EQ(r.decoded_at_ms[k], std::max(stream[k].arrival_ms, 627)) << k;
+}
+
+// While the sender is silent (muted, DTX, between utterances) the consumer still gets a frame per
+// tick, so its silence is measured; and its audio never runs ahead of the clock.
+TEST(JitterBufferAsReceived, SilenceIsPacedAndTheAudioNeverRunsAhead) {
+  ManualClock clock;
+  auto jb = make_jb(clock, one_frame());
+  auto stream = make_stream(2.0);
+  pause_before(stream, 31);  // muted for 1 s after packet 30
+  Received r = run_as_received(*jb, clock, stream, 3300);
+  EXPECT_EQ(r.count(FrameSource::kDecoded), stream.size());
+  EXPECT_EQ(jb->stats().lost, 0u);
+  // During the pause (620 … 1620 ms) one frame a tick, after a frame or two of waiting.
+  EXPECT_GE(r.out_by(1600) - r.out_by(660), 46u);
+  EXPECT_LE(r.out_by(1600) - r.out_by(660), 48u);
+  for (int t = 0; t < 3300; t += 10) EXPECT_LE(r.out_by(t), static_cast<size_t>(t / 20 + 2)) << "at " << t << " ms";
+  EXPECT_EQ(jb->target_delay(), 20ms) << "the pause was no late packet";
+}
+
+TEST(JitterBufferAsReceived, JitterGrowsTheWaitNotTheDelay) {
+  ManualClock clock;
+  auto jb = make_jb(clock, one_frame());
+  auto stream = make_stream(4.0);
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> delay(0, 50);
+  for (auto& p : stream) p.arrival_ms += delay(rng);
+  Received r = run_as_received(*jb, clock, stream, 4300);
+  EXPECT_GT(jb->target_delay(), 20ms);
+  EXPECT_GE(r.count(FrameSource::kDecoded), stream.size() * 9 / 10);
+  // A frame out of order would be heard as garbage: the decoded ones go out in timestamp order.
+  EXPECT_TRUE(std::is_sorted(r.decoded_at_ms.begin(), r.decoded_at_ms.end()));
+}
+
+// 10 ms packets make a 20 ms frame only together: the first half alone is not handed out
+// with its other half concealed.
+TEST(JitterBufferAsReceived, HalfFramePacketsGoOutInPairs) {
+  auto enc = OpusEncoder::create({});
+  ASSERT_TRUE(enc);
+  auto pcm = test::voice_like(48000, 0.1);
+  ManualClock clock;
+  auto jb = make_jb(clock, one_frame());
+  for (uint16_t k = 0; k < 10; ++k) {
+    auto p = (*enc)->encode(AudioFrame::from_samples(48000, 1, std::span<const int16_t>(pcm).subspan(480u * k, 480)));
+    ASSERT_TRUE(p);
+    ASSERT_TRUE(jb->push(k, 480u * k, *p));
+    auto f = jb->pull_ready();
+    EXPECT_EQ(f.has_value(), k % 2 == 1) << "packet " << k;
+    if (f) {
+      EXPECT_EQ(f->source, FrameSource::kDecoded);
+    }
+    EXPECT_FALSE(jb->pull_ready());
+    clock.advance(10ms);
+  }
+  EXPECT_EQ(jb->stats().concealed, 0u);
+}
+
 }  // namespace
 }  // namespace parley::media

@@ -20,8 +20,8 @@ media::JitterBufferOptions receive_jitter_options() {
   return o;
 }
 
-RemoteAudio::RemoteAudio(const RoomCallbacks& callbacks, const log::Logger& log, int sample_rate)
-    : cb_(callbacks), log_(log), sample_rate_(sample_rate) {}
+RemoteAudio::RemoteAudio(const RoomCallbacks& callbacks, const log::Logger& log, int sample_rate, bool as_received)
+    : cb_(callbacks), log_(log), sample_rate_(sample_rate), as_received_(as_received) {}
 
 void RemoteAudio::apply(const std::map<std::string, SdpTrack>& tracks,
                         const std::function<std::optional<std::string>(const std::string&)>& identity_of) {
@@ -105,27 +105,45 @@ void RemoteAudio::clear() {
   tracks_.clear();
 }
 
-void RemoteAudio::on_rtp(const rtc::RtpAudioPacket& p) {
+void RemoteAudio::on_rtp(const rtc::RtpAudioPacket& p, const bool& closed) {
   auto m = mid_to_track_.find(p.mid);
   if (m == mid_to_track_.end()) return;
   auto it = tracks_.find(m->second);
   if (it == tracks_.end()) return;
   (void)it->second.jitter->push(p.seq, p.timestamp, std::span<const uint8_t>(p.payload.data(), p.payload.size()));
+  if (as_received_ && it->second.announced) drain(it->second, closed);
+}
+
+void RemoteAudio::deliver(Track& t, const media::JitterFrame& f) {
+  if (!cb_.on_audio) return;
+  if (!t.resampler) return cb_.on_audio(t.info, f.audio);
+  auto out = t.resampler->process(f.audio);
+  if (out && !out->empty()) cb_.on_audio(t.info, *out);
+}
+
+bool RemoteAudio::drain(Track& t, const bool& closed) {
+  while (auto f = t.jitter->pull_ready()) {
+    deliver(t, *f);
+    if (closed) return false;
+  }
+  return true;
 }
 
 void RemoteAudio::pump(const bool& closed) {
   for (auto& [sid, ra] : tracks_) {
     if (!ra.announced) continue;
-    media::JitterFrame jf = ra.jitter->pull();
-    if (!cb_.on_audio) continue;
-    if (ra.resampler) {
-      auto out = ra.resampler->process(jf.audio);
-      if (!out || out->empty()) continue;
-      cb_.on_audio(ra.info, *out);
-    } else {
-      cb_.on_audio(ra.info, jf.audio);
+    if (!as_received_) {
+      deliver(ra, ra.jitter->pull());
+      if (closed) return;
+      continue;
     }
-    if (closed) return;
+    // What came in while the track was held for its participant; then what is overdue, and
+    // what that frees (the packets after one given up for lost).
+    if (!drain(ra, closed)) return;
+    if (auto f = ra.jitter->pull_due()) {
+      deliver(ra, *f);
+      if (closed || !drain(ra, closed)) return;
+    }
   }
 }
 
@@ -139,9 +157,11 @@ void RemoteAudio::measure(const std::vector<rtc::RtpReceiveSummary>& received,
     auto& q = out[m->second];
     q = received_quality(r, a->second.jitter->stats());
     // While the caller is silent a sender with DTX sends nothing and the buffer holds nothing,
-    // yet the next word will wait the target delay: the larger of the two is that wait.
+    // yet the next word will wait the target delay: the larger of the two is that wait. As
+    // received, the next word waits for nothing: what is queued behind a missing packet.
     const auto& jitter = *a->second.jitter;
-    q.buffered_ms = static_cast<double>(std::max(jitter.buffered(), jitter.target_delay()).count());
+    const auto wait = as_received_ ? jitter.buffered() : std::max(jitter.buffered(), jitter.target_delay());
+    q.buffered_ms = static_cast<double>(wait.count());
   }
 }
 

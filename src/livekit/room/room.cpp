@@ -113,7 +113,7 @@ class RoomImpl final : public Room {
         options_(std::move(options)),
         cb_(std::move(cb)),
         log_(options_.logger),
-        remote_audio_(cb_, log_, options_.audio_sample_rate),
+        remote_audio_(cb_, log_, options_.audio_sample_rate, options_.audio_as_received),
         tick_(media::SharedFrameTick::for_loop(media_)),
         rejoin_(rejoin_policy(options_.rejoin_attempts)),
         first_join_(rejoin_policy(std::max(1, options_.join_attempts))),
@@ -750,7 +750,9 @@ class RoomImpl final : public Room {
     }
   }
 
-  void on_rtp(const rtc::RtpAudioPacket& p) { remote_audio_.on_rtp(p); }
+  void on_rtp(const rtc::RtpAudioPacket& p) {
+    if (!closed_) remote_audio_.on_rtp(p, closed_);
+  }
 
   void start_pump() {
     if (pump_timer_.active() || closed_) return;

@@ -73,6 +73,10 @@ struct RoomOptions {
   // it asks for it explicitly (subscription_watch.h); 0: never asks.
   std::chrono::milliseconds subscribe_grace{4000};
   int audio_sample_rate = 48000;  // the rate of the PCM handed to on_audio
+  // on_audio gets each frame as soon as it is here in order (a recogniser: nothing is gained by
+  // holding it), instead of one per 20 ms tick behind the jitter buffer's delay (a listener).
+  // Either way a missing packet is waited for, then concealed, and silence is paced.
+  bool audio_as_received = false;
   std::chrono::milliseconds connect_timeout{20'000};
   bool ice_udp = true;
   bool ice_tcp = true;
@@ -111,7 +115,8 @@ struct RoomCallbacks {
   std::function<void(const RemoteTrack&)> on_track_unsubscribed;
   // A local track got its first subscriber (LocalAudioTrack::subscribed turned true); its sid.
   std::function<void(const std::string&)> on_local_track_subscribed;
-  // 20 ms mono frames at RoomOptions::audio_sample_rate, per subscribed audio track.
+  // 20 ms mono frames at RoomOptions::audio_sample_rate, per subscribed audio track: one per tick,
+  // or in bursts as they arrive with RoomOptions::audio_as_received.
   std::function<void(const RemoteTrack&, const media::AudioFrame&)> on_audio;
   std::function<void(const DataMessage&)> on_data;
   std::function<void(const DtmfEvent&)> on_dtmf;
