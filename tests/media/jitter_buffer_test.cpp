@@ -40,6 +40,15 @@ std::vector<RtpPacket> make_stream(double seconds, uint16_t seq0 = 1000, uint32_
   return out;
 }
 
+// make_stream's packets, each arriving 0 … max_ms late (uniform, seeded): a jittery path.
+std::vector<RtpPacket> jittered_stream(double seconds, int max_ms, unsigned seed) {
+  auto stream = make_stream(seconds);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> delay(0, max_ms);
+  for (auto& p : stream) p.arrival_ms += delay(rng);
+  return stream;
+}
+
 // What a decoder that got every packet in order outputs.
 std::vector<int16_t> reference_decode(const std::vector<RtpPacket>& stream) {
   auto dec = OpusDecoder::create();
@@ -229,10 +238,7 @@ TEST(JitterBuffer, DelayAdaptsToJitter) {
   JitterBufferOptions o;
   o.initial_delay = 40ms;
   auto jb = make_jb(clock, o);
-  auto stream = make_stream(4.0);
-  std::mt19937 rng(7);
-  std::uniform_int_distribution<int> delay(0, 70);
-  for (auto& p : stream) p.arrival_ms += delay(rng);
+  auto stream = jittered_stream(4.0, 70, 7);
   Playout p = run(*jb, clock, stream, 4300);
   EXPECT_GT(jb->target_delay(), 40ms);
   EXPECT_LE(jb->target_delay(), 200ms);
@@ -278,10 +284,7 @@ TEST(JitterBuffer, AtOneFrameOnACleanStreamItGrowsOnlyWithJitter) {
   {
     ManualClock clock;
     auto jb = make_jb(clock, o);
-    auto stream = make_stream(4.0);
-    std::mt19937 rng(11);
-    std::uniform_int_distribution<int> delay(0, 50);
-    for (auto& p : stream) p.arrival_ms += delay(rng);
+    auto stream = jittered_stream(4.0, 50, 11);
     Playout p = run(*jb, clock, stream, 4300);
     EXPECT_GT(jb->target_delay(), 20ms);
     EXPECT_GE(p.count(FrameSource::kDecoded), stream.size() * 9 / 10);
@@ -524,10 +527,7 @@ TEST(JitterBufferAsReceived, SilenceIsPacedAndTheAudioNeverRunsAhead) {
 TEST(JitterBufferAsReceived, JitterGrowsTheWaitNotTheDelay) {
   ManualClock clock;
   auto jb = make_jb(clock, one_frame());
-  auto stream = make_stream(4.0);
-  std::mt19937 rng(11);
-  std::uniform_int_distribution<int> delay(0, 50);
-  for (auto& p : stream) p.arrival_ms += delay(rng);
+  auto stream = jittered_stream(4.0, 50, 11);
   Received r = run_as_received(*jb, clock, stream, 4300);
   EXPECT_GT(jb->target_delay(), 20ms);
   EXPECT_GE(r.count(FrameSource::kDecoded), stream.size() * 9 / 10);
