@@ -202,7 +202,22 @@ snd_path {self.dir}
 """)
 
     def _connect(self, timeout):
+        # Ports are free when chosen, not when baresip binds them: a phone started at the same
+        # moment (another thread, another test) can take one first. baresip then runs on without
+        # that listener, and a control port taken that way would connect this phone to the other
+        # phone's baresip (two phones dialling from one account). So wait until baresip has bound
+        # everything ("baresip is ready." comes after its modules load) and said no bind failed;
+        # only then is the listener on the control port its own.
         deadline = time.monotonic() + timeout
+        while True:
+            log = self.log()
+            if "Address already in use" in log or "failed to listen" in log:
+                return False
+            if "baresip is ready." in log:
+                break
+            if self.proc.poll() is not None or time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False

@@ -87,3 +87,25 @@ def test_manual_answer_and_a_refused_call(phones):
     alice.dial("sip:nobody@127.0.0.1:9;transport=tcp")   # refused at once
     with pytest.raises(PhoneError, match="CALL_CLOSED"):
         alice.wait_event("CALL_ESTABLISHED", 10, after=at)
+
+
+def test_a_phone_whose_control_port_is_taken_starts_on_other_ports(phones, monkeypatch):
+    """Ports are free when chosen but can be taken before baresip binds them (ten phones starting
+    at once once shared a control port: one phone then drove the other's baresip). A phone must
+    notice, start again on new ports, and be in control of its own baresip."""
+    import sip_phone
+    first = phones("first")
+    taken = first.ctrl_port
+    real_free_ports = sip_phone.free_ports
+    calls = []
+
+    def collide_once(count):
+        calls.append(count)
+        ports = real_free_ports(count)
+        return [ports[0], taken] if len(calls) == 1 else ports
+    monkeypatch.setattr(sip_phone, "free_ports", collide_once)
+    second = phones("second", user="+15550002")
+    assert len(calls) == 2, "the first ports were refused"
+    assert second.ctrl_port != taken
+    assert f"sip:+15550002@127.0.0.1:{second.sip_port}" in second.command("reginfo")
+    assert "sip:+15550002@" not in first.command("reginfo")
