@@ -2,8 +2,9 @@
 // transceiver (mid) carries, from the server's offer; a jitter buffer per track for its RTP;
 // and its frames out to RoomCallbacks::on_audio at RoomOptions::audio_sample_rate: one per
 // announced track on each 20 ms tick, or, as received (RoomOptions::audio_as_received), each as
-// soon as it is here in order, with the tick only for what is overdue. A track is announced (on_track_subscribed) once its
-// participant's identity is known, and unannounced (on_track_unsubscribed) when it goes.
+// soon as it is here in order, with the tick only for what is overdue. A track is announced
+// (on_track_subscribed) once its participant's identity is known, and unannounced
+// (on_track_unsubscribed) when it goes.
 #pragma once
 
 #include <functional>
