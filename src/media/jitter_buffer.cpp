@@ -98,8 +98,8 @@ void JitterBuffer::update_jitter(int64_t ts) {
   transit_ = transit;
   have_transit_ = true;
   // Three times the jitter estimate, in whole frames, covers nearly every late packet.
-  const int64_t min_ts = static_cast<int64_t>(options_.clock_rate) * options_.min_delay.count() / 1000;
-  const int64_t max_ts = static_cast<int64_t>(options_.clock_rate) * options_.max_delay.count() / 1000;
+  const int64_t min_ts = to_ts(options_.min_delay);
+  const int64_t max_ts = to_ts(options_.max_delay);
   int64_t desired = (static_cast<int64_t>(std::ceil(3.0 * jitter_)) + frame_ts_ - 1) / frame_ts_ * frame_ts_;
   desired = std::clamp(desired, min_ts, max_ts);
   if (desired > target_ts_) target_ts_ = desired;
@@ -117,7 +117,7 @@ void JitterBuffer::enforce_bounds() {
   }
   // Latency bound: more than max_delay queued (a burst after a stall, or a sender whose clock
   // runs fast) → drop the oldest audio down to the target delay.
-  const int64_t max_ts = static_cast<int64_t>(options_.clock_rate) * options_.max_delay.count() / 1000;
+  const int64_t max_ts = to_ts(options_.max_delay);
   if (packets_.empty()) return;
   const int64_t start = playing_ ? std::max(next_ts_, packets_.begin()->first) : packets_.begin()->first;
   if (queued_end() - start <= max_ts + frame_ts_) return;
@@ -198,7 +198,7 @@ bool JitterBuffer::ready_to_start() const {
 }
 
 JitterFrame JitterBuffer::take_frame(FrameSource source) {
-  const size_t n = static_cast<size_t>(frame_samples_) * static_cast<size_t>(options_.channels);
+  const size_t n = frame_len();
   JitterFrame out;
   out.source = source;
   out.audio = AudioFrame::from_samples(options_.sample_rate, options_.channels, std::span<const int16_t>(carry_.data(), n));
@@ -229,8 +229,7 @@ JitterFrame JitterBuffer::conceal(std::span<const uint8_t> fec_from, bool advanc
 }
 
 JitterFrame JitterBuffer::pull() {
-  const size_t frame_len = static_cast<size_t>(frame_samples_) * static_cast<size_t>(options_.channels);
-  if (carry_.size() >= frame_len) return take_frame(carry_source_);
+  if (carry_.size() >= frame_len()) return take_frame(carry_source_);
 
   if (!playing_) {
     if (!ready_to_start()) return silence();
@@ -238,8 +237,8 @@ JitterFrame JitterBuffer::pull() {
   }
 
   age_target();
-  const int64_t max_target = static_cast<int64_t>(options_.clock_rate) * options_.max_delay.count() / 1000;
-  const int64_t min_target = static_cast<int64_t>(options_.clock_rate) * options_.min_delay.count() / 1000;
+  const int64_t max_target = to_ts(options_.max_delay);
+  const int64_t min_target = to_ts(options_.min_delay);
 
   drop_late_front();
   if (packets_.empty()) {
@@ -273,15 +272,14 @@ JitterFrame JitterBuffer::pull() {
   // late: conceal and wait (the delay grows by a frame). Otherwise it is lost: if the packet
   // right after it is here, its FEC data rebuilds this frame, else PLC; either way move on.
   if (queued_end() - next_ts_ < target_ts_) return conceal({}, /*advance=*/false);
-  const int64_t tolerance = frame_ts_ / 4;  // as in front_is_due()
-  if (ts - next_ts_ <= frame_ts_ + tolerance) return conceal(it->second.payload, true);
+  if (ts - next_ts_ <= frame_ts_ + tolerance_ts()) return conceal(it->second.payload, true);
   return conceal({}, true);
 }
 
 void JitterBuffer::age_target() {
   if (++pulls_since_underrun_ < kShrinkAfterPulls) return;
   pulls_since_underrun_ = 0;
-  const int64_t min_target = static_cast<int64_t>(options_.clock_rate) * options_.min_delay.count() / 1000;
+  const int64_t min_target = to_ts(options_.min_delay);
   const int64_t floor =
       std::max(min_target, (static_cast<int64_t>(std::ceil(3.0 * jitter_)) + frame_ts_ - 1) / frame_ts_ * frame_ts_);
   if (target_ts_ - frame_ts_ >= floor) target_ts_ -= frame_ts_;
@@ -305,41 +303,38 @@ void JitterBuffer::drop_late_front() {
 }
 
 bool JitterBuffer::front_is_due() const {
-  // Within a quarter frame of the playout point counts as "now": senders' timestamps need not
-  // sit on our frame grid.
-  return !packets_.empty() && packets_.begin()->first <= next_ts_ + frame_ts_ / 4;
+  return !packets_.empty() && packets_.begin()->first <= next_ts_ + tolerance_ts();
 }
 
 bool JitterBuffer::whole_frame_is_here() const {
   // Packets shorter than a frame (10 ms) make up one only together: none may be missing.
   int64_t end = next_ts_;
   for (const auto& [ts, p] : packets_) {
-    if (ts > end + frame_ts_ / 4) return false;
+    if (ts > end + tolerance_ts()) return false;
     end = std::max(end, ts + p.duration);
-    if (end - next_ts_ >= frame_ts_ - frame_ts_ / 4) return true;
+    if (end - next_ts_ >= frame_ts_ - tolerance_ts()) return true;
   }
   return false;
 }
 
 JitterFrame JitterBuffer::play_front(bool may_accelerate) {
-  const size_t frame_len = static_cast<size_t>(frame_samples_) * static_cast<size_t>(options_.channels);
   if (!decode_front()) return conceal({}, true);
   consecutive_concealed_ = 0;
   underrun_growth_ = 0;  // the packet was late, not the sender paused: the growth stays
   // Packets shorter than a frame (10 ms): keep decoding the ones that follow.
-  while (carry_.size() < frame_len && front_is_due()) {
+  while (carry_.size() < frame_len() && front_is_due()) {
     if (!decode_front()) break;
   }
-  if (carry_.size() < frame_len) {
+  if (carry_.size() < frame_len()) {
     // The rest of the frame is missing: conceal just that much (PLC works in 2.5 ms steps).
-    const int missing = static_cast<int>((frame_len - carry_.size()) / static_cast<size_t>(options_.channels));
+    const int missing = static_cast<int>((frame_len() - carry_.size()) / static_cast<size_t>(options_.channels));
     const int step = options_.sample_rate / 400;
     AudioFrame f;
     if (decoder_->decode_lost((missing + step - 1) / step * step, f)) {
       carry_.insert(carry_.end(), f.data.begin(), f.data.end());
       next_ts_ += static_cast<int64_t>(f.samples_per_channel) * options_.clock_rate / options_.sample_rate;
     }
-    if (carry_.size() < frame_len) carry_.resize(frame_len, 0);
+    if (carry_.size() < frame_len()) carry_.resize(frame_len(), 0);
   }
   // Latency control: well over the target (after a burst, or the delay grew for jitter that
   // has gone), skip one frame in ten: decoded, so the decoder's state stays continuous, and
@@ -357,9 +352,8 @@ JitterFrame JitterBuffer::play_front(bool may_accelerate) {
 }
 
 std::optional<JitterFrame> JitterBuffer::pull_ready() {
-  const size_t frame_len = static_cast<size_t>(frame_samples_) * static_cast<size_t>(options_.channels);
   std::optional<JitterFrame> out;
-  if (carry_.size() >= frame_len) {
+  if (carry_.size() >= frame_len()) {
     out = take_frame(carry_source_);
   } else {
     if (!playing_) {

@@ -114,6 +114,12 @@ class JitterBuffer {
   };
 
   JitterBuffer(const Clock& clock, const JitterBufferOptions& options, std::unique_ptr<OpusDecoder> decoder);
+  int64_t to_ts(std::chrono::milliseconds d) const { return static_cast<int64_t>(options_.clock_rate) * d.count() / 1000; }
+  // Within a quarter frame of the playout point counts as "now": senders' timestamps need not
+  // sit on our frame grid.
+  int64_t tolerance_ts() const { return frame_ts_ / 4; }
+  // One frame's samples, all channels.
+  size_t frame_len() const { return static_cast<size_t>(frame_samples_) * static_cast<size_t>(options_.channels); }
   int64_t unwrap_seq(uint16_t seq) const;
   int64_t unwrap_ts(uint32_t ts) const;
   bool recently_played(int64_t seq) const;
