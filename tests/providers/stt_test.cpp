@@ -275,6 +275,56 @@ TEST(PocketsphinxStt, StreamsInterimsThenAFinal) {
   EXPECT_TRUE(nothing->text.empty());
 }
 
+// A stream decodes its audio a batch at a time (decode_batch_ms) for the caches' sake: the words,
+// and the interims' text, are those of decoding every 20 ms frame as it comes, and what is left
+// of a batch at the utterance's end is decoded by the final.
+TEST(PocketsphinxStt, DecodingInBatchesHearsWhatFrameByFrameHears) {
+  struct Heard {
+    std::vector<std::string> interims;
+    std::string final_text;
+  };
+  auto hear = [](int batch_ms, const media::AudioFrame& clip) {
+    PocketsphinxOptions o;
+    o.max_decoders = 1;
+    o.decode_batch_ms = batch_ms;
+    auto stt = PocketsphinxStt::create(o);
+    EXPECT_TRUE(stt) << stt.error().to_string();
+    Heard heard;
+    if (!stt) return heard;
+    auto stream = (*stt)->open_stream({});
+    EXPECT_TRUE(stream) << stream.error().to_string();
+    if (!stream) return heard;
+    for (size_t i = 0; i < clip.data.size(); i += 320) {
+      auto part = std::span<const int16_t>(clip.data).subspan(i, std::min<size_t>(320, clip.data.size() - i));
+      auto ev = (*stream)->push_frame(media::AudioFrame::from_samples(16000, 1, part));
+      EXPECT_TRUE(ev);
+      if (ev) {
+        for (auto& e : *ev) heard.interims.push_back(e.text);
+      }
+    }
+    auto final_event = (*stream)->flush();
+    EXPECT_TRUE(final_event);
+    if (final_event) heard.final_text = final_event->text;
+    return heard;
+  };
+  // 0.5 s of silence, the question, 0.25 s: the utterance ends 50 ms into a 100 ms batch.
+  auto clip = speak("how much do you charge for a visit", 16000);
+  clip.data.resize(clip.data.size() / 1600 * 1600 - 1600 + 800);
+  clip.samples_per_channel = static_cast<int>(clip.data.size());
+  const Heard frame_by_frame = hear(0, clip);
+  ASSERT_TRUE(has_word(frame_by_frame.final_text, "charge")) << frame_by_frame.final_text;
+  ASSERT_FALSE(frame_by_frame.interims.empty());
+
+  const Heard batched = hear(100, clip);
+  EXPECT_EQ(batched.final_text, frame_by_frame.final_text);
+  EXPECT_EQ(batched.interims, frame_by_frame.interims);
+
+  // A batch longer than the clip: nothing is decoded before the final, which decodes it all.
+  const Heard all_at_the_end = hear(10000, clip);
+  EXPECT_TRUE(all_at_the_end.interims.empty());
+  EXPECT_EQ(all_at_the_end.final_text, frame_by_frame.final_text);
+}
+
 // The whole receive path of a call: TTS at 48 kHz → Opus 20 ms packets → jitter buffer (with
 // reordering and one loss) decoding straight to 16 kHz → pocketsphinx.
 TEST(PocketsphinxStt, RecognisesSpeechThroughOpusAndTheJitterBuffer) {

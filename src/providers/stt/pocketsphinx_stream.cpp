@@ -1,5 +1,7 @@
 #include "providers/stt/pocketsphinx_stream.h"
 
+#include <algorithm>
+
 #include <pocketsphinx.h>
 #include <sphinxbase/cmn.h>
 #include <sphinxbase/feat.h>
@@ -14,14 +16,17 @@ ps_decoder_t* native(const PocketsphinxDecoder& d) { return static_cast<ps_decod
 }  // namespace
 
 PocketsphinxStream::PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder,
-                                       int interim_interval_ms, std::shared_ptr<SttChannel> channel)
+                                       int interim_interval_ms, std::shared_ptr<SttChannel> channel,
+                                       int decode_batch_ms)
     : provider_(std::move(provider)),
       decoder_(decoder),
       channel_(std::move(channel)),
       interim_samples_(kRate * interim_interval_ms / 1000),
+      batch_samples_(static_cast<size_t>(kRate * std::max(decode_batch_ms, 0) / 1000)),
       resampler_(kRate),
       line_(channel_ ? channel_->line : media::NarrowbandLine::Kind::kUnknown) {
   static_assert(kRate == media::NarrowbandLine::kRate);
+  queued_.reserve(batch_samples_ + kRate / 50);  // a batch and one more frame: no reallocation per frame
   // A decoder from the pool still carries another call's channel estimates (cepstral mean,
   // noise level): start from this call's own mean, or the model's initial one, so that no
   // call's audio shapes another's recognition.
@@ -42,20 +47,27 @@ PocketsphinxStream::~PocketsphinxStream() {
   provider_->release(decoder_);
 }
 
-Status PocketsphinxStream::feed(std::span<const int16_t> pcm16k) {
-  if (pcm16k.empty()) return {};
-  const std::span<const int16_t> pcm = line_.process(pcm16k);
-  if (channel_) channel_->line = line_.kind();
+Status PocketsphinxStream::feed(std::span<const int16_t> pcm16k, bool now) {
+  if (!pcm16k.empty()) {
+    const std::span<const int16_t> pcm = line_.process(pcm16k);
+    if (channel_) channel_->line = line_.kind();
+    queued_.insert(queued_.end(), pcm.begin(), pcm.end());
+  }
+  if (queued_.empty() || (!now && queued_.size() < batch_samples_)) return {};
+  return decode_queued();
+}
+
+Status PocketsphinxStream::decode_queued() {
   if (!in_utterance_) {
     if (ps_start_utt(native(decoder_)) < 0) return make_error(ErrorCode::kInternal, "pocketsphinx: cannot start an utterance");
     in_utterance_ = true;
     samples_since_interim_ = 0;
     last_interim_.clear();
   }
-  if (ps_process_raw(native(decoder_), pcm.data(), pcm.size(), FALSE, FALSE) < 0) {
-    return make_error(ErrorCode::kInternal, "pocketsphinx: decoding failed");
-  }
-  samples_since_interim_ += static_cast<int>(pcm.size());
+  const int rc = ps_process_raw(native(decoder_), queued_.data(), queued_.size(), FALSE, FALSE);
+  samples_since_interim_ += static_cast<int>(queued_.size());
+  queued_.clear();
+  if (rc < 0) return make_error(ErrorCode::kInternal, "pocketsphinx: decoding failed");
   return {};
 }
 
@@ -73,7 +85,7 @@ Result<std::vector<SttEvent>> PocketsphinxStream::push_frame(const media::AudioF
   }
   media::SecureVector<int16_t> pcm;
   Status st = resampler_.push(frame, pcm);
-  if (st) st = feed(pcm);
+  if (st) st = feed(pcm, false);
   if (!st) return tl::unexpected(st.error());
   std::vector<SttEvent> events;
   if (in_utterance_ && samples_since_interim_ >= interim_samples_) {
@@ -90,7 +102,7 @@ Result<std::vector<SttEvent>> PocketsphinxStream::push_frame(const media::AudioF
 Result<SttEvent> PocketsphinxStream::flush() {
   media::SecureVector<int16_t> tail;
   if (auto st = resampler_.flush(tail); !st) return tl::unexpected(st.error());
-  if (auto st = feed(tail); !st) return tl::unexpected(st.error());
+  if (auto st = feed(tail, true); !st) return tl::unexpected(st.error());
   SttEvent final_event{SttEventType::kFinal, "", "en"};
   if (!in_utterance_) return final_event;
   in_utterance_ = false;

@@ -18,7 +18,8 @@ namespace parley::providers {
 class PocketsphinxStream final : public SttStream {
  public:
   PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder,
-                     int interim_interval_ms, std::shared_ptr<SttChannel> channel = nullptr);
+                     int interim_interval_ms, std::shared_ptr<SttChannel> channel = nullptr,
+                     int decode_batch_ms = 0);
   ~PocketsphinxStream() override;
   PocketsphinxStream(const PocketsphinxStream&) = delete;
   PocketsphinxStream& operator=(const PocketsphinxStream&) = delete;
@@ -27,13 +28,17 @@ class PocketsphinxStream final : public SttStream {
   Result<SttEvent> flush() override;
 
  private:
-  Status feed(std::span<const int16_t> pcm16k);
+  // Queues 16 kHz audio; decodes the queue once it holds a batch, or at once when `now`.
+  Status feed(std::span<const int16_t> pcm16k, bool now);
+  Status decode_queued();
   std::string hypothesis();
 
   std::shared_ptr<PocketsphinxStt> provider_;
   PocketsphinxDecoder decoder_;
   std::shared_ptr<SttChannel> channel_;  // may be null
   int interim_samples_;
+  size_t batch_samples_;
+  media::SecureVector<int16_t> queued_;  // the line's audio not yet decoded (less than a batch)
   media::MonoResampler resampler_;  // to the acoustic model's rate
   media::NarrowbandLine line_;       // a telephone line's band, widened for the wideband model
   bool in_utterance_ = false;

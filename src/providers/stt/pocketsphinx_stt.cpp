@@ -286,7 +286,8 @@ Result<std::unique_ptr<SttStream>> PocketsphinxStt::open_stream(const SttRequest
   auto d = acquire();
   if (!d) return tl::unexpected(d.error());
   return std::unique_ptr<SttStream>(
-      new PocketsphinxStream(shared_from_this(), *d, options_.interim_interval_ms, request.channel));
+      new PocketsphinxStream(shared_from_this(), *d, options_.interim_interval_ms, request.channel,
+                             options_.decode_batch_ms));
 }
 
 }  // namespace parley::providers
