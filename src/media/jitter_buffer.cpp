@@ -97,11 +97,9 @@ void JitterBuffer::update_jitter(int64_t ts) {
   if (have_transit_) jitter_ += (std::abs(transit - transit_) - jitter_) / 16.0;
   transit_ = transit;
   have_transit_ = true;
-  // Three times the jitter estimate, in whole frames, covers nearly every late packet.
   const int64_t min_ts = to_ts(options_.min_delay);
   const int64_t max_ts = to_ts(options_.max_delay);
-  int64_t desired = (static_cast<int64_t>(std::ceil(3.0 * jitter_)) + frame_ts_ - 1) / frame_ts_ * frame_ts_;
-  desired = std::clamp(desired, min_ts, max_ts);
+  const int64_t desired = std::clamp(jitter_delay_ts(), min_ts, max_ts);
   if (desired > target_ts_) target_ts_ = desired;
 }
 
@@ -280,8 +278,7 @@ void JitterBuffer::age_target() {
   if (++pulls_since_underrun_ < kShrinkAfterPulls) return;
   pulls_since_underrun_ = 0;
   const int64_t min_target = to_ts(options_.min_delay);
-  const int64_t floor =
-      std::max(min_target, (static_cast<int64_t>(std::ceil(3.0 * jitter_)) + frame_ts_ - 1) / frame_ts_ * frame_ts_);
+  const int64_t floor = std::max(min_target, jitter_delay_ts());
   if (target_ts_ - frame_ts_ >= floor) target_ts_ -= frame_ts_;
 }
 

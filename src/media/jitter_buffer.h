@@ -29,6 +29,7 @@
 
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -118,6 +119,11 @@ class JitterBuffer {
   // Within a quarter frame of the playout point counts as "now": senders' timestamps need not
   // sit on our frame grid.
   int64_t tolerance_ts() const { return frame_ts_ / 4; }
+  // Three times the jitter estimate, rounded up to whole frames: the delay that covers nearly
+  // every late packet.
+  int64_t jitter_delay_ts() const {
+    return (static_cast<int64_t>(std::ceil(3.0 * jitter_)) + frame_ts_ - 1) / frame_ts_ * frame_ts_;
+  }
   // One frame's samples, all channels.
   size_t frame_len() const { return static_cast<size_t>(frame_samples_) * static_cast<size_t>(options_.channels); }
   int64_t unwrap_seq(uint16_t seq) const;

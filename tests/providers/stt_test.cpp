@@ -307,7 +307,8 @@ TEST(PocketsphinxStt, DecodingInBatchesHearsWhatFrameByFrameHears) {
     if (final_event) heard.final_text = final_event->text;
     return heard;
   };
-  // 0.5 s of silence, the question, 0.25 s: the utterance ends 50 ms into a 100 ms batch.
+  // 0.5 s of silence, the question, and most of the half second after it, cut so that the
+  // utterance ends 50 ms into a 100 ms batch.
   auto clip = speak("how much do you charge for a visit", 16000);
   clip.data.resize(clip.data.size() / 1600 * 1600 - 1600 + 800);
   clip.samples_per_channel = static_cast<int>(clip.data.size());

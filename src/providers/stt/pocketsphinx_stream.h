@@ -18,8 +18,7 @@ namespace parley::providers {
 class PocketsphinxStream final : public SttStream {
  public:
   PocketsphinxStream(std::shared_ptr<PocketsphinxStt> provider, PocketsphinxDecoder decoder,
-                     int interim_interval_ms, std::shared_ptr<SttChannel> channel = nullptr,
-                     int decode_batch_ms = 0);
+                     int interim_interval_ms, std::shared_ptr<SttChannel> channel, int decode_batch_ms);
   ~PocketsphinxStream() override;
   PocketsphinxStream(const PocketsphinxStream&) = delete;
   PocketsphinxStream& operator=(const PocketsphinxStream&) = delete;
